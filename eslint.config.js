@@ -1,0 +1,28 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'src/generated/**', 'node_modules/**', '.cache/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.object.name=/^(it|describe|test)$/][callee.property.name='only']", message: 'no focused tests' },
+      ],
+    },
+  },
+  {
+    // The doors: only src/grpc imports grpc-js, only src/docker imports dockerode (docs/architecture.md).
+    files: ['src/**/*.ts'],
+    ignores: ['src/grpc/**', 'src/docker/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: ['@grpc/grpc-js', '@grpc/proto-loader', 'dockerode'], patterns: ['**/docker/dockerode-*'] },
+      ],
+    },
+  },
+);
