@@ -19,9 +19,16 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/grpc/**', 'src/docker/**'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: ['@grpc/grpc-js', '@grpc/proto-loader', 'dockerode'], patterns: ['**/docker/dockerode-*'] },
+        {
+          paths: [
+            { name: '@grpc/grpc-js', allowTypeImports: true },
+            { name: '@grpc/proto-loader', allowTypeImports: true },
+            'dockerode',
+          ],
+          patterns: ['**/docker/dockerode-*'],
+        },
       ],
     },
   },

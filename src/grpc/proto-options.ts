@@ -1,20 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import type { Options } from '@grpc/proto-loader';
-
-// The proto and its loader options live outside src/ and are not copied into dist/, so paths are
-// resolved from the package root: src/grpc/ under vitest, dist/src/grpc/ after tsc, and the
-// nearest package.json above either is the repository's.
-function findPackageRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
-}
-
-const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+import { PACKAGE_ROOT } from '../package-info.js';
 
 /** Absolute path of the CRI v1 proto (runtime.v1), equal to upstream k8s.io/cri-api (proto/VERSION). */
 export const CRI_PROTO_PATH = join(PACKAGE_ROOT, 'proto', 'runtime', 'v1', 'api.proto');

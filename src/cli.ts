@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { readConfigFile, resolveConfig, type ConfigInput, type HostOs } from './config/config.js';
+
+export const USAGE = `wincri: a CRI v1 runtime for Windows (and Linux) containers on the Docker Engine
+
+Usage:
+  wincri serve [flags]     serve the CRI RuntimeService and ImageService
+  wincri version           print the version
+  wincri --help            this text
+
+Flags for serve (a flag overrides the config file, which overrides the defaults):
+  --listen URI               CRI endpoint (default unix:///run/wincri/wincri.sock;
+                             Windows npipe:////./pipe/wincri)
+  --docker-host URI          Docker engine (default unix:///var/run/docker.sock;
+                             Windows npipe:////./pipe/docker_engine)
+  --config FILE              JSON config file (keys as in docs/configuration.md)
+  --log-level LEVEL          trace, debug, info, warn, error (default info)
+  --sandbox-image REF        pause image for pod sandboxes (default registry.k8s.io/pause:3.10)
+  --registry-mirror HOST=URL pull HOST's images through URL, keeping their names (repeatable)
+  --root-dir DIR             wincri's state directory (default /var/lib/wincri)
+  --streaming-address H:P    exec/attach/port-forward server (default 127.0.0.1:0, loopback)
+  --streaming-tls-cert FILE  serve streaming over TLS with this certificate ...
+  --streaming-tls-key FILE   ... and this key
+`;
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'serve'; input: ConfigInput; configFile?: string };
+
+export function parseCommand(argv: string[]): Command {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      listen: { type: 'string' },
+      'docker-host': { type: 'string' },
+      config: { type: 'string' },
+      'log-level': { type: 'string' },
+      'sandbox-image': { type: 'string' },
+      'registry-mirror': { type: 'string', multiple: true },
+      'root-dir': { type: 'string' },
+      'streaming-address': { type: 'string' },
+      'streaming-tls-cert': { type: 'string' },
+      'streaming-tls-key': { type: 'string' },
+    },
+  });
+  const [verb, ...extra] = positionals;
+  if (values.help || verb === undefined || verb === 'help') return { kind: 'help' };
+  if (extra.length > 0) throw new Error(`unexpected arguments: ${extra.join(' ')}`);
+  if (verb === 'version') return { kind: 'version' };
+  if (verb !== 'serve') throw new Error(`unknown command ${JSON.stringify(verb)}; try wincri --help`);
+  const input: ConfigInput = {};
+  if (values.listen !== undefined) input.listen = values.listen;
+  if (values['docker-host'] !== undefined) input.dockerHost = values['docker-host'];
+  if (values['log-level'] !== undefined) input.logLevel = values['log-level'];
+  if (values['sandbox-image'] !== undefined) input.sandboxImage = values['sandbox-image'];
+  if (values['registry-mirror'] !== undefined) input.registryMirrors = values['registry-mirror'];
+  if (values['root-dir'] !== undefined) input.rootDir = values['root-dir'];
+  if (values['streaming-address'] !== undefined) input.streamingAddress = values['streaming-address'];
+  if (values['streaming-tls-cert'] !== undefined) input.streamingTlsCert = values['streaming-tls-cert'];
+  if (values['streaming-tls-key'] !== undefined) input.streamingTlsKey = values['streaming-tls-key'];
+  return values.config === undefined ? { kind: 'serve', input } : { kind: 'serve', input, configFile: values.config };
+}
+
+/** Config for `serve`: defaults for this OS, then the config file, then the flags. */
+export async function loadServeConfig(command: Extract<Command, { kind: 'serve' }>, os: HostOs) {
+  const file = command.configFile === undefined ? {} : await readConfigFile(command.configFile);
+  return resolveConfig(os, file, command.input);
+}

@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { parseEndpoint } from '../grpc/endpoint.js';
+import { invalidArgument } from '../errors.js';
+import { mirrorTable, type MirrorTable } from '../cri/image/mirrors.js';
+import { parseReference } from '../cri/image/reference.js';
+
+/**
+ * wincri's configuration: flags over a JSON config file over per-OS defaults, validated once at
+ * start so that nothing later meets a bad value.
+ */
+export interface Config {
+  /** CRI endpoint: unix:///path or npipe:////./pipe/<name>. */
+  listen: string;
+  /** Docker engine: unix:///path, npipe:////./pipe/docker_engine or tcp://host:port. */
+  dockerHost: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** The pause image every pod sandbox runs. */
+  sandboxImage: string;
+  /** Registry host -> mirror URL. */
+  registryMirrors: MirrorTable;
+  /** wincri's own state: nothing there is the source of truth (Docker is), only caches and pipes. */
+  rootDir: string;
+  /** host:port of the streaming server; loopback unless told otherwise. */
+  streamingAddress: string;
+  streamingTls?: { certFile: string; keyFile: string };
+  /** How often the stats collector samples running containers. */
+  statsIntervalMs: number;
+  /** Runtime handler table from the config file (validated by src/isolation). */
+  runtimeHandlers?: unknown;
+  defaultRuntimeHandler?: string;
+}
+
+export type HostOs = 'linux' | 'windows';
+
+export function defaults(os: HostOs): Config {
+  const windows = os === 'windows';
+  return {
+    listen: windows ? 'npipe:////./pipe/wincri' : 'unix:///run/wincri/wincri.sock',
+    dockerHost: windows ? 'npipe:////./pipe/docker_engine' : 'unix:///var/run/docker.sock',
+    logLevel: 'info',
+    sandboxImage: windows ? 'mcr.microsoft.com/oss/kubernetes/pause:3.10' : 'registry.k8s.io/pause:3.10',
+    registryMirrors: new Map(),
+    rootDir: windows ? 'C:\\ProgramData\\wincri' : '/var/lib/wincri',
+    streamingAddress: '127.0.0.1:0',
+    statsIntervalMs: 10_000,
+  };
+}
+
+/** What the command line (or the config file) may set; all optional. */
+export interface ConfigInput {
+  listen?: string;
+  dockerHost?: string;
+  logLevel?: string;
+  sandboxImage?: string;
+  registryMirrors?: string[] | Record<string, string>;
+  rootDir?: string;
+  streamingAddress?: string;
+  streamingTlsCert?: string;
+  streamingTlsKey?: string;
+  statsIntervalMs?: number;
+  runtimeHandlers?: unknown;
+  defaultRuntimeHandler?: string;
+}
+
+const FILE_KEYS = new Set<keyof ConfigInput>([
+  'listen', 'dockerHost', 'logLevel', 'sandboxImage', 'registryMirrors', 'rootDir', 'streamingAddress',
+  'streamingTlsCert', 'streamingTlsKey', 'statsIntervalMs', 'runtimeHandlers', 'defaultRuntimeHandler',
+]);
+const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
+
+export async function readConfigFile(path: string): Promise<ConfigInput> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw invalidArgument(`config file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalidArgument(`config file ${path}: expected a JSON object`);
+  }
+  const unknown = Object.keys(parsed).filter((key) => !FILE_KEYS.has(key as keyof ConfigInput));
+  if (unknown.length > 0) {
+    throw invalidArgument(`config file ${path}: unknown keys ${unknown.join(', ')}; known: ${[...FILE_KEYS].join(', ')}`);
+  }
+  return parsed as ConfigInput;
+}
+
+const mirrorSpecs = (value: ConfigInput['registryMirrors']): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : Object.entries(value).map(([k, v]) => `${k}=${v}`);
+
+/** Layers inputs (later ones win; mirrors add up per registry) over the defaults and validates. */
+export function resolveConfig(os: HostOs, ...inputs: ConfigInput[]): Config {
+  const config = defaults(os);
+  const mirrors = new Map(config.registryMirrors);
+  for (const input of inputs) {
+    const { registryMirrors, streamingTlsCert, streamingTlsKey, logLevel, ...plain } = input;
+    Object.assign(config, Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined)));
+    if (logLevel !== undefined) {
+      if (!LOG_LEVELS.has(logLevel)) throw invalidArgument(`log level ${JSON.stringify(logLevel)}: use one of ${[...LOG_LEVELS].join(', ')}`);
+      config.logLevel = logLevel as Config['logLevel'];
+    }
+    for (const [registry, mirror] of mirrorTable(mirrorSpecs(registryMirrors))) mirrors.set(registry, mirror);
+    if (streamingTlsCert !== undefined || streamingTlsKey !== undefined) {
+      if (!streamingTlsCert || !streamingTlsKey) throw invalidArgument('streaming TLS needs both a certificate and a key file');
+      config.streamingTls = { certFile: streamingTlsCert, keyFile: streamingTlsKey };
+    }
+  }
+  config.registryMirrors = mirrors;
+  validate(config);
+  return config;
+}
+
+function validate(config: Config): void {
+  parseEndpoint(config.listen);
+  parseReference(config.sandboxImage);
+  if (!/^(?:\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(config.streamingAddress)) {
+    throw invalidArgument(`streaming address ${JSON.stringify(config.streamingAddress)}: write it as host:port, e.g. 127.0.0.1:10010`);
+  }
+  if (!Number.isInteger(config.statsIntervalMs) || config.statsIntervalMs < 1000) {
+    throw invalidArgument(`stats interval ${config.statsIntervalMs} ms: use a whole number of at least 1000`);
+  }
+}

@@ -1,0 +1,22 @@
+import type { DockerClient } from '../../docker/client.js';
+import type { MirrorTable } from './mirrors.js';
+
+/** What the image service handlers need; built once in main.ts. */
+export interface ImageDeps {
+  docker: DockerClient;
+  mirrors: MirrorTable;
+  /** Names (as the engine lists them) of images to report pinned: the sandbox image, so image GC keeps it. */
+  pinnedNames: ReadonlySet<string>;
+  /** Image config users by image id; an id names immutable content, so entries never go stale. */
+  usersById: Map<string, string>;
+  /** Image and container filesystem usage, refreshed in the background. */
+  filesystems(signal: AbortSignal): Promise<FilesystemsUsage>;
+}
+
+export interface FilesystemsUsage {
+  timestampNs: bigint;
+  mountpoint: string;
+  imageBytes: number;
+  containerBytes: number;
+  inodesUsed?: number;
+}

@@ -1,0 +1,191 @@
+import type { Duplex, Readable } from 'node:stream';
+import type { DockerStatsJson } from './stats-types.js';
+import type { ContainerCreateBody, Resources } from './types.js';
+
+/**
+ * The narrow door to the Docker Engine: everything wincri asks of the engine, and nothing more.
+ * Every call takes an AbortSignal (the CRI call's cancel/deadline) and throws only CriError:
+ * `NotFound` for a missing object, `Unavailable` when the engine does not answer, and so on
+ * (src/docker/errors.ts translates once). `src/docker/dockerode-client.ts` implements it over
+ * dockerode; tests may implement it where no real engine can exist (a Windows engine).
+ */
+export interface DockerClient {
+  /** The engine's address as configured, for messages. */
+  readonly host: string;
+
+  ping(signal: AbortSignal): Promise<void>;
+  info(signal: AbortSignal): Promise<EngineInfo>;
+  /** Bytes used by image layers and by containers' writable layers (GET /system/df: not cheap). */
+  diskUsage(signal: AbortSignal): Promise<{ layersBytes: number; containersBytes: number }>;
+
+  listImages(signal: AbortSignal): Promise<ImageSummary[]>;
+  /** Undefined when the engine has no such image. */
+  inspectImage(reference: string, signal: AbortSignal): Promise<ImageDetails | undefined>;
+  /** Pulls `reference` (name:tag or name@digest); registry errors become CriErrors with the registry's words. */
+  pullImage(reference: string, auth: RegistryAuth | undefined, signal: AbortSignal): Promise<void>;
+  tagImage(source: string, target: { repo: string; tag: string }, signal: AbortSignal): Promise<void>;
+  /** Removes one name, or with an image id every tag; `NotFound` when there is nothing to remove. */
+  removeImage(reference: string, options: { force: boolean }, signal: AbortSignal): Promise<void>;
+
+  createContainer(name: string, body: ContainerCreateBody, signal: AbortSignal): Promise<string>;
+  startContainer(id: string, signal: AbortSignal): Promise<void>;
+  /** SIGTERM (or the image's stop signal), then SIGKILL after `timeoutSeconds`. Already stopped is fine. */
+  stopContainer(id: string, timeoutSeconds: number, signal: AbortSignal): Promise<void>;
+  removeContainer(id: string, options: { force: boolean }, signal: AbortSignal): Promise<void>;
+  inspectContainer(id: string, signal: AbortSignal): Promise<ContainerDetails>;
+  listContainers(filter: { labels?: Record<string, string>; all: boolean }, signal: AbortSignal): Promise<ContainerSummary[]>;
+  updateContainer(id: string, resources: Resources, signal: AbortSignal): Promise<void>;
+  containerStats(id: string, signal: AbortSignal): Promise<DockerStatsJson>;
+  /**
+   * The container's output as stored by the engine: an object-mode stream of StreamFrame, one
+   * frame per stored message, each payload starting with the engine's RFC3339Nano timestamp.
+   */
+  containerLogs(id: string, options: LogReadOptions, signal: AbortSignal): Promise<Readable>;
+
+  execCreate(containerId: string, options: ExecOptions, signal: AbortSignal): Promise<string>;
+  /** Starts an exec and returns its hijacked stream: raw when tty, else Docker's 8-byte multiplexed frames. */
+  execStart(execId: string, options: { tty: boolean; stdin: boolean }, signal: AbortSignal): Promise<Duplex>;
+  execInspect(execId: string, signal: AbortSignal): Promise<ExecDetails>;
+  execResize(execId: string, size: { width: number; height: number }, signal: AbortSignal): Promise<void>;
+  attach(containerId: string, options: AttachOptions, signal: AbortSignal): Promise<Duplex>;
+  resizeContainer(containerId: string, size: { width: number; height: number }, signal: AbortSignal): Promise<void>;
+
+  /** Engine events from now (or `sinceSeconds`) until the signal aborts or the engine goes away. */
+  events(options: { sinceSeconds?: number; types: EventType[] }, signal: AbortSignal): AsyncIterable<EngineEvent>;
+}
+
+export interface EngineInfo {
+  osType: 'linux' | 'windows';
+  /** e.g. "Debian GNU/Linux 12" or "10.0 20348 (20348.1.amd64fre.fe_release.210507-1500)". */
+  operatingSystem: string;
+  /** Windows: "10.0.20348.2340"-like build string from OSVersion; Linux: as reported, may be empty. */
+  osVersion: string;
+  kernelVersion: string;
+  serverVersion: string;
+  apiVersion: string;
+  cgroupDriver: 'cgroupfs' | 'systemd' | 'none' | '';
+  cgroupVersion: string;
+  ncpu: number;
+  memTotalBytes: number;
+  dockerRootDir: string;
+  storageDriver: string;
+  /** Windows: the engine's default isolation ("process" or "hyperv"). */
+  defaultIsolation: string;
+  runtimes: string[];
+  defaultRuntime: string;
+}
+
+export interface ImageSummary {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  sizeBytes: number;
+}
+
+export interface ImageDetails extends ImageSummary {
+  /** The image config's user, e.g. "1002", "www-data:1004" or "". */
+  user: string;
+  os: string;
+  osVersion: string;
+  architecture: string;
+  createdAt: string;
+  env: string[];
+  labels: Record<string, string>;
+  stopSignal: string;
+  workingDir: string;
+  entrypoint: string[];
+  cmd: string[];
+}
+
+/** The credentials a CRI AuthConfig carries, in Docker's X-Registry-Auth shape. */
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  /** base64 of "user:password" */
+  auth?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+  serveraddress?: string;
+}
+
+export type ContainerRunState = 'created' | 'restarting' | 'running' | 'removing' | 'paused' | 'exited' | 'dead';
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  createdSeconds: number;
+  state: ContainerRunState;
+  labels: Record<string, string>;
+}
+
+export interface ContainerDetails {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  created: string;
+  labels: Record<string, string>;
+  state: {
+    status: ContainerRunState;
+    running: boolean;
+    exitCode: number;
+    oomKilled: boolean;
+    error: string;
+    pid: number;
+    startedAt: string;
+    finishedAt: string;
+  };
+  config: { tty: boolean; openStdin: boolean; stdinOnce: boolean; env: string[]; hostname: string; user: string };
+  hostConfig: {
+    networkMode: string;
+    isolation: string;
+    pidMode: string;
+    ipcMode: string;
+    resources: Resources;
+    mounts: { source: string; target: string; readOnly: boolean; propagation: string }[];
+  };
+  /** IP addresses by network name. */
+  networks: Record<string, { ipAddress: string; globalIPv6Address: string }>;
+  logPath: string;
+}
+
+export interface LogReadOptions {
+  /** Unix seconds with fraction, e.g. "1700000000.123456789"; lines at or after it. */
+  since?: string;
+  follow: boolean;
+}
+
+export interface ExecOptions {
+  cmd: string[];
+  tty: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  user?: string;
+  env?: string[];
+}
+
+export interface ExecDetails {
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+}
+
+export interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+export type EventType = 'container' | 'image';
+
+export interface EngineEvent {
+  type: EventType;
+  /** e.g. create, start, die, destroy, oom, pull, delete, untag. */
+  action: string;
+  id: string;
+  attributes: Record<string, string>;
+  timeNano: bigint;
+}

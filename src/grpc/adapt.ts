@@ -1,0 +1,138 @@
+import type { handleServerStreamingCall, handleUnaryCall, ServerErrorResponse } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { CallContext, StreamHandler, UnaryHandler } from '../cri/context.js';
+import { CriError, toCriError } from '../errors.js';
+import { GRPC_CODE_OF_KIND } from './status.js';
+
+/**
+ * grpc-js ignores a promise returned by a handler (an async rejection would never answer the
+ * call), so every CRI handler goes through these adapters: they turn `async (req, ctx) => res`
+ * into the callback form, turn the client's cancel and deadline into an AbortSignal, give the
+ * call a child logger, and map a thrown CriError to its status through the one table.
+ */
+
+/** Polled reads (List*, *Status, *Stats) log at debug: kubelet calls them every second. */
+export type LogLevel = 'info' | 'debug';
+
+interface CallLike {
+  getDeadline(): Date | number;
+  on(event: 'cancelled', listener: () => void): unknown;
+  off(event: 'cancelled', listener: () => void): unknown;
+}
+
+interface CallScope {
+  ctx: CallContext;
+  /** Maps a failure to the error the client should see, given why the call was aborted. */
+  failure(err: unknown): CriError;
+  close(): void;
+}
+
+// setTimeout fires at once for delays above 2^31-1 ms; such deadlines are as good as none.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function openCallScope(rpc: string, call: CallLike, root: Logger): CallScope {
+  const controller = new AbortController();
+  const log = root.child({ rpc });
+  const onCancelled = () => controller.abort(new CriError('Cancelled', `${rpc} was cancelled by the client`));
+  call.on('cancelled', onCancelled);
+
+  const deadline = call.getDeadline();
+  const remaining = (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
+  const timer =
+    Number.isFinite(remaining) && remaining < MAX_TIMER_MS
+      ? setTimeout(
+          () => controller.abort(new CriError('DeadlineExceeded', `${rpc} ran past the client's deadline`)),
+          Math.max(0, remaining),
+        )
+      : undefined;
+
+  return {
+    ctx: { rpc, signal: controller.signal, log },
+    failure(err) {
+      // Whatever the handler threw after an abort, the abort's own reason is the truth.
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+      return reason instanceof CriError ? reason : toCriError(err);
+    },
+    close() {
+      clearTimeout(timer);
+      call.off('cancelled', onCancelled);
+    },
+  };
+}
+
+function toStatus(err: CriError): ServerErrorResponse {
+  return Object.assign(new Error(err.message), { code: GRPC_CODE_OF_KIND[err.kind], details: err.message });
+}
+
+function logFailure(log: Logger, err: CriError, ms: number): void {
+  if (err.kind === 'Internal') log.error({ err: err.cause ?? err, ms }, err.message);
+  else log.info({ kind: err.kind, ms }, err.message);
+}
+
+const elapsedMs = (since: number) => Math.round((performance.now() - since) * 10) / 10;
+
+export function adaptUnary<Req, Res>(
+  rpc: string,
+  handler: UnaryHandler<Req, Res>,
+  root: Logger,
+  level: LogLevel,
+): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const scope = openCallScope(rpc, call, root);
+    const started = performance.now();
+    handler(call.request, scope.ctx)
+      .then(
+        (response) => {
+          scope.ctx.log[level]({ ms: elapsedMs(started) }, 'ok');
+          callback(null, response);
+        },
+        (err: unknown) => {
+          const failure = scope.failure(err);
+          logFailure(scope.ctx.log, failure, elapsedMs(started));
+          callback(toStatus(failure));
+        },
+      )
+      .finally(() => scope.close());
+  };
+}
+
+export function adaptServerStream<Req, Res>(
+  rpc: string,
+  handler: StreamHandler<Req, Res>,
+  root: Logger,
+): handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const scope = openCallScope(rpc, call, root);
+    const { signal } = scope.ctx;
+    const send = (message: Res): Promise<void> => {
+      if (signal.aborted) return Promise.reject(scope.failure(signal.reason));
+      if (call.write(message)) return Promise.resolve();
+      // Backpressure: wait for the client to drain, or for the call to end.
+      return new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          call.off('drain', onDrain);
+          reject(scope.failure(signal.reason));
+        };
+        const onDrain = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        call.once('drain', onDrain);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    };
+    scope.ctx.log.info('stream opened');
+    handler(call.request, send, scope.ctx)
+      .then(
+        () => call.end(),
+        (err: unknown) => {
+          const failure = scope.failure(err);
+          if (failure.kind === 'Cancelled') scope.ctx.log.info('stream closed by the client');
+          else logFailure(scope.ctx.log, failure, 0);
+          // grpc-js turns an 'error' event on the stream into the call's final status.
+          if (!signal.aborted) call.emit('error', toStatus(failure));
+        },
+      )
+      .finally(() => scope.close());
+  };
+}

@@ -1,0 +1,91 @@
+import { chmod } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { Logger } from 'pino';
+import type { ImageRpcs, RuntimeRpcs, StreamingRpc } from '../cri/rpc-types.js';
+import { adaptServerStream, adaptUnary, type LogLevel } from './adapt.js';
+import { grpcBindAddress, prepareUnixSocketPath, type Endpoint } from './endpoint.js';
+import { CRI_PROTO_PATH, PROTO_LOADER_OPTIONS } from './proto-options.js';
+
+/** cri-client (kubelet, crictl) sends and accepts messages up to 16 MiB. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+const STREAMING_RPCS: ReadonlySet<string> = new Set<StreamingRpc>([
+  'GetContainerEvents',
+  'StreamPodSandboxes',
+  'StreamContainers',
+  'StreamContainerStats',
+  'StreamPodSandboxStats',
+  'StreamPodSandboxMetrics',
+  'StreamImages',
+]);
+
+/** kubelet polls these every second or so: their success is logged at debug only. */
+const isPolledRead = (rpc: string) =>
+  /^(List|Version$|Status$|ImageFsInfo$|RuntimeConfig$)/.test(rpc) || /(Status|Stats)$/.test(rpc);
+
+export interface CriServer {
+  readonly endpoint: Endpoint;
+  /** Stops accepting calls, waits up to `graceMs` for calls in flight, then cuts them. */
+  close(graceMs?: number): Promise<void>;
+}
+
+interface ServiceDescriptor {
+  service: grpc.ServiceDefinition;
+}
+
+function loadServices(): { runtime: grpc.ServiceDefinition; image: grpc.ServiceDefinition } {
+  const definition = protoLoader.loadSync(CRI_PROTO_PATH, PROTO_LOADER_OPTIONS);
+  const root = grpc.loadPackageDefinition(definition) as unknown as {
+    runtime: { v1: { RuntimeService: ServiceDescriptor; ImageService: ServiceDescriptor } };
+  };
+  return { runtime: root.runtime.v1.RuntimeService.service, image: root.runtime.v1.ImageService.service };
+}
+
+function adaptTable(table: Record<string, unknown>, root: Logger): grpc.UntypedServiceImplementation {
+  const adapted: grpc.UntypedServiceImplementation = {};
+  for (const [rpc, handler] of Object.entries(table)) {
+    const level: LogLevel = isPolledRead(rpc) ? 'debug' : 'info';
+    adapted[rpc] = STREAMING_RPCS.has(rpc)
+      ? adaptServerStream(rpc, handler as never, root)
+      : adaptUnary(rpc, handler as never, root, level);
+  }
+  return adapted;
+}
+
+/** Serves both CRI services on one endpoint. */
+export async function startCriServer(
+  endpoint: Endpoint,
+  handlers: { runtime: RuntimeRpcs; image: ImageRpcs },
+  log: Logger,
+): Promise<CriServer> {
+  const services = loadServices();
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  });
+  server.addService(services.runtime, adaptTable(handlers.runtime, log));
+  server.addService(services.image, adaptTable(handlers.image, log));
+
+  if (endpoint.kind === 'unix') await prepareUnixSocketPath(endpoint.path);
+  await new Promise<number>((resolve, reject) =>
+    server.bindAsync(grpcBindAddress(endpoint), grpc.ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    ),
+  );
+  // The CRI socket controls every container on the node: root (and its group) only.
+  if (endpoint.kind === 'unix') await chmod(endpoint.path, 0o660);
+  log.info({ endpoint: endpoint.path }, 'CRI server listening');
+
+  return {
+    endpoint,
+    close: (graceMs = 5_000) =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

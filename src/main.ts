@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import type { Logger } from 'pino';
+import { loadServeConfig, parseCommand, USAGE } from './cli.js';
+import type { Config } from './config/config.js';
+import { imageRpcs } from './cri/image/index.js';
+import { familiarName, parseReference } from './cri/image/reference.js';
+import { runtimeRpcs } from './cri/runtime/index.js';
+import { DockerodeClient } from './docker/dockerode-client.js';
+import { parseEndpoint } from './grpc/endpoint.js';
+import { startCriServer, type CriServer } from './grpc/server.js';
+import { createLogger } from './log.js';
+import { PACKAGE_VERSION } from './package-info.js';
+import { EngineState } from './store/engine-state.js';
+import { FilesystemUsageCache } from './store/filesystem-usage.js';
+
+/** Wiring only: config -> logger -> docker -> stores -> services -> server; signals. */
+async function serve(config: Config, log: Logger): Promise<void> {
+  const docker = new DockerodeClient(config.dockerHost);
+  const engine = new EngineState(docker, log.child({ component: 'engine' }));
+  await engine.start();
+  const filesystems = new FilesystemUsageCache(docker, engine);
+
+  const runtime = runtimeRpcs({
+    config,
+    docker,
+    engine,
+    version: PACKAGE_VERSION,
+    runtimeHandlerNames: [''],
+    runtimeSettings: { podCidr: '' },
+  });
+  const image = imageRpcs({
+    docker,
+    mirrors: config.registryMirrors,
+    pinnedNames: new Set([familiarName(parseReference(config.sandboxImage))]),
+    usersById: new Map(),
+    filesystems: (signal) => filesystems.get(signal),
+  });
+  const server = await startCriServer(parseEndpoint(config.listen), { runtime, image }, log);
+  stopOnSignals(server, engine, log);
+}
+
+function stopOnSignals(server: CriServer, engine: EngineState, log: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    engine.stop();
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = parseCommand(argv);
+  if (command.kind === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`wincri ${PACKAGE_VERSION} (CRI runtime API v1, Node ${process.version})\n`);
+    return;
+  }
+  const config = await loadServeConfig(command, process.platform === 'win32' ? 'windows' : 'linux');
+  const log = createLogger(config.logLevel);
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (a bug: please report it)'));
+  await serve(config, log);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`wincri: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
