@@ -87,14 +87,6 @@ export function handlersWithIsolation(table: HandlerTable, ...modes: IsolationMo
 // Kubernetes validates RuntimeClass.handler as a DNS-1123 label.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** The `runtimeHandlers` section of wincri.json. */
-export interface HandlerTableConfig {
-  /** Handler for pods without runtimeClassName. */
-  default?: string;
-  /** Added to the built-ins; an entry with a built-in's name replaces it. */
-  handlers?: RuntimeHandlerEntry[];
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -146,27 +138,30 @@ function validateEntry(raw: unknown, where: string, os: HostOs): RuntimeHandlerE
 }
 
 /**
- * Validates the `runtimeHandlers` config section for an engine of `os` and merges it over the
- * built-ins. Throws INVALID_ARGUMENT naming the bad entry.
+ * Validates the config's `runtimeHandlers` (an array of entries, added to the built-ins; an entry
+ * with a built-in's name replaces it) and `defaultRuntimeHandler` for an engine of `os`, and merges
+ * them over the built-ins. Throws INVALID_ARGUMENT naming the bad entry.
  */
-export function resolveHandlerTable(config: unknown, os: HostOs, where = 'runtimeHandlers'): HandlerTable {
+export function resolveHandlerTable(
+  os: HostOs,
+  handlersConfig?: unknown,
+  defaultConfig?: unknown,
+): HandlerTable {
   const base = defaultHandlerTable(os);
-  if (config === undefined) return base;
-  if (!isRecord(config))
-    throw invalidArgument(`${where}: must be an object like {"default": "process", "handlers": [...]}`);
-  const unknownKeys = Object.keys(config).filter((k) => k !== 'default' && k !== 'handlers');
-  if (unknownKeys.length > 0)
-    throw invalidArgument(`${where}: unknown field(s) ${unknownKeys.join(', ')}; expected default, handlers`);
+  if (handlersConfig === undefined && defaultConfig === undefined) return base;
 
   const handlers = [...base.handlers];
-  if (config.handlers !== undefined) {
-    if (!Array.isArray(config.handlers))
-      throw invalidArgument(`${where}.handlers: must be an array of handlers`);
+  if (handlersConfig !== undefined) {
+    if (!Array.isArray(handlersConfig)) {
+      throw invalidArgument(
+        `runtimeHandlers: must be an array of handlers like [{"name": "ltsc2019", "isolation": "hyperv"}]`,
+      );
+    }
     const seen = new Set<string>();
-    config.handlers.forEach((raw, i) => {
-      const entry = validateEntry(raw, `${where}.handlers[${i}]`, os);
+    handlersConfig.forEach((raw: unknown, i) => {
+      const entry = validateEntry(raw, `runtimeHandlers[${i}]`, os);
       if (seen.has(entry.name))
-        throw invalidArgument(`${where}.handlers[${i}] ("${entry.name}"): the name appears twice`);
+        throw invalidArgument(`runtimeHandlers[${i}] ("${entry.name}"): the name appears twice`);
       seen.add(entry.name);
       const existing = handlers.findIndex((h) => h.name === entry.name);
       if (existing >= 0) handlers[existing] = entry;
@@ -174,12 +169,13 @@ export function resolveHandlerTable(config: unknown, os: HostOs, where = 'runtim
     });
   }
 
-  const defaultHandler = config.default ?? base.defaultHandler;
-  if (typeof defaultHandler !== 'string') throw invalidArgument(`${where}.default: must be a handler name`);
+  const defaultHandler = defaultConfig ?? base.defaultHandler;
+  if (typeof defaultHandler !== 'string')
+    throw invalidArgument('defaultRuntimeHandler: must be a handler name');
   const names = handlers.map((h) => h.name);
   if (defaultHandler === '' ? os === 'windows' : !names.includes(defaultHandler)) {
     throw invalidArgument(
-      `${where}.default: ${JSON.stringify(defaultHandler)} is not a handler here; choose one of ${names.join(', ')}`,
+      `defaultRuntimeHandler: ${JSON.stringify(defaultHandler)} is not a handler here; choose one of ${names.join(', ')}`,
     );
   }
   return { os, defaultHandler, handlers };

@@ -25,15 +25,18 @@ export interface HostFacts {
   dockerRuntimes?: string[];
 }
 
-/** The fields of `GET /info` that host facts come from (Docker's PascalCase). */
-export interface DockerInfoFacts {
-  OSType?: string;
-  OSVersion?: string;
-  KernelVersion?: string;
-  NCPU?: number;
-  MemTotal?: number;
-  Isolation?: string;
-  Runtimes?: Record<string, unknown>;
+/** The engine facts they come from: a structural subset of `EngineInfo` (src/docker/client.ts). */
+export interface EngineHostInfo {
+  osType: string;
+  /** docker info `OSVersion`: "10.0.20348" on Windows, the distribution's version on Linux. */
+  osVersion: string;
+  /** docker info `KernelVersion`: on Windows "10.0 20348 (20348.1.amd64fre.fe_release.210507-1500)". */
+  kernelVersion: string;
+  ncpu: number;
+  memTotalBytes: number;
+  /** Windows: the daemon's default isolation, "process" or "hyperv". */
+  defaultIsolation: string;
+  runtimes: readonly string[];
 }
 
 export interface HostFactsOverrides {
@@ -45,27 +48,27 @@ export interface HostFactsOverrides {
 }
 
 /**
- * Host facts from a `GET /info` body. The Windows build comes from `OSVersion` ("10.0.20348",
- * API >= 1.41), else from `KernelVersion` ("10.0 20348 (20348.1.amd64fre...)"): the two fields have
- * different formats, and on Linux `OSVersion` is the distribution's version, never a build.
+ * Host facts from the engine's `GET /info`. The Windows build comes from `OSVersion` ("10.0.20348",
+ * API >= 1.41), else from `KernelVersion` ("10.0 20348 (...)"): the two fields have different
+ * formats, and on Linux `OSVersion` is the distribution's version, never a build.
  */
-export function hostFactsFromDockerInfo(
-  info: DockerInfoFacts,
-  overrides: HostFactsOverrides = {},
-): HostFacts {
-  const ncpu = info.NCPU ?? 0;
-  const memTotalBytes = info.MemTotal ?? 0;
-  if (info.OSType?.toLowerCase() !== 'windows') {
-    const facts: HostFacts = { os: 'linux', ncpu, memTotalBytes, hyperVAvailable: false };
-    if (info.Runtimes) facts.dockerRuntimes = Object.keys(info.Runtimes).sort();
-    return facts;
+export function hostFactsFromEngineInfo(info: EngineHostInfo, overrides: HostFactsOverrides = {}): HostFacts {
+  const { ncpu, memTotalBytes } = info;
+  if (info.osType.toLowerCase() !== 'windows') {
+    return {
+      os: 'linux',
+      ncpu,
+      memTotalBytes,
+      hyperVAvailable: false,
+      dockerRuntimes: [...info.runtimes].sort(),
+    };
   }
-  const version = parseWindowsVersion(info.OSVersion) ?? parseWindowsKernelVersion(info.KernelVersion);
+  const version = parseWindowsVersion(info.osVersion) ?? parseWindowsKernelVersion(info.kernelVersion);
   const facts: HostFacts = {
     os: 'windows',
     ncpu,
     memTotalBytes,
-    hyperVAvailable: overrides.hyperVAvailable ?? info.Isolation?.toLowerCase() === 'hyperv',
+    hyperVAvailable: overrides.hyperVAvailable ?? info.defaultIsolation.toLowerCase() === 'hyperv',
   };
   if (version) {
     facts.osBuild = version.build;

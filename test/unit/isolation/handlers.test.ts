@@ -10,9 +10,9 @@ import {
   runtimeHandlerNames,
 } from '../../../src/isolation/handlers.js';
 
-function configError(config: unknown, os: 'linux' | 'windows'): string {
+function configError(os: 'linux' | 'windows', handlers: unknown, defaultHandler?: unknown): string {
   try {
-    resolveHandlerTable(config, os);
+    resolveHandlerTable(os, handlers, defaultHandler);
   } catch (err) {
     if (err instanceof CriError && err.kind === 'InvalidArgument') return err.message;
     throw err;
@@ -52,20 +52,18 @@ describe('built-in handler tables', () => {
 
 describe('resolveHandlerTable', () => {
   it('returns the built-ins without config', () => {
-    expect(resolveHandlerTable(undefined, 'windows')).toBe(WINDOWS_DEFAULT_HANDLERS);
-    expect(resolveHandlerTable(undefined, 'linux')).toBe(LINUX_DEFAULT_HANDLERS);
+    expect(resolveHandlerTable('windows')).toBe(WINDOWS_DEFAULT_HANDLERS);
+    expect(resolveHandlerTable('linux')).toBe(LINUX_DEFAULT_HANDLERS);
   });
 
   it('adds entries, replaces a built-in of the same name and takes a default', () => {
     const table = resolveHandlerTable(
-      {
-        default: 'auto',
-        handlers: [
-          { name: 'ltsc2019', isolation: 'hyperv' },
-          { name: 'process', isolation: 'auto' },
-        ],
-      },
       'windows',
+      [
+        { name: 'ltsc2019', isolation: 'hyperv' },
+        { name: 'process', isolation: 'auto' },
+      ],
+      'auto',
     );
     expect(table.defaultHandler).toBe('auto');
     expect(findHandler(table, 'ltsc2019')).toEqual({ name: 'ltsc2019', isolation: 'hyperv' });
@@ -74,72 +72,71 @@ describe('resolveHandlerTable', () => {
   });
 
   it('maps Linux handlers to Docker runtimes', () => {
-    const table = resolveHandlerTable(
-      { default: 'runc', handlers: [{ name: 'gvisor', dockerRuntime: 'runsc' }] },
-      'linux',
-    );
+    const table = resolveHandlerTable('linux', [{ name: 'gvisor', dockerRuntime: 'runsc' }], 'runc');
     expect(findHandler(table, '')).toEqual({ name: 'runc', dockerRuntime: 'runc' });
     expect(findHandler(table, 'gvisor')).toEqual({ name: 'gvisor', dockerRuntime: 'runsc' });
   });
 
+  const vm = (entry: object) => [{ name: 'vm', ...entry }];
   it.each([
-    [[], 'windows', 'runtimeHandlers: must be an object'],
-    [{ handler: [] }, 'windows', 'runtimeHandlers: unknown field(s) handler; expected default, handlers'],
-    [{ handlers: {} }, 'windows', 'runtimeHandlers.handlers: must be an array'],
-    [{ handlers: ['process'] }, 'windows', 'runtimeHandlers.handlers[0]: a handler must be an object'],
+    ['windows', {}, undefined, 'runtimeHandlers: must be an array of handlers'],
+    ['windows', ['process'], undefined, 'runtimeHandlers[0]: a handler must be an object'],
     [
-      { handlers: [{ name: 'Hyper_V', isolation: 'hyperv' }] },
       'windows',
-      'runtimeHandlers.handlers[0]: name "Hyper_V" is not a RuntimeClass handler name',
+      [{ name: 'Hyper_V', isolation: 'hyperv' }],
+      undefined,
+      'runtimeHandlers[0]: name "Hyper_V" is not a RuntimeClass handler name',
     ],
     [
-      { handlers: [{ name: 'vm', isolation: 'hyper-v' }] },
       'windows',
-      'runtimeHandlers.handlers[0] ("vm"): isolation must be one of process, hyperv, auto',
+      [{ name: 'x'.repeat(64), isolation: 'hyperv' }],
+      undefined,
+      'is not a RuntimeClass handler name',
     ],
     [
-      { handlers: [{ name: 'vm' }] },
       'windows',
-      'runtimeHandlers.handlers[0] ("vm"): isolation must be one of',
+      vm({ isolation: 'hyper-v' }),
+      undefined,
+      'runtimeHandlers[0] ("vm"): isolation must be one of process, hyperv, auto',
     ],
+    ['windows', vm({}), undefined, 'runtimeHandlers[0] ("vm"): isolation must be one of'],
     [
-      { handlers: [{ name: 'vm', isolation: 'hyperv', dockerRuntime: 'runhcs' }] },
       'windows',
+      vm({ isolation: 'hyperv', dockerRuntime: 'runhcs' }),
+      undefined,
       '("vm"): dockerRuntime is a Linux-engine setting',
     ],
     [
-      {
-        handlers: [
-          { name: 'a', isolation: 'process' },
-          { name: 'a', isolation: 'hyperv' },
-        ],
-      },
       'windows',
-      'runtimeHandlers.handlers[1] ("a"): the name appears twice',
+      [...vm({ isolation: 'process' }), ...vm({ isolation: 'hyperv' })],
+      undefined,
+      'runtimeHandlers[1] ("vm"): the name appears twice',
     ],
     [
-      { handlers: [{ name: 'a', isolation: 'process', runtime: 'x' }] },
       'windows',
-      'runtimeHandlers.handlers[0]: unknown field(s) runtime',
+      vm({ isolation: 'process', runtime: 'x' }),
+      undefined,
+      'runtimeHandlers[0]: unknown field(s) runtime',
     ],
     [
-      { default: 'fast' },
       'windows',
-      'runtimeHandlers.default: "fast" is not a handler here; choose one of process, hyperv',
+      undefined,
+      'fast',
+      'defaultRuntimeHandler: "fast" is not a handler here; choose one of process, hyperv',
     ],
-    [{ default: '' }, 'windows', 'runtimeHandlers.default: "" is not a handler here'],
-    [{ default: 3 }, 'linux', 'runtimeHandlers.default: must be a handler name'],
+    ['windows', undefined, '', 'defaultRuntimeHandler: "" is not a handler here'],
+    ['linux', undefined, 3, 'defaultRuntimeHandler: must be a handler name'],
+    ['linux', vm({ isolation: 'hyperv' }), undefined, '("vm"): isolation is a Windows-engine setting'],
     [
-      { handlers: [{ name: 'kata', isolation: 'hyperv' }] },
       'linux',
-      '("kata"): isolation is a Windows-engine setting',
+      vm({ dockerRuntime: ' ' }),
+      undefined,
+      '("vm"): dockerRuntime must be a non-empty runtime name',
     ],
-    [
-      { handlers: [{ name: 'kata', dockerRuntime: ' ' }] },
-      'linux',
-      '("kata"): dockerRuntime must be a non-empty runtime name',
-    ],
-  ])('refuses %j on %s with a message naming the entry', (config, os, message) => {
-    expect(configError(config, os as 'linux' | 'windows')).toContain(message);
-  });
+  ] as const)(
+    'on %s refuses handlers %j, default %j with a message naming the entry',
+    (os, handlers, defaultHandler, message) => {
+      expect(configError(os, handlers, defaultHandler)).toContain(message);
+    },
+  );
 });

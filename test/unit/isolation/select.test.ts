@@ -181,10 +181,7 @@ describe('selectIsolation on a Windows engine', () => {
   });
 
   it('follows a configured default and configured aliases', () => {
-    const table = resolveHandlerTable(
-      { default: 'auto', handlers: [{ name: 'windows-2019', isolation: 'hyperv' }] },
-      'windows',
-    );
+    const table = resolveHandlerTable('windows', [{ name: 'windows-2019', isolation: 'hyperv' }], 'auto');
     const host = windowsHost(20348, true);
     expect(
       selectIsolation({ runtimeHandler: '', table, host, imageOsVersion: '10.0.17763.1' }),
@@ -268,7 +265,7 @@ describe('selectIsolation on a Linux engine', () => {
   });
 
   it('maps a configured handler to its Docker runtime, checking that dockerd knows it', () => {
-    const table = resolveHandlerTable({ handlers: [{ name: 'gvisor', dockerRuntime: 'runsc' }] }, 'linux');
+    const table = resolveHandlerTable('linux', [{ name: 'gvisor', dockerRuntime: 'runsc' }]);
     expect(selectIsolation({ runtimeHandler: 'gvisor', table, host: linuxHost }).dockerRuntime).toBe('runsc');
     const err = thrown(() =>
       selectIsolation({
