@@ -24,9 +24,7 @@ Flags for serve (a flag overrides the config file, which overrides the defaults)
 `;
 
 export type Command =
-  | { kind: 'help' }
-  | { kind: 'version' }
-  | { kind: 'serve'; input: ConfigInput; configFile?: string };
+  { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; input: ConfigInput; configFile?: string };
 
 export function parseCommand(argv: string[]): Command {
   const { values, positionals } = parseArgs({
@@ -62,7 +60,9 @@ export function parseCommand(argv: string[]): Command {
   if (values['streaming-address'] !== undefined) input.streamingAddress = values['streaming-address'];
   if (values['streaming-tls-cert'] !== undefined) input.streamingTlsCert = values['streaming-tls-cert'];
   if (values['streaming-tls-key'] !== undefined) input.streamingTlsKey = values['streaming-tls-key'];
-  return values.config === undefined ? { kind: 'serve', input } : { kind: 'serve', input, configFile: values.config };
+  return values.config === undefined
+    ? { kind: 'serve', input }
+    : { kind: 'serve', input, configFile: values.config };
 }
 
 /** Config for `serve`: defaults for this OS, then the config file, then the flags. */

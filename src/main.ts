@@ -64,7 +64,9 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = await loadServeConfig(command, process.platform === 'win32' ? 'windows' : 'linux');
   const log = createLogger(config.logLevel);
-  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (a bug: please report it)'));
+  process.on('unhandledRejection', (err) =>
+    log.error({ err }, 'unhandled rejection (a bug: please report it)'),
+  );
   await serve(config, log);
 }
 

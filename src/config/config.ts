@@ -63,8 +63,18 @@ export interface ConfigInput {
 }
 
 const FILE_KEYS = new Set<keyof ConfigInput>([
-  'listen', 'dockerHost', 'logLevel', 'sandboxImage', 'registryMirrors', 'rootDir', 'streamingAddress',
-  'streamingTlsCert', 'streamingTlsKey', 'statsIntervalMs', 'runtimeHandlers', 'defaultRuntimeHandler',
+  'listen',
+  'dockerHost',
+  'logLevel',
+  'sandboxImage',
+  'registryMirrors',
+  'rootDir',
+  'streamingAddress',
+  'streamingTlsCert',
+  'streamingTlsKey',
+  'statsIntervalMs',
+  'runtimeHandlers',
+  'defaultRuntimeHandler',
 ]);
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
@@ -80,13 +90,19 @@ export async function readConfigFile(path: string): Promise<ConfigInput> {
   }
   const unknown = Object.keys(parsed).filter((key) => !FILE_KEYS.has(key as keyof ConfigInput));
   if (unknown.length > 0) {
-    throw invalidArgument(`config file ${path}: unknown keys ${unknown.join(', ')}; known: ${[...FILE_KEYS].join(', ')}`);
+    throw invalidArgument(
+      `config file ${path}: unknown keys ${unknown.join(', ')}; known: ${[...FILE_KEYS].join(', ')}`,
+    );
   }
   return parsed as ConfigInput;
 }
 
 const mirrorSpecs = (value: ConfigInput['registryMirrors']): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : Object.entries(value).map(([k, v]) => `${k}=${v}`);
+  value === undefined
+    ? []
+    : Array.isArray(value)
+      ? value
+      : Object.entries(value).map(([k, v]) => `${k}=${v}`);
 
 /** Layers inputs (later ones win; mirrors add up per registry) over the defaults and validates. */
 export function resolveConfig(os: HostOs, ...inputs: ConfigInput[]): Config {
@@ -96,12 +112,16 @@ export function resolveConfig(os: HostOs, ...inputs: ConfigInput[]): Config {
     const { registryMirrors, streamingTlsCert, streamingTlsKey, logLevel, ...plain } = input;
     Object.assign(config, Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined)));
     if (logLevel !== undefined) {
-      if (!LOG_LEVELS.has(logLevel)) throw invalidArgument(`log level ${JSON.stringify(logLevel)}: use one of ${[...LOG_LEVELS].join(', ')}`);
+      if (!LOG_LEVELS.has(logLevel))
+        throw invalidArgument(
+          `log level ${JSON.stringify(logLevel)}: use one of ${[...LOG_LEVELS].join(', ')}`,
+        );
       config.logLevel = logLevel as Config['logLevel'];
     }
     for (const [registry, mirror] of mirrorTable(mirrorSpecs(registryMirrors))) mirrors.set(registry, mirror);
     if (streamingTlsCert !== undefined || streamingTlsKey !== undefined) {
-      if (!streamingTlsCert || !streamingTlsKey) throw invalidArgument('streaming TLS needs both a certificate and a key file');
+      if (!streamingTlsCert || !streamingTlsKey)
+        throw invalidArgument('streaming TLS needs both a certificate and a key file');
       config.streamingTls = { certFile: streamingTlsCert, keyFile: streamingTlsKey };
     }
   }
@@ -114,7 +134,9 @@ function validate(config: Config): void {
   parseEndpoint(config.listen);
   parseReference(config.sandboxImage);
   if (!/^(?:\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(config.streamingAddress)) {
-    throw invalidArgument(`streaming address ${JSON.stringify(config.streamingAddress)}: write it as host:port, e.g. 127.0.0.1:10010`);
+    throw invalidArgument(
+      `streaming address ${JSON.stringify(config.streamingAddress)}: write it as host:port, e.g. 127.0.0.1:10010`,
+    );
   }
   if (!Number.isInteger(config.statsIntervalMs) || config.statsIntervalMs < 1000) {
     throw invalidArgument(`stats interval ${config.statsIntervalMs} ms: use a whole number of at least 1000`);

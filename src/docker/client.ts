@@ -33,7 +33,10 @@ export interface DockerClient {
   stopContainer(id: string, timeoutSeconds: number, signal: AbortSignal): Promise<void>;
   removeContainer(id: string, options: { force: boolean }, signal: AbortSignal): Promise<void>;
   inspectContainer(id: string, signal: AbortSignal): Promise<ContainerDetails>;
-  listContainers(filter: { labels?: Record<string, string>; all: boolean }, signal: AbortSignal): Promise<ContainerSummary[]>;
+  listContainers(
+    filter: { labels?: Record<string, string>; all: boolean },
+    signal: AbortSignal,
+  ): Promise<ContainerSummary[]>;
   updateContainer(id: string, resources: Resources, signal: AbortSignal): Promise<void>;
   containerStats(id: string, signal: AbortSignal): Promise<DockerStatsJson>;
   /**
@@ -48,10 +51,17 @@ export interface DockerClient {
   execInspect(execId: string, signal: AbortSignal): Promise<ExecDetails>;
   execResize(execId: string, size: { width: number; height: number }, signal: AbortSignal): Promise<void>;
   attach(containerId: string, options: AttachOptions, signal: AbortSignal): Promise<Duplex>;
-  resizeContainer(containerId: string, size: { width: number; height: number }, signal: AbortSignal): Promise<void>;
+  resizeContainer(
+    containerId: string,
+    size: { width: number; height: number },
+    signal: AbortSignal,
+  ): Promise<void>;
 
   /** Engine events from now (or `sinceSeconds`) until the signal aborts or the engine goes away. */
-  events(options: { sinceSeconds?: number; types: EventType[] }, signal: AbortSignal): AsyncIterable<EngineEvent>;
+  events(
+    options: { sinceSeconds?: number; types: EventType[] },
+    signal: AbortSignal,
+  ): AsyncIterable<EngineEvent>;
 }
 
 export interface EngineInfo {
@@ -108,7 +118,8 @@ export interface RegistryAuth {
   serveraddress?: string;
 }
 
-export type ContainerRunState = 'created' | 'restarting' | 'running' | 'removing' | 'paused' | 'exited' | 'dead';
+export type ContainerRunState =
+  'created' | 'restarting' | 'running' | 'removing' | 'paused' | 'exited' | 'dead';
 
 export interface ContainerSummary {
   id: string;
@@ -137,7 +148,14 @@ export interface ContainerDetails {
     startedAt: string;
     finishedAt: string;
   };
-  config: { tty: boolean; openStdin: boolean; stdinOnce: boolean; env: string[]; hostname: string; user: string };
+  config: {
+    tty: boolean;
+    openStdin: boolean;
+    stdinOnce: boolean;
+    env: string[];
+    hostname: string;
+    user: string;
+  };
   hostConfig: {
     networkMode: string;
     isolation: string;

@@ -61,7 +61,8 @@ type Json = Record<string, unknown>;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 const record = (v: unknown): Record<string, string> =>
   v !== null && typeof v === 'object' ? (v as Record<string, string>) : {};
 const obj = (v: unknown): Json => (v !== null && typeof v === 'object' ? (v as Json) : {});
@@ -77,7 +78,13 @@ export class DockerodeClient implements DockerClient {
     this.#modem = (new Docker(dockerConnectOptions(host)) as unknown as { modem: Modem }).modem;
   }
 
-  #dial<T>(what: string, request: DialRequest, signal: AbortSignal, overrides?: Partial<Record<number, ErrorKind>>): Promise<T> {
+  #dial<T>(
+    what: string,
+    request: DialRequest,
+    signal: AbortSignal,
+    overrides?: Partial<Record<number, ErrorKind>>,
+    translate: (err: unknown) => CriError = (err) => fromEngineError(err, what, this.host, overrides),
+  ): Promise<T> {
     if (signal.aborted) return Promise.reject(fromEngineError(signal.reason, what, this.host));
     const options: Json = {
       method: request.method,
@@ -92,9 +99,7 @@ export class DockerodeClient implements DockerClient {
     };
     if (request.authconfig) options['authconfig'] = request.authconfig;
     return new Promise<T>((resolve, reject) =>
-      this.#modem.dial(options, (err, data) =>
-        err ? reject(fromEngineError(err, what, this.host, overrides)) : resolve(data as T),
-      ),
+      this.#modem.dial(options, (err, data) => (err ? reject(translate(err)) : resolve(data as T))),
     );
   }
 
@@ -127,7 +132,11 @@ export class DockerodeClient implements DockerClient {
   }
 
   async diskUsage(signal: AbortSignal): Promise<{ layersBytes: number; containersBytes: number }> {
-    const df = await this.#dial<Json>('read engine disk usage', { method: 'GET', path: '/system/df' }, signal);
+    const df = await this.#dial<Json>(
+      'read engine disk usage',
+      { method: 'GET', path: '/system/df' },
+      signal,
+    );
     const containers = Array.isArray(df['Containers']) ? (df['Containers'] as Json[]) : [];
     return {
       layersBytes: num(df['LayersSize']),
@@ -147,12 +156,14 @@ export class DockerodeClient implements DockerClient {
 
   async inspectImage(reference: string, signal: AbortSignal): Promise<ImageDetails | undefined> {
     const what = `inspect image ${reference}`;
-    const image = await this.#dial<Json>(what, { method: 'GET', path: `/images/${encodeURIComponent(reference)}/json` }, signal).catch(
-      (err: unknown) => {
-        if (err instanceof CriError && err.kind === 'NotFound') return undefined;
-        throw err;
-      },
-    );
+    const image = await this.#dial<Json>(
+      what,
+      { method: 'GET', path: `/images/${encodeURIComponent(reference)}/json` },
+      signal,
+    ).catch((err: unknown) => {
+      if (err instanceof CriError && err.kind === 'NotFound') return undefined;
+      throw err;
+    });
     if (image === undefined) return undefined;
     const config = obj(image['Config']);
     return {
@@ -176,17 +187,27 @@ export class DockerodeClient implements DockerClient {
 
   async pullImage(reference: string, auth: RegistryAuth | undefined, signal: AbortSignal): Promise<void> {
     const what = `pull image ${reference}`;
-    const request: DialRequest = { method: 'POST', path: '/images/create', query: { fromImage: reference }, isStream: true };
+    const request: DialRequest = {
+      method: 'POST',
+      path: '/images/create',
+      query: { fromImage: reference },
+      isStream: true,
+    };
     if (auth) request.authconfig = auth;
-    const progress = await this.#dial<IncomingMessage>(what, request, signal).catch((err: unknown) => {
-      throw classifyPullError(err, what);
-    });
+    const progress = await this.#dial<IncomingMessage>(what, request, signal, undefined, (err) =>
+      classifyPullError(err, what, this.host),
+    );
     // The engine answers 200 at once and reports failures inside the progress stream.
     for await (const line of createInterface({ input: progress, crlfDelay: Infinity })) {
       if (!line.trim()) continue;
       const message = JSON.parse(line) as { error?: string; errorDetail?: { message?: string } };
       const failure = message.errorDetail?.message ?? message.error;
-      if (failure) throw classifyPullError(Object.assign(new Error(failure), { json: { message: failure } }), what);
+      if (failure)
+        throw classifyPullError(
+          Object.assign(new Error(failure), { json: { message: failure } }),
+          what,
+          this.host,
+        );
     }
     if (signal.aborted) throw fromEngineError(signal.reason, what, this.host);
   }
@@ -225,7 +246,11 @@ export class DockerodeClient implements DockerClient {
 
   async stopContainer(id: string, timeoutSeconds: number, signal: AbortSignal): Promise<void> {
     // 304 (already stopped) counts as success.
-    await this.#dial(`stop container ${id}`, { method: 'POST', path: `/containers/${id}/stop`, query: { t: timeoutSeconds } }, signal);
+    await this.#dial(
+      `stop container ${id}`,
+      { method: 'POST', path: `/containers/${id}/stop`, query: { t: timeoutSeconds } },
+      signal,
+    );
   }
 
   async removeContainer(id: string, options: { force: boolean }, signal: AbortSignal): Promise<void> {
@@ -238,15 +263,26 @@ export class DockerodeClient implements DockerClient {
   }
 
   async inspectContainer(id: string, signal: AbortSignal): Promise<ContainerDetails> {
-    const c = await this.#dial<Json>(`inspect container ${id}`, { method: 'GET', path: `/containers/${id}/json` }, signal);
+    const c = await this.#dial<Json>(
+      `inspect container ${id}`,
+      { method: 'GET', path: `/containers/${id}/json` },
+      signal,
+    );
     return toContainerDetails(c);
   }
 
-  async listContainers(filter: { labels?: Record<string, string>; all: boolean }, signal: AbortSignal): Promise<ContainerSummary[]> {
+  async listContainers(
+    filter: { labels?: Record<string, string>; all: boolean },
+    signal: AbortSignal,
+  ): Promise<ContainerSummary[]> {
     const labels = Object.entries(filter.labels ?? {}).map(([k, v]) => `${k}=${v}`);
     const query: Json = { all: filter.all };
     if (labels.length > 0) query['filters'] = JSON.stringify({ label: labels });
-    const list = await this.#dial<Json[]>('list containers', { method: 'GET', path: '/containers/json', query }, signal);
+    const list = await this.#dial<Json[]>(
+      'list containers',
+      { method: 'GET', path: '/containers/json', query },
+      signal,
+    );
     return list.map((c) => ({
       id: str(c['Id']),
       name: strings(c['Names'])[0]?.replace(/^\//, '') ?? '',
@@ -259,7 +295,11 @@ export class DockerodeClient implements DockerClient {
   }
 
   async updateContainer(id: string, resources: Resources, signal: AbortSignal): Promise<void> {
-    await this.#dial(`update container ${id}`, { method: 'POST', path: `/containers/${id}/update`, body: resources }, signal);
+    await this.#dial(
+      `update container ${id}`,
+      { method: 'POST', path: `/containers/${id}/update`, body: resources },
+      signal,
+    );
   }
 
   containerStats(id: string, signal: AbortSignal): Promise<DockerStatsJson> {
@@ -322,13 +362,29 @@ export class DockerodeClient implements DockerClient {
   }
 
   async execInspect(execId: string, signal: AbortSignal): Promise<ExecDetails> {
-    const e = await this.#dial<Json>(`inspect exec ${execId}`, { method: 'GET', path: `/exec/${execId}/json` }, signal);
+    const e = await this.#dial<Json>(
+      `inspect exec ${execId}`,
+      { method: 'GET', path: `/exec/${execId}/json` },
+      signal,
+    );
     const exitCode = e['ExitCode'];
-    return { running: e['Running'] === true, exitCode: typeof exitCode === 'number' ? exitCode : null, pid: num(e['Pid']) };
+    return {
+      running: e['Running'] === true,
+      exitCode: typeof exitCode === 'number' ? exitCode : null,
+      pid: num(e['Pid']),
+    };
   }
 
-  async execResize(execId: string, size: { width: number; height: number }, signal: AbortSignal): Promise<void> {
-    await this.#dial(`resize exec ${execId}`, { method: 'POST', path: `/exec/${execId}/resize`, query: { h: size.height, w: size.width } }, signal);
+  async execResize(
+    execId: string,
+    size: { width: number; height: number },
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.#dial(
+      `resize exec ${execId}`,
+      { method: 'POST', path: `/exec/${execId}/resize`, query: { h: size.height, w: size.width } },
+      signal,
+    );
   }
 
   attach(containerId: string, options: AttachOptions, signal: AbortSignal): Promise<Duplex> {
@@ -346,7 +402,11 @@ export class DockerodeClient implements DockerClient {
     );
   }
 
-  async resizeContainer(containerId: string, size: { width: number; height: number }, signal: AbortSignal): Promise<void> {
+  async resizeContainer(
+    containerId: string,
+    size: { width: number; height: number },
+    signal: AbortSignal,
+  ): Promise<void> {
     await this.#dial(
       `resize container ${containerId}`,
       { method: 'POST', path: `/containers/${containerId}/resize`, query: { h: size.height, w: size.width } },
@@ -354,10 +414,17 @@ export class DockerodeClient implements DockerClient {
     );
   }
 
-  async *events(options: { sinceSeconds?: number; types: EventType[] }, signal: AbortSignal): AsyncIterable<EngineEvent> {
+  async *events(
+    options: { sinceSeconds?: number; types: EventType[] },
+    signal: AbortSignal,
+  ): AsyncIterable<EngineEvent> {
     const query: Json = { filters: JSON.stringify({ type: options.types }) };
     if (options.sinceSeconds !== undefined) query['since'] = options.sinceSeconds;
-    const stream = await this.#dial<Readable>('watch engine events', { method: 'GET', path: '/events', query, isStream: true }, signal);
+    const stream = await this.#dial<Readable>(
+      'watch engine events',
+      { method: 'GET', path: '/events', query, isStream: true },
+      signal,
+    );
     try {
       for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
         if (line.trim()) yield toEngineEvent(JSON.parse(line) as Json);
@@ -440,21 +507,25 @@ function toContainerDetails(c: Json): ContainerDetails {
  * Registry failures reach the engine's API as text only (a 404 or 500, or an error line in the
  * progress stream), so this is the one place that reads their words to pick a status.
  */
-function classifyPullError(err: unknown, what: string): CriError {
+function classifyPullError(err: unknown, what: string, host: string): CriError {
   const message = engineMessage(err);
   const kind: ErrorKind | undefined =
-    /unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied/i.test(message)
+    /unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied/i.test(
+      message,
+    )
       ? 'Unauthenticated'
       : /manifest unknown|not found|repository does not exist|no such host/i.test(message)
         ? 'NotFound'
         : /connection refused|i\/o timeout|dial tcp|TLS handshake|EOF/i.test(message)
           ? 'Unavailable'
           : undefined;
-  if (kind === undefined) return err instanceof CriError ? err : fromEngineError(err, what, '');
+  if (kind === undefined) return fromEngineError(err, what, host);
   const hint: Record<string, string> = {
-    Unauthenticated: 'check the pull credentials (crictl pull --creds USER:PASS, or the pod\'s imagePullSecrets)',
+    Unauthenticated:
+      "check the pull credentials (crictl pull --creds USER:PASS, or the pod's imagePullSecrets)",
     NotFound: 'check the image name and tag, and the registry mirror configured for its registry',
-    Unavailable: 'the registry (or its configured mirror) does not answer; check that it is up and reachable from the engine',
+    Unavailable:
+      'the registry (or its configured mirror) does not answer; check that it is up and reachable from the engine',
   };
   return new CriError(kind, `${what}: ${message}; ${hint[kind]}`, { cause: err });
 }

@@ -26,13 +26,17 @@ export class Demultiplexer extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     while (this.#pending.length >= HEADER_BYTES) {
-      const length = this.#pending.readUInt32BE(4);
-      if (this.#pending.length < HEADER_BYTES + length) break;
       const stream = STREAM_OF_BYTE[this.#pending[0] ?? -1];
-      if (stream === undefined) {
-        done(new Error(`unexpected Docker stream byte ${this.#pending[0]}: the stream is not multiplexed`));
+      if (stream === undefined || this.#pending.readUIntBE(1, 3) !== 0) {
+        done(
+          new Error(
+            `unexpected Docker frame header ${this.#pending.subarray(0, 4).toString('hex')}: the stream is not multiplexed`,
+          ),
+        );
         return;
       }
+      const length = this.#pending.readUInt32BE(4);
+      if (this.#pending.length < HEADER_BYTES + length) break;
       this.push({ stream, payload: this.#pending.subarray(HEADER_BYTES, HEADER_BYTES + length) });
       this.#pending = this.#pending.subarray(HEADER_BYTES + length);
     }

@@ -33,17 +33,22 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 function openCallScope(rpc: string, call: CallLike, root: Logger): CallScope {
   const controller = new AbortController();
   const log = root.child({ rpc });
-  const onCancelled = () => controller.abort(new CriError('Cancelled', `${rpc} was cancelled by the client`));
+  const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  const pastDeadline = () => new CriError('DeadlineExceeded', `${rpc} ran past the client's deadline`);
+  // grpc-js also reports an expired deadline as 'cancelled': tell the two apart by the clock.
+  const onCancelled = () =>
+    controller.abort(
+      Date.now() >= deadlineMs
+        ? pastDeadline()
+        : new CriError('Cancelled', `${rpc} was cancelled by the client`),
+    );
   call.on('cancelled', onCancelled);
 
-  const deadline = call.getDeadline();
-  const remaining = (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
+  const remaining = deadlineMs - Date.now();
   const timer =
     Number.isFinite(remaining) && remaining < MAX_TIMER_MS
-      ? setTimeout(
-          () => controller.abort(new CriError('DeadlineExceeded', `${rpc} ran past the client's deadline`)),
-          Math.max(0, remaining),
-        )
+      ? setTimeout(() => controller.abort(pastDeadline()), Math.max(0, remaining))
       : undefined;
 
   return {

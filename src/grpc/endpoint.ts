@@ -9,9 +9,7 @@ import { failedPrecondition, invalidArgument } from '../errors.js';
  * listens on (on Windows, `\\.\pipe\<name>` makes libuv create a named pipe). docs/architecture.md
  * ("Endpoints") traces that through grpc-js's unix resolver and Node's net module.
  */
-export type Endpoint =
-  | { kind: 'unix'; path: string }
-  | { kind: 'npipe'; path: string };
+export type Endpoint = { kind: 'unix'; path: string } | { kind: 'npipe'; path: string };
 
 const NPIPE_PREFIX = 'npipe://';
 const PIPE_NAME = /^[A-Za-z0-9._-]+$/;
@@ -20,7 +18,9 @@ export function parseEndpoint(uri: string): Endpoint {
   if (uri.startsWith('unix://')) {
     const path = uri.slice('unix://'.length);
     if (!isAbsolute(path)) {
-      throw invalidArgument(`endpoint ${JSON.stringify(uri)}: a unix socket path must be absolute (unix:///run/wincri/wincri.sock)`);
+      throw invalidArgument(
+        `endpoint ${JSON.stringify(uri)}: a unix socket path must be absolute (unix:///run/wincri/wincri.sock)`,
+      );
     }
     return { kind: 'unix', path };
   }
@@ -58,10 +58,14 @@ export async function prepareUnixSocketPath(path: string): Promise<void> {
   const existing = await stat(path).catch(() => undefined);
   if (existing === undefined) return;
   if (!existing.isSocket()) {
-    throw failedPrecondition(`${path} exists and is not a socket: move it away or choose another --listen path`);
+    throw failedPrecondition(
+      `${path} exists and is not a socket: move it away or choose another --listen path`,
+    );
   }
   if (await somethingListens(path)) {
-    throw failedPrecondition(`another process already serves on ${path}: stop it or choose another --listen path`);
+    throw failedPrecondition(
+      `another process already serves on ${path}: stop it or choose another --listen path`,
+    );
   }
   await unlink(path);
 }

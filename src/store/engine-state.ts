@@ -76,7 +76,8 @@ export class EngineState {
       if (this.lastInfo) next.info = this.lastInfo;
     }
     if (this.#current?.ready !== next.ready) {
-      if (next.ready) this.log.info({ engine: this.docker.host, version: next.info.serverVersion }, 'Docker engine ready');
+      if (next.ready)
+        this.log.info({ engine: this.docker.host, version: next.info.serverVersion }, 'Docker engine ready');
       else this.log.warn({ engine: this.docker.host, reason: next.reason }, next.message);
     }
     this.#current = next;

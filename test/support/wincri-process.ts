@@ -20,17 +20,26 @@ export interface WincriProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startWincri(args: { dockerHost: string; mirrors?: string[]; extra?: string[]; dir?: string }): Promise<WincriProcess> {
+export async function startWincri(args: {
+  dockerHost: string;
+  mirrors?: string[];
+  extra?: string[];
+  dir?: string;
+}): Promise<WincriProcess> {
   const dir = args.dir ?? (await mkdtemp(join(tmpdir(), 'wincri-e2e-')));
   const socketPath = join(dir, 'wincri.sock');
   const rootDir = join(dir, 'root');
   const argv = [
     join(PACKAGE_ROOT, 'dist', 'src', 'main.js'),
     'serve',
-    '--listen', `unix://${socketPath}`,
-    '--docker-host', args.dockerHost,
-    '--root-dir', rootDir,
-    '--log-level', 'debug',
+    '--listen',
+    `unix://${socketPath}`,
+    '--docker-host',
+    args.dockerHost,
+    '--root-dir',
+    rootDir,
+    '--log-level',
+    'debug',
     ...(args.mirrors ?? []).flatMap((m) => ['--registry-mirror', m]),
     ...(args.extra ?? []),
   ];

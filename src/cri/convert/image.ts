@@ -12,7 +12,10 @@ export function imageUser(user: string): Pick<Image, 'uid' | 'username'> {
 }
 
 /** An engine image as a CRI Image; `id` is the engine's image id, the one id wincri ever reports. */
-export function toCriImage(image: ImageSummary & Partial<Pick<ImageDetails, 'user'>>, pinned: boolean): Image {
+export function toCriImage(
+  image: ImageSummary & Partial<Pick<ImageDetails, 'user'>>,
+  pinned: boolean,
+): Image {
   return {
     id: image.id,
     repo_tags: image.repoTags,

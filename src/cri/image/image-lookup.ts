@@ -15,7 +15,8 @@ export async function findImage(
   signal: AbortSignal,
 ): Promise<ImageDetails | undefined> {
   if (image === '') throw invalidArgument('the image spec has no image name or id: set image.image');
-  if (isImageId(image)) return docker.inspectImage(image.startsWith('sha256:') ? image : `sha256:${image}`, signal);
+  if (isImageId(image))
+    return docker.inspectImage(image.startsWith('sha256:') ? image : `sha256:${image}`, signal);
   const ref = parseReference(image);
   const found = await docker.inspectImage(formatReference(ref), signal);
   if (found !== undefined || ref.digest === undefined) return found;

@@ -7,7 +7,11 @@ import { findImage } from './image-lookup.js';
 import { isPinned } from './list-images.js';
 
 /** ImageStatus: a missing image is not an error, the CRI answers with `image` unset. */
-export async function imageStatus(deps: ImageDeps, req: ImageStatusRequest__Output, ctx: CallContext): Promise<ImageStatusResponse> {
+export async function imageStatus(
+  deps: ImageDeps,
+  req: ImageStatusRequest__Output,
+  ctx: CallContext,
+): Promise<ImageStatusResponse> {
   const image = await findImage(deps.docker, deps.mirrors, req.image?.image ?? '', ctx.signal);
   if (image === undefined) return { image: null, info: {} };
   deps.usersById.set(image.id, image.user);

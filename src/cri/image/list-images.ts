@@ -7,7 +7,11 @@ import type { ImageDeps } from './deps.js';
 import { findImage } from './image-lookup.js';
 
 /** ListImages: every image the engine holds, or the one matching filter.image. */
-export async function listImages(deps: ImageDeps, req: ListImagesRequest__Output, ctx: CallContext): Promise<ListImagesResponse> {
+export async function listImages(
+  deps: ImageDeps,
+  req: ListImagesRequest__Output,
+  ctx: CallContext,
+): Promise<ListImagesResponse> {
   const wanted = req.filter?.image?.image;
   const all = await deps.docker.listImages(ctx.signal);
   let images = all;
@@ -17,10 +21,15 @@ export async function listImages(deps: ImageDeps, req: ListImagesRequest__Output
   }
   await learnUsers(deps, images, ctx.signal);
   forgetRemoved(deps, all);
-  return { images: images.map((image) => toCriImage({ ...image, user: deps.usersById.get(image.id) ?? '' }, isPinned(deps, image))) };
+  return {
+    images: images.map((image) =>
+      toCriImage({ ...image, user: deps.usersById.get(image.id) ?? '' }, isPinned(deps, image)),
+    ),
+  };
 }
 
-export const isPinned = (deps: ImageDeps, image: ImageSummary) => image.repoTags.some((tag) => deps.pinnedNames.has(tag));
+export const isPinned = (deps: ImageDeps, image: ImageSummary) =>
+  image.repoTags.some((tag) => deps.pinnedNames.has(tag));
 
 /** The list endpoint carries no image config: inspect each image once, the first time it is seen. */
 async function learnUsers(deps: ImageDeps, images: ImageSummary[], signal: AbortSignal): Promise<void> {

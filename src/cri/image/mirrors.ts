@@ -23,7 +23,11 @@ export type MirrorTable = ReadonlyMap<string, RegistryMirror>;
 export function parseMirror(spec: string): [string, RegistryMirror] {
   const eq = spec.indexOf('=');
   const registry = spec.slice(0, eq).trim();
-  const target = spec.slice(eq + 1).trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const target = spec
+    .slice(eq + 1)
+    .trim()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '');
   const [host = '', ...prefix] = target.split('/');
   if (eq <= 0 || registry === '' || host === '' || /[\s/]/.test(registry)) {
     throw invalidArgument(
@@ -48,5 +52,7 @@ export function throughMirror(ref: ImageReference, mirrors: MirrorTable): ImageR
 /** For messages: where a reference is really pulled from. */
 export function describeSource(ref: ImageReference, mirrors: MirrorTable): string {
   const mirrored = throughMirror(ref, mirrors);
-  return mirrored ? `${formatReference(ref)} (through mirror ${formatReference(mirrored)})` : formatReference(ref);
+  return mirrored
+    ? `${formatReference(ref)} (through mirror ${formatReference(mirrored)})`
+    : formatReference(ref);
 }

@@ -14,10 +14,16 @@ import { formatReference, isImageId, parseReference, repository, type ImageRefer
 const pulls = new KeyedLock();
 
 /** PullImage: through the registry's mirror when one is configured, kept under the requested name. */
-export async function pullImage(deps: ImageDeps, req: PullImageRequest__Output, ctx: CallContext): Promise<PullImageResponse> {
+export async function pullImage(
+  deps: ImageDeps,
+  req: PullImageRequest__Output,
+  ctx: CallContext,
+): Promise<PullImageResponse> {
   const requested = req.image?.image ?? '';
   if (requested === '' || isImageId(requested)) {
-    throw invalidArgument(`PullImage needs an image name (registry/repository[:tag][@digest]), got ${JSON.stringify(requested)}`);
+    throw invalidArgument(
+      `PullImage needs an image name (registry/repository[:tag][@digest]), got ${JSON.stringify(requested)}`,
+    );
   }
   const ref = parseReference(requested);
   const name = formatReference(ref);
@@ -29,7 +35,12 @@ export async function pullImage(deps: ImageDeps, req: PullImageRequest__Output, 
   return { image_ref: image.id };
 }
 
-async function pullThroughMirror(deps: ImageDeps, ref: ImageReference, auth: RegistryAuth | undefined, ctx: CallContext): Promise<void> {
+async function pullThroughMirror(
+  deps: ImageDeps,
+  ref: ImageReference,
+  auth: RegistryAuth | undefined,
+  ctx: CallContext,
+): Promise<void> {
   const mirrored = throughMirror(ref, deps.mirrors);
   if (mirrored === undefined) return deps.docker.pullImage(formatReference(ref), auth, ctx.signal);
 
@@ -52,7 +63,10 @@ async function untag(docker: DockerClient, name: string, signal: AbortSignal): P
 }
 
 /** The CRI's AuthConfig as Docker's X-Registry-Auth; undefined when it carries nothing. */
-export function toRegistryAuth(auth: AuthConfig__Output | null | undefined, registry: string): RegistryAuth | undefined {
+export function toRegistryAuth(
+  auth: AuthConfig__Output | null | undefined,
+  registry: string,
+): RegistryAuth | undefined {
   if (!auth) return undefined;
   const result: RegistryAuth = {};
   if (auth.username) result.username = auth.username;

@@ -18,7 +18,8 @@ export interface ImageReference {
 export const DOCKER_HUB = 'docker.io';
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const DOMAIN = /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/;
+const DOMAIN =
+  /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const IMAGE_ID = /^(?:sha256:)?[a-f0-9]{64}$/;
@@ -28,7 +29,9 @@ export const isImageId = (value: string) => IMAGE_ID.test(value);
 
 export function parseReference(input: string): ImageReference {
   const bad = (why: string) =>
-    invalidArgument(`image reference ${JSON.stringify(input)} is malformed: ${why} (e.g. registry.k8s.io/pause:3.10)`);
+    invalidArgument(
+      `image reference ${JSON.stringify(input)} is malformed: ${why} (e.g. registry.k8s.io/pause:3.10)`,
+    );
   if (input === '' || input.trim() !== input) throw bad('it is empty or has spaces');
 
   const [nameAndTag = '', digest, ...extra] = input.split('@');
@@ -68,7 +71,11 @@ export const repository = (ref: ImageReference) => `${ref.domain}/${ref.path}`;
 
 /** The full normalised name: `domain/path[:tag][@digest]`. */
 export function formatReference(ref: ImageReference): string {
-  return repository(ref) + (ref.tag !== undefined ? `:${ref.tag}` : '') + (ref.digest !== undefined ? `@${ref.digest}` : '');
+  return (
+    repository(ref) +
+    (ref.tag !== undefined ? `:${ref.tag}` : '') +
+    (ref.digest !== undefined ? `@${ref.digest}` : '')
+  );
 }
 
 /**

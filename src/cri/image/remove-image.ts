@@ -11,7 +11,11 @@ import { findImage } from './image-lookup.js';
  * containerd does), whether named by id, tag or digest.
  * CRI contract: idempotent, removing a missing image succeeds.
  */
-export async function removeImage(deps: ImageDeps, req: RemoveImageRequest__Output, ctx: CallContext): Promise<RemoveImageResponse> {
+export async function removeImage(
+  deps: ImageDeps,
+  req: RemoveImageRequest__Output,
+  ctx: CallContext,
+): Promise<RemoveImageResponse> {
   const image = await findImage(deps.docker, deps.mirrors, req.image?.image ?? '', ctx.signal);
   if (image === undefined) return {};
   // Untag name by name: deleting by id alone fails while several names point at the image.

@@ -9,7 +9,8 @@ import { version } from './version.js';
  * An RPC wincri does not serve (yet). kubelet and crictl rely on the exact UNIMPLEMENTED code to
  * fall back or to report the feature as missing; the message says where the work is tracked.
  */
-const notServed = (rpc: string, why: string) => () => Promise.reject(unimplemented(`${rpc} is not served by wincri: ${why}`));
+const notServed = (rpc: string, why: string) => () =>
+  Promise.reject(unimplemented(`${rpc} is not served by wincri: ${why}`));
 
 /** The RuntimeService table: one handler per RPC, each in the file named after it. */
 export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
@@ -51,7 +52,10 @@ export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
     ListMetricDescriptors: notServed('ListMetricDescriptors', stats),
     ListPodSandboxMetrics: notServed('ListPodSandboxMetrics', stats),
 
-    CheckpointContainer: notServed('CheckpointContainer', 'Docker cannot checkpoint Windows containers, and CRIU checkpoints are not offered'),
+    CheckpointContainer: notServed(
+      'CheckpointContainer',
+      'Docker cannot checkpoint Windows containers, and CRIU checkpoints are not offered',
+    ),
 
     StreamPodSandboxes: notServed('StreamPodSandboxes', listStreaming),
     StreamContainers: notServed('StreamContainers', listStreaming),

@@ -11,7 +11,11 @@ import type { RuntimeDeps } from './deps.js';
  * SYSTEMD, so cgroupfs is said explicitly. A Windows engine has no linux part, which kubelet
  * ignores.
  */
-export async function runtimeConfig(deps: RuntimeDeps, _req: RuntimeConfigRequest__Output, _ctx: CallContext): Promise<RuntimeConfigResponse> {
+export async function runtimeConfig(
+  deps: RuntimeDeps,
+  _req: RuntimeConfigRequest__Output,
+  _ctx: CallContext,
+): Promise<RuntimeConfigResponse> {
   const engine = await deps.engine.current();
   const info = engine.info;
   if (info === undefined) {

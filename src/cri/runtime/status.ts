@@ -11,7 +11,11 @@ import type { RuntimeDeps } from './deps.js';
  * bridge on Linux, nat on Windows) and so is ready exactly when the engine is. Answered from
  * the engine state kept in the background.
  */
-export async function status(deps: RuntimeDeps, req: StatusRequest__Output, _ctx: CallContext): Promise<StatusResponse> {
+export async function status(
+  deps: RuntimeDeps,
+  req: StatusRequest__Output,
+  _ctx: CallContext,
+): Promise<StatusResponse> {
   const engine = await deps.engine.current();
   const response: StatusResponse = {
     status: { conditions: [runtimeReady(engine), networkReady(engine)] },
@@ -39,7 +43,7 @@ function networkReady(engine: EngineReadiness): RuntimeCondition {
         type: 'NetworkReady',
         status: false,
         reason: 'DockerEngineNotReady',
-        message: 'pods use the Docker engine\'s default network, and the engine is not ready',
+        message: "pods use the Docker engine's default network, and the engine is not ready",
       };
 }
 

@@ -1,0 +1,111 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../../src/cli.js';
+import { defaults, readConfigFile, resolveConfig } from '../../../src/config/config.js';
+
+describe('config', () => {
+  it('has per-OS defaults kubelet expects', () => {
+    expect(defaults('linux')).toMatchObject({
+      listen: 'unix:///run/wincri/wincri.sock',
+      dockerHost: 'unix:///var/run/docker.sock',
+      streamingAddress: '127.0.0.1:0',
+    });
+    expect(defaults('windows')).toMatchObject({
+      listen: 'npipe:////./pipe/wincri',
+      dockerHost: 'npipe:////./pipe/docker_engine',
+    });
+  });
+
+  it('layers file then flags; mirrors add up per registry', () => {
+    const config = resolveConfig(
+      'linux',
+      { registryMirrors: { 'gcr.io': 'http://a:5000', 'docker.io': 'http://hub:5000' }, logLevel: 'warn' },
+      { registryMirrors: ['gcr.io=http://b:5000'], sandboxImage: 'localhost/pause:1' },
+    );
+    expect(config.logLevel).toBe('warn');
+    expect(config.sandboxImage).toBe('localhost/pause:1');
+    expect(Object.fromEntries(config.registryMirrors)).toEqual({
+      'gcr.io': { host: 'b:5000', pathPrefix: '' },
+      'docker.io': { host: 'hub:5000', pathPrefix: '' },
+    });
+  });
+
+  it.each([
+    [{ logLevel: 'loud' }, /log level/],
+    [{ listen: 'tcp://0.0.0.0:1' }, /endpoint/],
+    [{ sandboxImage: 'Not A Ref' }, /malformed/],
+    [{ streamingAddress: '10010' }, /host:port/],
+    [{ statsIntervalMs: 10 }, /at least 1000/],
+    [{ streamingTlsCert: '/c.pem' }, /both a certificate and a key/],
+    [{ registryMirrors: ['nonsense'] }, /REGISTRY=URL/],
+  ])('refuses %j with a message that says what to fix', (input, message) => {
+    expect(() => resolveConfig('linux', input)).toThrow(message);
+  });
+
+  it('reads a config file and refuses unknown keys', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wincri-cfg-'));
+    try {
+      await writeFile(join(dir, 'ok.json'), JSON.stringify({ rootDir: '/x', statsIntervalMs: 5000 }));
+      expect(await readConfigFile(join(dir, 'ok.json'))).toEqual({ rootDir: '/x', statsIntervalMs: 5000 });
+      await writeFile(join(dir, 'bad.json'), JSON.stringify({ rootdir: '/x' }));
+      await expect(readConfigFile(join(dir, 'bad.json'))).rejects.toThrow(/unknown keys rootdir/);
+      await writeFile(join(dir, 'broken.json'), '{');
+      await expect(readConfigFile(join(dir, 'broken.json'))).rejects.toThrow(/broken.json/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('command line', () => {
+  it.each([
+    [[], { kind: 'help' }],
+    [['--help'], { kind: 'help' }],
+    [['version'], { kind: 'version' }],
+  ])('%j', (argv, command) => {
+    expect(parseCommand(argv)).toEqual(command);
+  });
+
+  it('takes every serve flag, repeatable mirrors included', () => {
+    const command = parseCommand([
+      'serve',
+      '--listen',
+      'unix:///tmp/w.sock',
+      '--docker-host',
+      'unix:///d.sock',
+      '--config',
+      '/c.json',
+      '--log-level',
+      'debug',
+      '--sandbox-image',
+      'p:1',
+      '--registry-mirror',
+      'a.io=http://m:1',
+      '--registry-mirror',
+      'b.io=http://m:2',
+      '--root-dir',
+      '/r',
+      '--streaming-address',
+      '127.0.0.1:10010',
+    ]);
+    expect(command).toEqual({
+      kind: 'serve',
+      configFile: '/c.json',
+      input: {
+        listen: 'unix:///tmp/w.sock',
+        dockerHost: 'unix:///d.sock',
+        logLevel: 'debug',
+        sandboxImage: 'p:1',
+        registryMirrors: ['a.io=http://m:1', 'b.io=http://m:2'],
+        rootDir: '/r',
+        streamingAddress: '127.0.0.1:10010',
+      },
+    });
+  });
+
+  it.each([[['serve', '--bogus']], [['launch']], [['version', 'extra']]])('refuses %j', (argv) => {
+    expect(() => parseCommand(argv)).toThrow();
+  });
+});

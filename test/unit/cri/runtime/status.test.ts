@@ -1,0 +1,85 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../../src/config/config.js';
+import { status } from '../../../../src/cri/runtime/status.js';
+import { runtimeConfig } from '../../../../src/cri/runtime/runtime-config.js';
+import { CriError } from '../../../../src/errors.js';
+import { EngineState } from '../../../../src/store/engine-state.js';
+import { FakeDocker } from '../../../support/fake-docker.js';
+
+const log = pino({ level: 'silent' });
+const ctx = { rpc: 'Status', signal: new AbortController().signal, log };
+
+function setup() {
+  const docker = new FakeDocker();
+  const engine = new EngineState(docker, log, 60_000);
+  const deps = {
+    config: resolveConfig('linux'),
+    docker,
+    engine,
+    version: '0.1.0',
+    runtimeHandlerNames: ['', 'runc'],
+    runtimeSettings: { podCidr: '' },
+  };
+  return { docker, engine, deps };
+}
+
+describe('Status follows the engine', () => {
+  it('is ready when the engine answers, and lists the runtime handlers', async () => {
+    const { deps } = setup();
+    const res = await status(deps, { verbose: false }, ctx);
+    expect(res.status?.conditions?.every((c) => c.status)).toBe(true);
+    expect(res.runtime_handlers?.map((h) => h.name)).toEqual(['', 'runc']);
+  });
+
+  it('is not ready, with reason and message, when the engine does not answer; ready again when it comes back', async () => {
+    const { docker, engine, deps } = setup();
+    docker.failNext = new CriError('Unavailable', 'the Docker engine at fake://docker does not answer');
+    await engine.refresh();
+    const down = await status(deps, { verbose: true }, ctx);
+    expect(down.status?.conditions).toEqual([
+      {
+        type: 'RuntimeReady',
+        status: false,
+        reason: 'DockerEngineUnreachable',
+        message: 'the Docker engine at fake://docker does not answer',
+      },
+      expect.objectContaining({ type: 'NetworkReady', status: false, reason: 'DockerEngineNotReady' }),
+    ]);
+    for (const value of Object.values(down.info ?? {})) expect(JSON.parse(value)).toBeTypeOf('object');
+    await engine.refresh();
+    expect((await status(deps, { verbose: false }, ctx)).status?.conditions?.[0]?.status).toBe(true);
+  });
+
+  it('refuses an engine older than API 1.41 with a message that says so', async () => {
+    const { docker, engine, deps } = setup();
+    docker.info_ = { ...docker.info_, apiVersion: '1.40' };
+    await engine.refresh();
+    const res = await status(deps, { verbose: false }, ctx);
+    expect(res.status?.conditions?.[0]).toMatchObject({ status: false, reason: 'DockerEngineTooOld' });
+    expect(res.status?.conditions?.[0]?.message).toMatch(/API 1.40.*1.41 or newer/);
+  });
+});
+
+describe('RuntimeConfig', () => {
+  it.each([
+    ['cgroupfs', 'CGROUPFS'],
+    ['systemd', 'SYSTEMD'],
+  ] as const)('%s engine -> %s', async (driver, expected) => {
+    const { docker, deps } = setup();
+    docker.info_ = { ...docker.info_, cgroupDriver: driver };
+    expect(await runtimeConfig(deps, {}, ctx)).toEqual({ linux: { cgroup_driver: expected } });
+  });
+
+  it('has no linux part on a Windows engine', async () => {
+    const { docker, deps } = setup();
+    docker.info_ = { ...docker.info_, osType: 'windows', cgroupDriver: '' };
+    expect(await runtimeConfig(deps, {}, ctx)).toEqual({ linux: null });
+  });
+
+  it('is UNAVAILABLE (kubelet retries) while the engine was never reached', async () => {
+    const { docker, deps } = setup();
+    docker.failNext = new CriError('Unavailable', 'down');
+    await expect(runtimeConfig(deps, {}, ctx)).rejects.toMatchObject({ kind: 'Unavailable' });
+  });
+});
