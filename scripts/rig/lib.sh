@@ -1,0 +1,140 @@
+# shellcheck shell=bash
+# Shared by the rig scripts (sourced, never run). One place for paths, logging and timing so
+# every script agrees on where the private engine, registries and caches live.
+
+# shellcheck disable=SC2034 # the constants are for the scripts that source this file
+{
+  RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  RIG_REPO=$(cd "$RIG_DIR/../.." && pwd)
+
+  # State that must survive a teardown (image layers, registry blobs) lives under /var/lib;
+  # sockets and pid files under /run; rebuildable artefacts (binaries, debs, stamps) under /var/cache.
+  RIG_STATE=/var/lib/wincri-rig
+  RIG_RUN=/run/wincri-rig
+  RIG_CACHE=/var/cache/wincri-rig
+  RIG_LOGS=$RIG_STATE/logs
+
+  RIG_DOCKER_SOCK=$RIG_RUN/docker.sock
+  RIG_DOCKER_HOST=unix://$RIG_DOCKER_SOCK
+  # Debian's client; /usr/local/bin/docker is a different (28.x) client and must not be picked up by accident.
+  RIG_DOCKER_CLI=/usr/bin/docker
+
+  RIG_REGISTRY=127.0.0.1:5000
+  RIG_AUTH_REGISTRY=127.0.0.1:5001
+  RIG_AUTH_USER=wincri
+  RIG_AUTH_PASS=wincri-test-pass
+
+  RIG_CRI_TOOLS_VERSION=v1.36.0
+  RIG_BIN=$RIG_CACHE/bin
+}
+
+rig_log() { printf '[rig %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+rig_die() { rig_log "ERROR: $*"; exit 1; }
+
+rig_now() { date +%s.%N; }
+rig_since() { awk -v a="$1" -v b="$(rig_now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# rig_phase NAME CMD...: run a step and report its wall time, so slow phases are visible in every log.
+rig_phase() {
+  local name=$1 t0 rc=0 note=
+  shift
+  t0=$(rig_now)
+  rig_log "== $name"
+  "$@" || rc=$?
+  [ "$rc" = 0 ] || note=" (FAILED, exit $rc)"
+  rig_log "== $name: $(rig_since "$t0")s$note"
+  return "$rc"
+}
+
+rig_docker() { "$RIG_DOCKER_CLI" -H "$RIG_DOCKER_HOST" "$@"; }
+
+rig_require_root() { [ "$(id -u)" = 0 ] || rig_die "run as root"; }
+
+# rig_pid_alive FILE: true when FILE names a live process.
+rig_pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# rig_stop_pid FILE NAME [SECONDS]: TERM, wait (20 s by default), then KILL; only ever the process
+# we recorded.
+rig_stop_pid() {
+  local file=$1 name=$2 secs=${3:-20} pid
+  if ! rig_pid_alive "$file"; then
+    rm -f "$file"
+    rig_log "$name: not running"
+    return 0
+  fi
+  pid=$(cat "$file")
+  kill -TERM "$pid"
+  for _ in $(seq 1 $((secs * 10))); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    rig_log "$name: still alive after ${secs}s, sending KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+  rig_log "$name: stopped (pid $pid)"
+}
+
+# rig_wait_for SECONDS DESCRIPTION CMD...: poll CMD every 0.1 s.
+rig_wait_for() {
+  local secs=$1 what=$2
+  shift 2
+  for _ in $(seq 1 $((secs * 10))); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  rig_log "timed out after ${secs}s waiting for $what"
+  return 1
+}
+
+# rig_dispatch "$@": the start|stop|status entry point of a service script that defines those three.
+rig_dispatch() {
+  case "${1:-}" in
+    start | stop | status) "$1" ;;
+    *)
+      echo "usage: $0 start|stop|status" >&2
+      exit 2
+      ;;
+  esac
+}
+
+# Fixed mtimes (2000-01-01) make rootfs tars, and so layer digests, repeat across rebuilds.
+RIG_EPOCH=946684800
+
+# rig_busybox_root DIR: a minimal root filesystem in DIR: Debian's static busybox with every applet
+# as a hard link in /bin (as in upstream's busybox image, so masking /bin/ls masks ls alone).
+rig_busybox_root() {
+  local root=$1 applet
+  rm -rf "$root"
+  mkdir -p "$root"/{bin,etc,root,tmp,home,proc,sys,dev,run,var/run,usr/bin,usr/sbin,usr/local/bin}
+  chmod 1777 "$root/tmp"
+  chmod 700 "$root/root"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [ -e "$root/bin/$applet" ] || ln "$root/bin/busybox" "$root/bin/$applet"
+  done
+  # Scripts' `#!/usr/bin/env node` lines need env where coreutils would put it.
+  ln "$root/bin/busybox" "$root/usr/bin/env"
+}
+
+# rig_copy_libs ROOT BINARY...: copy the shared libraries ldd names for BINARYs into ROOT, each at
+# its host path (the dynamic loader included).
+rig_copy_libs() {
+  local root=$1 f
+  shift
+  for f in $(ldd "$@" | awk '/=> \//{print $3} /^[[:space:]]*\//{print $1}' | sort -u); do
+    mkdir -p "$root$(dirname "$f")"
+    cp -L "$f" "$root$f"
+  done
+}
+
+# rig_import ROOT IMAGE CHANGE...: import ROOT as a one-layer IMAGE with reproducible tar metadata.
+rig_import() {
+  local root=$1 image=$2 change args=()
+  shift 2
+  for change in "$@"; do args+=(-c "$change"); done
+  find "$root" -exec touch -h -d "@$RIG_EPOCH" {} +
+  tar -C "$root" --sort=name --mtime="@$RIG_EPOCH" --owner=0 --group=0 --numeric-owner -cf - . |
+    rig_docker import "${args[@]}" - "$image" >/dev/null
+}
