@@ -13,6 +13,8 @@ export interface Rig {
   crictl: string;
   critest: string;
   mirrors: string[];
+  /** An image only the basic-auth registry serves. */
+  privateImage: string;
 }
 
 const RIG_JSON = '/run/wincri-rig/rig.json';
@@ -36,6 +38,7 @@ export function loadRig(): Rig {
     authPass: text('authPass'),
     crictl: text('crictl'),
     critest: text('critest'),
+    privateImage: text('privateImage'),
     mirrors: Array.isArray(mirrors) ? (mirrors as string[]) : text('mirrors').split(',').filter(Boolean),
   };
 }

@@ -31,7 +31,11 @@ async function ignoreMissing(docker: DockerClient, reference: string, signal: Ab
   try {
     await docker.removeImage(reference, { force: false }, signal);
   } catch (err) {
-    // A concurrent RemoveImage may have taken this name first: the outcome is the same.
-    if (!hasKind(err, 'NotFound')) throw err;
+    // A concurrent RemoveImage may have taken this name first; the engine then answers with a
+    // 404 or, mid-deletion, "unrecognized image ID" (a 500). Either way the outcome is the same:
+    // the name is gone, so ask the engine rather than read its words.
+    if (hasKind(err, 'NotFound')) return;
+    if ((await docker.inspectImage(reference, signal)) === undefined) return;
+    throw err;
   }
 }

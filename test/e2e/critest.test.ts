@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/package-info.js';
+import { loadRig, type Rig } from '../support/rig.js';
+import { startWincri, type WincriProcess } from '../support/wincri-process.js';
+
+/**
+ * critest (cri-tools v1.36.0, the upstream CRI validation suite) against wincri on the rig's
+ * dockerd. Each area runs as its own ginkgo invocation; every skipped spec is listed with its
+ * reason in critest-skips.txt.
+ */
+const AREAS: { name: string; focus: string }[] = [
+  { name: 'runtime info and images', focus: 'Runtime info|Image Manager|Image Consistency|Image Identifier Consistency' },
+];
+
+function skipList(): string[] {
+  return readFileSync(join(PACKAGE_ROOT, 'test', 'e2e', 'critest-skips.txt'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => line.split(' | ')[0]?.trim() ?? '')
+    .filter((regex) => regex !== '');
+}
+
+interface CritestResult {
+  passed: number;
+  failed: number;
+  output: string;
+}
+
+function runCritest(rig: Rig, endpoint: string, focus: string): Promise<CritestResult> {
+  const args = [
+    `-runtime-endpoint=${endpoint}`,
+    `-ginkgo.focus=${focus}`,
+    `-ginkgo.skip=${skipList().join('|')}`,
+    '-ginkgo.no-color',
+    '-ginkgo.timeout=20m',
+  ];
+  return new Promise((resolve) => {
+    execFile(rig.critest, args, { maxBuffer: 256 * 1024 * 1024, timeout: 25 * 60_000 }, (_err, stdout, stderr) => {
+      const output = stdout + stderr;
+      const summary = /(\d+) Passed \| (\d+) Failed/.exec(output);
+      resolve({ passed: Number(summary?.[1] ?? 0), failed: summary ? Number(summary[2]) : -1, output });
+    });
+  });
+}
+
+let rig: Rig;
+let wincri: WincriProcess;
+
+beforeAll(async () => {
+  rig = loadRig();
+  wincri = await startWincri({ dockerHost: rig.dockerHost, mirrors: rig.mirrors });
+});
+afterAll(async () => wincri?.stop());
+
+describe('critest', () => {
+  it.each(AREAS)('$name', async ({ focus }) => {
+    const result = await runCritest(rig, wincri.endpoint, focus);
+    const failures = result.output.split('\n').filter((line) => line.includes('[FAIL]')).join('\n');
+    expect(result.failed, `critest failures:\n${failures}\n\n${result.output.slice(-4000)}`).toBe(0);
+    expect(result.passed).toBeGreaterThan(0);
+  }, 30 * 60_000);
+});

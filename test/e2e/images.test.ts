@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crictl } from '../support/crictl.js';
+import { loadRig, type Rig } from '../support/rig.js';
+import { startWincri, type WincriProcess } from '../support/wincri-process.js';
+
+/**
+ * The image service through crictl against the rig's real dockerd and registries. Images are
+ * the upstream names critest uses; the rig's registry serves them through wincri's mirrors.
+ */
+let rig: Rig;
+let wincri: WincriProcess;
+const run = (...args: string[]) => crictl(rig.crictl, wincri.endpoint, args);
+
+const BUSYBOX = 'registry.k8s.io/e2e-test-images/busybox:1.29-2';
+const USER_IMAGE = 'gcr.io/k8s-staging-cri-tools/test-image-user-uid-group:latest';
+
+beforeAll(async () => {
+  rig = loadRig();
+  wincri = await startWincri({ dockerHost: rig.dockerHost, mirrors: rig.mirrors });
+});
+afterAll(async () => wincri?.stop());
+
+describe('crictl against wincri and the rig dockerd', () => {
+  it('version', async () => {
+    const out = await run('version');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/RuntimeName:\s+wincri/);
+    expect(out.stdout).toMatch(/RuntimeApiVersion:\s+v1/);
+  });
+
+  it('info: runtime and network ready, verbose info is JSON', async () => {
+    const out = await run('info');
+    expect(out.code).toBe(0);
+    const info = JSON.parse(out.stdout) as { status: { conditions: { type: string; status: boolean }[] }; engine: { osType: string } };
+    expect(info.status.conditions.map((c) => [c.type, c.status])).toEqual([['RuntimeReady', true], ['NetworkReady', true]]);
+    expect(info.engine.osType).toBe('linux');
+  });
+
+  it('pull through a mirror keeps the upstream name; images, inspecti, rmi', async () => {
+    const pulled = await run('pull', BUSYBOX);
+    expect(pulled.code, pulled.stderr).toBe(0);
+    const id = /sha256:[0-9a-f]{64}/.exec(pulled.stdout)?.[0];
+    expect(id).toBeDefined();
+
+    const images = await run('images', '-o', 'json');
+    const listed = (JSON.parse(images.stdout) as { images: { id: string; repoTags: string[] }[] }).images;
+    const busybox = listed.find((image) => image.id === id);
+    expect(busybox?.repoTags).toContain(BUSYBOX);
+    // The mirror's own name is not left behind.
+    expect(listed.flatMap((image) => image.repoTags).some((tag) => tag.startsWith(`${rig.registry}/e2e-test-images/busybox`))).toBe(false);
+
+    const inspect = await run('inspecti', BUSYBOX);
+    expect(inspect.code).toBe(0);
+    expect(JSON.parse(inspect.stdout)).toMatchObject({ status: { id } });
+
+    const removed = await run('rmi', BUSYBOX);
+    expect(removed.code, removed.stderr).toBe(0);
+    const after = await run('inspecti', BUSYBOX);
+    expect(after.code).not.toBe(0);
+    expect(after.stderr).toMatch(/no such image/i);
+  });
+
+  it('inspecti reports uid from the image user (1003:1004 -> uid 1003)', async () => {
+    expect((await run('pull', USER_IMAGE)).code).toBe(0);
+    const status = JSON.parse((await run('inspecti', USER_IMAGE)).stdout) as { status: { uid: { value: string }; username: string } };
+    expect(status.status.uid.value).toBe('1003');
+    expect(status.status.username).toBe('');
+    await run('rmi', USER_IMAGE);
+  });
+
+  it('imagefsinfo reports the engine data root', async () => {
+    const out = await run('imagefsinfo', '-o', 'json');
+    expect(out.code).toBe(0);
+    const fs = JSON.parse(out.stdout) as { status: { imageFilesystems: { fsId: { mountpoint: string }; usedBytes: { value: string } }[] } };
+    expect(fs.status.imageFilesystems[0]?.fsId.mountpoint).toMatch(/\/docker$/);
+    expect(Number(fs.status.imageFilesystems[0]?.usedBytes.value)).toBeGreaterThan(0);
+  });
+
+  it('pull from the registry with basic auth: right, wrong and missing credentials', async () => {
+    const ok = await run('pull', '--creds', `${rig.authUser}:${rig.authPass}`, rig.privateImage);
+    expect(ok.code, ok.stderr).toBe(0);
+    await run('rmi', rig.privateImage);
+
+    const wrong = await run('pull', '--creds', `${rig.authUser}:not-the-password`, rig.privateImage);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/code = Unauthenticated/);
+    expect(wrong.stderr).toMatch(/check the pull credentials/);
+
+    const none = await run('pull', rig.privateImage);
+    expect(none.stderr).toMatch(/code = Unauthenticated/);
+  });
+
+  it.each([
+    ['an unknown image', 'registry.k8s.io/no-such-image:1', /code = NotFound.*check the image name/],
+    ['a malformed reference', 'UPPER/case', /code = InvalidArgument.*malformed/],
+  ])('pull of %s fails clearly', async (_what, image, message) => {
+    const out = await run('pull', image);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toMatch(message);
+  });
+});
+
+describe('when the outside world fails', () => {
+  it('a registry that does not answer is UNAVAILABLE, and wincri keeps serving', async () => {
+    const w = await startWincri({ dockerHost: rig.dockerHost, mirrors: ['quay.io=http://127.0.0.1:5999'] });
+    try {
+      const out = await crictl(rig.crictl, w.endpoint, ['pull', 'quay.io/some/image:1']);
+      expect(out.stderr).toMatch(/code = Unavailable.*does not answer/);
+      expect((await crictl(rig.crictl, w.endpoint, ['version'])).code).toBe(0);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('an engine that is not there: not ready with a reason, RPCs UNAVAILABLE, the server stays up', async () => {
+    const w = await startWincri({ dockerHost: 'unix:///run/wincri-rig/no-such-docker.sock' });
+    try {
+      const info = JSON.parse((await crictl(rig.crictl, w.endpoint, ['info'])).stdout) as {
+        status: { conditions: { type: string; status: boolean; reason: string; message: string }[] };
+      };
+      expect(info.status.conditions[0]).toMatchObject({ type: 'RuntimeReady', status: false, reason: 'DockerEngineUnreachable' });
+      expect(info.status.conditions[0]?.message).toMatch(/is dockerd running/);
+      const images = await crictl(rig.crictl, w.endpoint, ['images']);
+      expect(images.stderr).toMatch(/code = Unavailable/);
+      expect((await crictl(rig.crictl, w.endpoint, ['version'])).code).toBe(0);
+    } finally {
+      await w.stop();
+    }
+  });
+});
