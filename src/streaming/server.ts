@@ -66,7 +66,7 @@ const ROUTE = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)\/?$/;
 export class StreamingServer {
   private readonly server: http.Server | https.Server;
   private readonly cache: RequestCache<StreamRequest>;
-  private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (_offered, req) => this.chosenProtocol.get(req) ?? false });
+  private readonly wss = new WebSocketServer({ noServer: true });
   private readonly chosenProtocol = new WeakMap<http.IncomingMessage, string>();
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Promise<void>>();
@@ -87,6 +87,13 @@ export class StreamingServer {
       socket.once('close', () => this.sockets.delete(socket));
     });
     this.server.on('clientError', (_err, socket: Duplex) => socket.destroy());
+    // ws validates offered subprotocols as RFC 7230 tokens, which `SPDY/3.1+portforward.k8s.io`
+    // is not ('/'), and would answer 400. So the header is negotiated here, removed from the
+    // request before ws sees it, and the choice added to the 101 response.
+    this.wss.on('headers', (headers: string[], req: http.IncomingMessage) => {
+      const protocol = this.chosenProtocol.get(req);
+      if (protocol) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+    });
   }
 
   /** Creates the server and starts listening. */
@@ -207,6 +214,7 @@ export class StreamingServer {
         return;
       }
       this.chosenProtocol.set(req, negotiation.protocol);
+      delete req.headers['sec-websocket-protocol'];
       this.wss.handleUpgrade(req, socket, head, (ws) => this.startWebSocketSession(ws, negotiation.protocol, request, socket));
       return;
     }

@@ -42,6 +42,10 @@ export async function serveSpdyCommand(args: {
   const stdio = stdioOf(request);
   const expected = 1 + Number(stdio.stdin) + Number(stdio.stdout) + Number(stdio.stderr) + Number(stdio.tty && supportsResize(protocol));
   const streams = new Map<StreamType, SpdyStream>();
+  // Streams beyond what the request asked for still get a reply, and a FIN at the end: a client
+  // waits for EOF on every stream it reads.
+  const extras: SpdyStream[] = [];
+  let finishing = false;
   let allStreamsArrived!: () => void;
   const arrived = new Promise<void>((resolve) => (allStreamsArrived = resolve));
 
@@ -51,8 +55,10 @@ export async function serveSpdyCommand(args: {
       quietErrors(stream, (err) => log.debug({ err, streamId: stream.id }, 'spdy stream error'));
       stream.reply().catch(() => undefined);
       const type = stream.header('streamtype') as StreamType | undefined;
-      if (type === undefined || !STREAM_TYPES.includes(type) || streams.has(type)) {
-        log.warn({ streamType: type, streamId: stream.id }, 'unexpected stream type');
+      if (type === undefined || !STREAM_TYPES.includes(type) || streams.has(type) || streams.size === expected) {
+        log.warn({ streamType: type, streamId: stream.id }, 'unexpected stream');
+        extras.push(stream.resume());
+        if (finishing) stream.end();
         return;
       }
       streams.set(type, stream);
@@ -86,6 +92,7 @@ export async function serveSpdyCommand(args: {
       ...(stdio.stderr && streams.get('stderr') && { stderr: streams.get('stderr') }),
       ...(resizeStream && { resize: readResizeEvents(resizeStream) }),
       finish: async (outcome: CommandOutcome) => {
+        finishing = true;
         // Stop input: a FIN where the client already finished its side, a reset otherwise.
         for (const input of [stdin, resizeStream]) {
           if (input === undefined || input.destroyed) continue;
@@ -94,7 +101,7 @@ export async function serveSpdyCommand(args: {
         }
         const status = protocol === 'v4.channel.k8s.io' ? statusJson(outcome) : statusText(outcome);
         if (status.length > 0 && !errorStream.destroyed) errorStream.write(status);
-        await Promise.all(outputs.map((s) => (s ? endAndFlush(s) : undefined)));
+        await Promise.all([...outputs, ...extras].map((s) => (s ? endAndFlush(s) : undefined)));
         // The client closes the connection once it has read everything; closing first could make
         // the kernel reset it and drop output still in flight.
         await Promise.race([connection.closed, delay(options.finishTimeoutMs, controller.signal)]);
