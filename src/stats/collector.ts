@@ -1,0 +1,323 @@
+/**
+ * The background stats collector. Stats RPCs are polled by the kubelet (every 10 s by its
+ * housekeeping and eviction manager, on every `/stats/summary` and `/metrics/*` scrape); they must
+ * answer from memory, not with a Docker round trip per container (cri-dockerd #135, #121: dockerd
+ * at 200 % CPU under ListContainerStats). So this samples every tracked container on its own
+ * schedule and keeps the two newest readings of each; `latest`, `rate` and `monotonic` never touch
+ * the engine.
+ *
+ * - Interval 10 s by default: the kubelet's own cadence, so the rate spans the window the kubelet
+ *   would compute itself, at half the engine load of 5 s (a Docker stats call is an HCS query on
+ *   Windows). Configurable.
+ * - At most `concurrency` (default 4) calls in flight against the engine; each has its own
+ *   timeout (default 5 s) that frees its slot even if the source ignores the abort, so one stuck
+ *   container never holds up the rest, and its late answer is dropped.
+ * - A newly tracked container is sampled at once (as soon as a slot is free), not an interval later.
+ * - A container that vanished mid-call (NotFound), returns empty stats (not running) or fails in any
+ *   way is logged, never thrown, and never touches another container's data.
+ *
+ * The lifecycle code drives it: `track` on start (and for every running container at shim start),
+ * `untrack` on die/destroy (see docs/performance.md#stats).
+ */
+
+import type { DockerStatsJson } from '../docker/stats-types.js';
+import { hasKind } from '../errors.js';
+import { MonotonicCounters, monotonicSample } from './counters.js';
+import { linuxStatsToSample } from './linux.js';
+import type { StatsPlatform, StatsSample } from './sample.js';
+import { sampleRate } from './usage.js';
+import { windowsStatsToSample } from './windows.js';
+
+/** What the collector needs of the engine (DockerClient satisfies it). */
+export interface StatsSource {
+  containerStats(id: string, signal: AbortSignal): Promise<DockerStatsJson>;
+  /** Rows of `GET /containers/{id}/top`; asked for Windows containers only, when `countWindowsProcesses`. */
+  containerProcessCount?(id: string, signal: AbortSignal): Promise<number>;
+}
+
+/** The part of a pino logger the collector uses. */
+export interface StatsLogger {
+  debug(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+export interface CollectorTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface TrackMeta {
+  platform: StatsPlatform;
+  /** The limit the container was created with (0n: none); Windows stats carry none. */
+  memoryLimitBytes?: bigint;
+}
+
+export interface CollectorOptions {
+  source: StatsSource;
+  logger: StatsLogger;
+  intervalMs?: number;
+  concurrency?: number;
+  callTimeoutMs?: number;
+  /** Also count processes of Windows containers through `/top` (one more engine call each). */
+  countWindowsProcesses?: boolean;
+  timers?: CollectorTimers;
+  /** Milliseconds since the epoch; when a reading arrived (`Snapshot.receivedAtMs`). */
+  now?: () => number;
+}
+
+export const DEFAULT_INTERVAL_MS = 10_000;
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
+
+export interface Snapshot {
+  latest: StatsSample;
+  previous: StatsSample | undefined;
+  /** usage_nano_cores over the two readings (or the engine's precpu), undefined when there is none. */
+  usageNanoCores: bigint | undefined;
+  /** `latest` with monotonic counters, for metrics. */
+  monotonic: StatsSample;
+  receivedAtMs: number;
+}
+
+interface Entry {
+  meta: TrackMeta;
+  snapshot?: Snapshot;
+  counters: MonotonicCounters;
+  /** The call in flight, if any; its answer is taken only while it is still this one. */
+  call?: AbortController;
+  queued: boolean;
+  failing: boolean;
+}
+
+const realTimers: CollectorTimers = {
+  setTimeout: (fn, ms) => {
+    const handle = setTimeout(fn, ms);
+    handle.unref();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Docker's JSON → a sample for the container's platform; undefined when the body has no reading. */
+export function dockerStatsToSample(
+  json: DockerStatsJson,
+  meta: TrackMeta,
+  processCount?: number,
+): StatsSample | undefined {
+  const options = meta.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: meta.memoryLimitBytes };
+  return meta.platform === 'windows'
+    ? windowsStatsToSample(json, processCount === undefined ? options : { ...options, processCount })
+    : linuxStatsToSample(json, options);
+}
+
+export class StatsCollector {
+  private readonly source: StatsSource;
+  private readonly logger: StatsLogger;
+  private readonly intervalMs: number;
+  private readonly concurrency: number;
+  private readonly callTimeoutMs: number;
+  private readonly countWindowsProcesses: boolean;
+  private readonly timers: CollectorTimers;
+  private readonly now: () => number;
+
+  private readonly entries = new Map<string, Entry>();
+  private readonly queue: string[] = [];
+  private active = 0;
+  private running = false;
+  private tickHandle: unknown;
+
+  constructor(options: CollectorOptions) {
+    this.source = options.source;
+    this.logger = options.logger;
+    this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+    this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.countWindowsProcesses = options.countWindowsProcesses ?? false;
+    this.timers = options.timers ?? realTimers;
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.tick();
+  }
+
+  /** Stops the schedule and aborts the calls in flight; what was read stays readable. */
+  stop(): void {
+    this.running = false;
+    if (this.tickHandle !== undefined) this.timers.clearTimeout(this.tickHandle);
+    this.tickHandle = undefined;
+    this.queue.length = 0;
+    for (const entry of this.entries.values()) {
+      entry.queued = false;
+      entry.call?.abort();
+      entry.call = undefined;
+    }
+  }
+
+  /** Starts (or updates) sampling of a container; sampled at once when the collector runs. */
+  track(id: string, meta: TrackMeta): void {
+    const entry = this.entries.get(id);
+    if (entry) {
+      entry.meta = meta;
+      return;
+    }
+    this.entries.set(id, { meta, counters: new MonotonicCounters(), queued: false, failing: false });
+    if (this.running) {
+      this.enqueue(id);
+      this.pump();
+    }
+  }
+
+  /** Stops sampling a container and forgets it; a call in flight is aborted and its answer dropped. */
+  untrack(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.call?.abort();
+    this.entries.delete(id);
+    const at = this.queue.indexOf(id);
+    if (at >= 0) this.queue.splice(at, 1);
+  }
+
+  isTracked(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  tracked(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  snapshot(id: string): Snapshot | undefined {
+    return this.entries.get(id)?.snapshot;
+  }
+
+  latest(id: string): StatsSample | undefined {
+    return this.entries.get(id)?.snapshot?.latest;
+  }
+
+  rate(id: string): bigint | undefined {
+    return this.entries.get(id)?.snapshot?.usageNanoCores;
+  }
+
+  monotonic(id: string): StatsSample | undefined {
+    return this.entries.get(id)?.snapshot?.monotonic;
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    for (const id of this.entries.keys()) this.enqueue(id);
+    this.pump();
+    this.tickHandle = this.timers.setTimeout(() => this.tick(), this.intervalMs);
+  }
+
+  /** A container already queued or in flight is not queued twice: a slow engine is not piled on. */
+  private enqueue(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.queued || entry.call) return;
+    entry.queued = true;
+    this.queue.push(id);
+  }
+
+  private pump(): void {
+    while (this.running && this.active < this.concurrency) {
+      const id = this.queue.shift();
+      if (id === undefined) return;
+      const entry = this.entries.get(id);
+      if (!entry) continue;
+      entry.queued = false;
+      this.sampleOne(id, entry);
+    }
+  }
+
+  private sampleOne(id: string, entry: Entry): void {
+    const call = new AbortController();
+    entry.call = call;
+    this.active++;
+    let done = false;
+    const finish = () => {
+      if (done) return false;
+      done = true;
+      this.timers.clearTimeout(timer);
+      if (entry.call === call) entry.call = undefined;
+      this.active--;
+      this.pump();
+      return true;
+    };
+    // Still wanted: not untracked (or re-tracked as a new entry), not stopped, not timed out.
+    const wanted = () => !call.signal.aborted && this.entries.get(id) === entry;
+    const timer = this.timers.setTimeout(() => {
+      const stillWanted = wanted();
+      call.abort();
+      if (!finish() || !stillWanted) return;
+      this.failed(id, entry, new Error(`no answer within ${this.callTimeoutMs} ms`), 'stats call timed out');
+    }, this.callTimeoutMs);
+
+    void this.read(id, entry.meta, call.signal).then(
+      (result) => {
+        const stillWanted = wanted();
+        if (!finish() || !stillWanted) return;
+        this.ingest(id, entry, result.json, result.processCount);
+      },
+      (err: unknown) => {
+        const stillWanted = wanted();
+        if (!finish() || !stillWanted) return;
+        if (hasKind(err, 'NotFound')) {
+          this.logger.debug({ containerId: id }, 'container vanished before its stats were read');
+          return;
+        }
+        this.failed(id, entry, err, 'stats call failed');
+      },
+    );
+  }
+
+  private async read(
+    id: string,
+    meta: TrackMeta,
+    signal: AbortSignal,
+  ): Promise<{ json: DockerStatsJson; processCount?: number }> {
+    const json = await this.source.containerStats(id, signal);
+    if (meta.platform !== 'windows' || !this.countWindowsProcesses || !this.source.containerProcessCount)
+      return { json };
+    try {
+      return { json, processCount: await this.source.containerProcessCount(id, signal) };
+    } catch (err) {
+      this.logger.debug({ containerId: id, err }, 'process count not read');
+      return { json };
+    }
+  }
+
+  private ingest(id: string, entry: Entry, json: DockerStatsJson, processCount: number | undefined): void {
+    let sample: StatsSample | undefined;
+    try {
+      sample = dockerStatsToSample(json, entry.meta, processCount);
+    } catch (err) {
+      this.failed(id, entry, err, 'stats not understood');
+      return;
+    }
+    if (entry.failing) this.logger.debug({ containerId: id }, 'stats readable again');
+    entry.failing = false;
+    if (!sample) {
+      this.logger.debug({ containerId: id }, 'empty stats: container not running');
+      return;
+    }
+    const before = entry.snapshot?.latest;
+    // The engine answered with the reading we already hold: nothing new, and no Δt = 0 for the rate.
+    if (before && before.timestampNs === sample.timestampNs) return;
+    entry.snapshot = {
+      latest: sample,
+      previous: before,
+      usageNanoCores: sampleRate(before, sample),
+      monotonic: monotonicSample(entry.counters, sample),
+      receivedAtMs: this.now(),
+    };
+  }
+
+  /** The first failure of a streak is a warning; repeats every interval would only be noise. */
+  private failed(id: string, entry: Entry, err: unknown, msg: string): void {
+    const fields = { containerId: id, err };
+    if (entry.failing) this.logger.debug(fields, msg);
+    else this.logger.warn(fields, msg);
+    entry.failing = true;
+  }
+}

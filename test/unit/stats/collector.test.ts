@@ -1,0 +1,426 @@
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DockerStatsJson } from '../../../src/docker/stats-types.js';
+import { notFound } from '../../../src/errors.js';
+import {
+  StatsCollector,
+  type CollectorOptions,
+  type StatsLogger,
+  type StatsSource,
+  type TrackMeta,
+} from '../../../src/stats/collector.js';
+import { fixture } from './fixtures.js';
+
+const S = 1_000_000_000n;
+const LINUX: TrackMeta = { platform: 'linux' };
+
+/** A Linux stats body read at `second` (Unix seconds) with `cpuSeconds` of CPU used. */
+function linuxJson(second: number, cpuSeconds: number): DockerStatsJson {
+  return {
+    read: new Date(second * 1000).toISOString(),
+    cpu_stats: { cpu_usage: { total_usage: cpuSeconds * 1e9 } },
+    memory_stats: { usage: 1000, stats: { anon: 1000 } },
+  };
+}
+
+interface Call {
+  id: string;
+  signal: AbortSignal;
+  resolve: (json: DockerStatsJson) => void;
+  reject: (err: unknown) => void;
+  settled: boolean;
+}
+
+/** A source whose answers the test gives by hand, or `auto` answers at once. */
+class FakeSource implements StatsSource {
+  readonly calls: Call[] = [];
+  auto?: (id: string, n: number) => DockerStatsJson | Error | 'hang';
+  private pendingNow = 0;
+  maxPending = 0;
+
+  containerStats(id: string, signal: AbortSignal): Promise<DockerStatsJson> {
+    return new Promise<DockerStatsJson>((resolve, reject) => {
+      const call: Call = {
+        id,
+        signal,
+        settled: false,
+        resolve: (json) => {
+          if (call.settled) return;
+          call.settled = true;
+          this.pendingNow--;
+          resolve(json);
+        },
+        reject: (err) => {
+          if (call.settled) return;
+          call.settled = true;
+          this.pendingNow--;
+          reject(err);
+        },
+      };
+      this.calls.push(call);
+      this.pendingNow++;
+      this.maxPending = Math.max(this.maxPending, this.pendingNow);
+      const answer = this.auto?.(id, this.callsFor(id).length);
+      if (answer === undefined || answer === 'hang') return;
+      if (answer instanceof Error) call.reject(answer);
+      else call.resolve(answer);
+    });
+  }
+
+  callsFor(id: string): Call[] {
+    return this.calls.filter((c) => c.id === id);
+  }
+
+  pending(): Call[] {
+    return this.calls.filter((c) => !c.settled);
+  }
+}
+
+function logger() {
+  const entries: { level: 'debug' | 'warn'; obj: Record<string, unknown>; msg: string }[] = [];
+  const log: StatsLogger = {
+    debug: (obj, msg) => entries.push({ level: 'debug', obj, msg }),
+    warn: (obj, msg) => entries.push({ level: 'warn', obj, msg }),
+  };
+  return { log, entries };
+}
+
+/** Timers that call the (faked) globals at call time. */
+const timers: CollectorOptions['timers'] = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+function setup(options: Partial<CollectorOptions> = {}) {
+  const source = new FakeSource();
+  const { log, entries } = logger();
+  const collector = new StatsCollector({
+    source,
+    logger: log,
+    intervalMs: 10_000,
+    concurrency: 4,
+    callTimeoutMs: 2_000,
+    timers,
+    now: () => 42,
+    ...options,
+  });
+  return { source, collector, entries };
+}
+
+/** Lets settled promises run their handlers. */
+const flush = () => vi.advanceTimersByTimeAsync(0);
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('StatsCollector scheduling', () => {
+  it('samples a newly tracked container at once, not an interval later', async () => {
+    const { source, collector } = setup();
+    source.auto = (_id, n) => linuxJson(1000 + n, n);
+    collector.start();
+    collector.track('a', LINUX);
+    await flush();
+    expect(source.callsFor('a')).toHaveLength(1);
+    expect(collector.latest('a')?.timestampNs).toBe(1001n * S);
+    collector.stop();
+  });
+
+  it('samples containers tracked before start when it starts, then every interval', async () => {
+    const { source, collector } = setup();
+    source.auto = (_id, n) => linuxJson(1000 + 10 * n, 5 * n);
+    collector.track('a', LINUX);
+    await flush();
+    expect(source.calls).toHaveLength(0);
+    collector.start();
+    await flush();
+    expect(source.callsFor('a')).toHaveLength(1);
+    expect(collector.rate('a')).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(source.callsFor('a')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(source.callsFor('a')).toHaveLength(2);
+    // 5 s of CPU in 10 s: half a core.
+    expect(collector.rate('a')).toBe(S / 2n);
+    expect(collector.snapshot('a')).toMatchObject({
+      previous: { timestampNs: 1010n * S },
+      latest: { timestampNs: 1020n * S },
+      receivedAtMs: 42,
+    });
+    collector.stop();
+  });
+
+  it('keeps at most `concurrency` calls in flight and gets to every container', async () => {
+    const { source, collector } = setup({ concurrency: 4 });
+    for (let i = 0; i < 10; i++) collector.track(`c${i}`, LINUX);
+    collector.start();
+    await flush();
+    expect(source.pending()).toHaveLength(4);
+    while (source.pending().length > 0) {
+      expect(source.pending().length).toBeLessThanOrEqual(4);
+      source.pending()[0]?.resolve(linuxJson(1000, 1));
+      await flush();
+    }
+    expect(source.maxPending).toBe(4);
+    expect(new Set(source.calls.map((c) => c.id)).size).toBe(10);
+    for (let i = 0; i < 10; i++) expect(collector.latest(`c${i}`)).toBeDefined();
+    collector.stop();
+  });
+
+  it('a hanging container does not block the others: its call times out and frees the slot', async () => {
+    const { source, collector, entries } = setup({ concurrency: 1, callTimeoutMs: 2_000 });
+    source.auto = (id) => (id === 'stuck' ? 'hang' : linuxJson(1000, 1));
+    collector.track('stuck', LINUX);
+    collector.track('ok1', LINUX);
+    collector.track('ok2', LINUX);
+    collector.start();
+    await flush();
+    expect(source.calls.map((c) => c.id)).toEqual(['stuck']);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(source.calls.map((c) => c.id)).toEqual(['stuck', 'ok1', 'ok2']);
+    expect(collector.latest('ok1')).toBeDefined();
+    expect(collector.latest('ok2')).toBeDefined();
+    expect(collector.latest('stuck')).toBeUndefined();
+    expect(source.callsFor('stuck')[0]?.signal.aborted).toBe(true);
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'stats call timed out',
+        obj: expect.objectContaining({ containerId: 'stuck' }),
+      }),
+    );
+    // A late answer of the timed-out call is dropped.
+    source.callsFor('stuck')[0]?.resolve(linuxJson(999, 1));
+    await flush();
+    expect(collector.latest('stuck')).toBeUndefined();
+    collector.stop();
+  });
+
+  it('does not pile calls on a container whose call is still in flight', async () => {
+    const { source, collector } = setup({ callTimeoutMs: 60_000 });
+    source.auto = (id) => (id === 'slow' ? 'hang' : linuxJson(1000, 1));
+    collector.track('slow', LINUX);
+    collector.start();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(source.callsFor('slow')).toHaveLength(1);
+    collector.stop();
+  });
+
+  it('untrack stops sampling, forgets the data and drops the answer in flight', async () => {
+    const { source, collector } = setup();
+    source.auto = (id, n) => (id === 'gone' && n > 1 ? 'hang' : linuxJson(1000 + n, n));
+    collector.track('gone', LINUX);
+    collector.track('kept', LINUX);
+    collector.start();
+    await flush();
+    expect(collector.latest('gone')).toBeDefined();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const inFlight = source.callsFor('gone')[1];
+    expect(inFlight?.settled).toBe(false);
+    collector.untrack('gone');
+    expect(inFlight?.signal.aborted).toBe(true);
+    expect(collector.latest('gone')).toBeUndefined();
+    expect(collector.isTracked('gone')).toBe(false);
+    inFlight?.resolve(linuxJson(5000, 50));
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(collector.latest('gone')).toBeUndefined();
+    expect(source.callsFor('gone')).toHaveLength(2);
+    expect(source.callsFor('kept')).toHaveLength(5);
+    expect(collector.tracked()).toEqual(['kept']);
+    collector.stop();
+  });
+
+  it('re-tracking an id while its old call is in flight takes only the new answer', async () => {
+    const { source, collector } = setup();
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    const old = source.callsFor('a')[0];
+    collector.untrack('a');
+    collector.track('a', LINUX);
+    await flush();
+    const fresh = source.callsFor('a')[1];
+    old?.resolve(linuxJson(1, 1));
+    fresh?.resolve(linuxJson(2000, 2));
+    await flush();
+    expect(collector.latest('a')?.timestampNs).toBe(2000n * S);
+    collector.stop();
+  });
+
+  it('stop ends the schedule and aborts calls in flight; what was read stays readable', async () => {
+    const { source, collector } = setup();
+    source.auto = (_id, n) => (n === 1 ? linuxJson(1000, 1) : 'hang');
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const second = source.callsFor('a')[1];
+    collector.stop();
+    expect(second?.signal.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(100_000);
+    expect(source.calls).toHaveLength(2);
+    expect(collector.latest('a')?.timestampNs).toBe(1000n * S);
+  });
+});
+
+describe('StatsCollector failures', () => {
+  it.each([
+    { name: 'vanished (NotFound)', error: notFound('No such container: a'), level: 'debug' },
+    { name: 'engine error', error: new Error('connection reset'), level: 'warn' },
+  ])(
+    '$name is logged at $level, never thrown, and other containers are untouched',
+    async ({ error, level }) => {
+      const { source, collector, entries } = setup();
+      source.auto = (id) => (id === 'bad' ? error : linuxJson(1000, 1));
+      collector.track('bad', LINUX);
+      collector.track('good', LINUX);
+      collector.start();
+      await flush();
+      expect(collector.latest('bad')).toBeUndefined();
+      expect(collector.latest('good')?.cpu.usageCoreNanoSeconds).toBe(S);
+      expect(entries.filter((e) => e.obj.containerId === 'bad').map((e) => e.level)).toEqual([level]);
+      collector.stop();
+    },
+  );
+
+  it('warns once per failure streak, then only debug, and notes the recovery', async () => {
+    const { source, collector, entries } = setup();
+    source.auto = (_id, n) => (n <= 3 ? new Error('boom') : linuxJson(1000 + n, n));
+    collector.track('a', LINUX);
+    collector.start();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(entries.map((e) => `${e.level}:${e.msg}`)).toEqual([
+      'warn:stats call failed',
+      'debug:stats call failed',
+      'debug:stats call failed',
+      'debug:stats readable again',
+    ]);
+    expect(collector.latest('a')).toBeDefined();
+    collector.stop();
+  });
+
+  it('empty stats (a stopped container) keep the last reading and are not an error', async () => {
+    const { source, collector, entries } = setup();
+    source.auto = (_id, n) => (n === 1 ? linuxJson(1000, 1) : fixture('linux-stopped'));
+    collector.track('a', LINUX);
+    collector.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(collector.latest('a')?.timestampNs).toBe(1000n * S);
+    expect(entries).toEqual([
+      expect.objectContaining({ level: 'debug', msg: 'empty stats: container not running' }),
+    ]);
+    collector.stop();
+  });
+
+  it('a body the mappers cannot read is logged as a failure', async () => {
+    const { source, collector, entries } = setup();
+    source.auto = () =>
+      ({
+        read: '2025-01-01T00:00:00Z',
+        blkio_stats: { io_service_bytes_recursive: 5 },
+      }) as unknown as DockerStatsJson;
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    expect(entries.map((e) => e.level)).toEqual(['warn']);
+    collector.stop();
+  });
+
+  it('the same reading twice is kept once (no Δt = 0 rate)', async () => {
+    const { source, collector } = setup();
+    source.auto = (_id, n) => (n <= 2 ? linuxJson(1000, 1) : linuxJson(1010, 6));
+    collector.track('a', LINUX);
+    collector.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(collector.snapshot('a')?.previous).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(collector.rate('a')).toBe(S / 2n);
+    collector.stop();
+  });
+
+  it('a counter reset gives no rate, and the monotonic view keeps growing', async () => {
+    const { source, collector } = setup();
+    const readings = [linuxJson(1000, 50), linuxJson(1010, 60), linuxJson(1020, 2)];
+    source.auto = (_id, n) => readings[n - 1] ?? 'hang';
+    collector.track('a', LINUX);
+    collector.start();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(collector.latest('a')?.cpu.usageCoreNanoSeconds).toBe(2n * S);
+    expect(collector.rate('a')).toBeUndefined();
+    expect(collector.monotonic('a')?.cpu.usageCoreNanoSeconds).toBe(62n * S);
+    collector.stop();
+  });
+});
+
+describe('StatsCollector platforms', () => {
+  it('maps Windows containers with the Windows mapper and the limit given at track', async () => {
+    const { source, collector } = setup();
+    source.auto = () => fixture('windows-process');
+    collector.track('w', { platform: 'windows', memoryLimitBytes: 100_000_000n });
+    collector.start();
+    await flush();
+    const latest = collector.latest('w');
+    expect(latest?.platform).toBe('windows');
+    expect(latest?.cpu.usageCoreNanoSeconds).toBe(3512345600n);
+    expect(latest?.memory.availableBytes).toBe(100_000_000n - 45678592n);
+    // One Windows reading with the engine's precpu: a rate at once.
+    expect(collector.rate('w')).toBe(99580864n);
+    expect(latest?.processCount).toBeUndefined();
+    collector.stop();
+  });
+
+  it('counts Windows processes through /top only when asked', async () => {
+    const { source, collector } = setup({ countWindowsProcesses: true });
+    const top = vi.fn(() => Promise.resolve(3));
+    Object.assign(source, { containerProcessCount: top });
+    source.auto = (id) => (id === 'l' ? linuxJson(1000, 1) : fixture('windows-hyperv'));
+    collector.track('w', { platform: 'windows' });
+    collector.track('l', LINUX);
+    collector.start();
+    await flush();
+    expect(collector.latest('w')?.processCount).toBe(3);
+    expect(top).toHaveBeenCalledTimes(1);
+    expect(top).toHaveBeenCalledWith('w', expect.any(AbortSignal));
+    collector.stop();
+  });
+
+  it('a failing process count keeps the stats', async () => {
+    const { source, collector, entries } = setup({ countWindowsProcesses: true });
+    Object.assign(source, { containerProcessCount: () => Promise.reject(new Error('top failed')) });
+    source.auto = () => fixture('windows-hyperv');
+    collector.track('w', { platform: 'windows' });
+    collector.start();
+    await flush();
+    expect(collector.latest('w')?.cpu.usageCoreNanoSeconds).toBe(5200000000n);
+    expect(collector.latest('w')?.processCount).toBeUndefined();
+    expect(entries.map((e) => e.level)).toEqual(['debug']);
+    collector.stop();
+  });
+
+  it('track again updates the meta used by later samples', async () => {
+    const { source, collector } = setup();
+    source.auto = (_id, n) => ({
+      ...linuxJson(1000 + n, n),
+      memory_stats: { usage: 100, stats: { anon: 100 } },
+    });
+    collector.track('a', { platform: 'linux', memoryLimitBytes: 1000n });
+    collector.start();
+    await flush();
+    expect(collector.latest('a')?.memory.availableBytes).toBe(900n);
+    collector.track('a', { platform: 'linux', memoryLimitBytes: 500n });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(collector.latest('a')?.memory.availableBytes).toBe(400n);
+    expect(source.callsFor('a')).toHaveLength(2);
+    collector.stop();
+  });
+});
+
+describe('StatsLogger', () => {
+  it('a pino logger is one', () => {
+    const log: StatsLogger = pino({ level: 'silent' });
+    expect(() => log.warn({ containerId: 'x' }, 'm')).not.toThrow();
+  });
+});
