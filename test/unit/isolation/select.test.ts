@@ -12,6 +12,7 @@ import {
   selectIsolation,
 } from '../../../src/isolation/select.js';
 import type { HostFacts } from '../../../src/platform/host-facts.js';
+import { criErrorFrom } from '../../fixtures/windows/cri-builders.js';
 
 const windowsHost = (build: number, hyperVAvailable: boolean): HostFacts => ({
   os: 'windows',
@@ -39,16 +40,6 @@ function outcome(run: () => { isolation: string | undefined }): string {
     if (err instanceof CriError) return err.kind;
     throw err;
   }
-}
-
-function thrown(run: () => unknown): CriError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof CriError) return err;
-    throw err;
-  }
-  throw new Error('expected a CriError');
 }
 
 // Literal, from Microsoft's matrix: which image builds each host runs process-isolated.
@@ -125,7 +116,7 @@ describe('selectIsolation on a Windows engine', () => {
   });
 
   it('turns the 0xc0370101 mismatch into a message that names both builds and the handler to use', () => {
-    const err = thrown(() => pick('process', 20348, true, '10.0.17763.4851'));
+    const err = criErrorFrom(() => pick('process', 20348, true, '10.0.17763.4851'));
     expect(err.kind).toBe('FailedPrecondition');
     expect(err.message).toContain('build 17763 (Windows Server 2019');
     expect(err.message).toContain('this host is 10.0 build 20348 (Windows Server 2022');
@@ -134,27 +125,27 @@ describe('selectIsolation on a Windows engine', () => {
   });
 
   it('says to install Hyper-V when only Hyper-V could run the image', () => {
-    const err = thrown(() => pick('auto', 20348, false, '10.0.17763.4851'));
+    const err = criErrorFrom(() => pick('auto', 20348, false, '10.0.17763.4851'));
     expect(err.kind).toBe('FailedPrecondition');
     expect(err.message).toContain('neither process nor Hyper-V isolation can run it here');
     expect(err.message).toContain('install the Hyper-V role');
   });
 
   it('says an image newer than the host needs another node or variant', () => {
-    const err = thrown(() => pick('hyperv', 20348, true, '10.0.26100.1742'));
+    const err = criErrorFrom(() => pick('hyperv', 20348, true, '10.0.26100.1742'));
     expect(err.message).toContain('Hyper-V isolation cannot run an image newer than the host');
     expect(err.message).toContain('node.kubernetes.io/windows-build');
   });
 
   it('refuses hyperv on a host without Hyper-V before looking at the image', () => {
-    const err = thrown(() => pick('hyperv', 20348, false));
+    const err = criErrorFrom(() => pick('hyperv', 20348, false));
     expect(err.kind).toBe('FailedPrecondition');
     expect(err.message).toContain('Hyper-V is not available on this host');
     expect(err.message).toContain('handler process or runhcs-wcow-process');
   });
 
   it('names the handlers on offer for an unknown handler', () => {
-    const err = thrown(() => pick('runsc', 20348, true));
+    const err = criErrorFrom(() => pick('runsc', 20348, true));
     expect(err.kind).toBe('InvalidArgument');
     expect(err.message).toBe(
       'unknown runtime handler "runsc": this node offers process, hyperv, auto, runhcs-wcow-process, ' +
@@ -194,7 +185,7 @@ describe('selectIsolation on a Windows engine', () => {
 
   it('refuses a table for the other engine OS', () => {
     expect(
-      thrown(() =>
+      criErrorFrom(() =>
         selectIsolation({
           runtimeHandler: '',
           table: LINUX_DEFAULT_HANDLERS,
@@ -213,7 +204,7 @@ describe('pod annotations', () => {
   };
 
   it('refuses the removed dockershim Hyper-V annotation rather than silently running process-isolated', () => {
-    const err = thrown(() =>
+    const err = criErrorFrom(() =>
       selectIsolation({
         ...base,
         runtimeHandler: '',
@@ -258,7 +249,7 @@ describe('selectIsolation on a Linux engine', () => {
 
   it.each(['process', 'hyperv', 'runsc'])('refuses the unknown handler %j', (handler) => {
     expect(
-      thrown(() =>
+      criErrorFrom(() =>
         selectIsolation({ runtimeHandler: handler, table: LINUX_DEFAULT_HANDLERS, host: linuxHost }),
       ).kind,
     ).toBe('InvalidArgument');
@@ -267,7 +258,7 @@ describe('selectIsolation on a Linux engine', () => {
   it('maps a configured handler to its Docker runtime, checking that dockerd knows it', () => {
     const table = resolveHandlerTable('linux', [{ name: 'gvisor', dockerRuntime: 'runsc' }]);
     expect(selectIsolation({ runtimeHandler: 'gvisor', table, host: linuxHost }).dockerRuntime).toBe('runsc');
-    const err = thrown(() =>
+    const err = criErrorFrom(() =>
       selectIsolation({
         runtimeHandler: 'gvisor',
         table,
@@ -312,7 +303,7 @@ describe('checkImageForPod', () => {
   });
 
   it('explains that an auto pod keeps the isolation chosen at sandbox time', () => {
-    const err = thrown(() =>
+    const err = criErrorFrom(() =>
       checkImageForPod(
         { isolation: 'process', resolvedHandler: 'auto' },
         '10.0.17763.1',
@@ -327,7 +318,7 @@ describe('checkImageForPod', () => {
 
   it('refuses an image newer than the host in a Hyper-V pod', () => {
     expect(
-      thrown(() =>
+      criErrorFrom(() =>
         checkImageForPod(
           { isolation: 'hyperv', resolvedHandler: 'hyperv' },
           '10.0.26100.1',

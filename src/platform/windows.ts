@@ -1,0 +1,209 @@
+/**
+ * CRI pod and container config -> fragments of Docker create bodies, for a Windows engine.
+ *
+ * Pure: host facts and the pod's isolation decision come in as arguments. The lifecycle code merges
+ * the fragments with the platform-neutral parts (image, command, env, labels, logging) and runs
+ * `assertWindowsSafe` on the result.
+ *
+ * Networking follows the pod's isolation (docs/windows.md):
+ * - process pod: the sandbox holds the pod network and every app container joins its network
+ *   compartment with `NetworkMode: container:<sandboxId>`, so containers of a pod reach each other
+ *   on localhost (the 2016 alpha's "one container per pod" gap, closed since Windows Server 1709);
+ * - Hyper-V pod: Docker cannot share a Hyper-V container's network, so the sandbox is a placeholder
+ *   (`NetworkMode: none`) and the pod's single app container takes the pod network, hostname and DNS
+ *   itself (src/isolation/hyperv-pod.ts enforces the single container).
+ */
+import { internal, invalidArgument } from '../errors.js';
+import type { ContainerCreateBody, DeviceMapping, HostConfig } from '../docker/types.js';
+import type { ContainerConfig__Output } from '../generated/runtime/v1/ContainerConfig.js';
+import type { DNSConfig__Output } from '../generated/runtime/v1/DNSConfig.js';
+import type { Device__Output } from '../generated/runtime/v1/Device.js';
+import type { PodSandboxConfig__Output } from '../generated/runtime/v1/PodSandboxConfig.js';
+import type { IsolationDecision, WindowsIsolation } from '../isolation/select.js';
+import type { HostFacts } from './host-facts.js';
+import { windowsMounts } from './windows-mounts.js';
+import { windowsCpuChoice, windowsResources, windowsStorageOpt } from './windows-resources.js';
+
+/** The part of a create body a Windows mapper fills. */
+export type WindowsBodyFragment = Pick<ContainerCreateBody, 'User' | 'Hostname'> & { HostConfig: HostConfig };
+
+export interface WindowsCreateOptions {
+  body: WindowsBodyFragment;
+  /** Settings left out or changed on the way, in words, for a log line. */
+  notes: string[];
+}
+
+/** What a container's mapping needs to know about its pod. */
+export interface WindowsSandboxRef {
+  /** The sandbox's Docker container ID. */
+  id: string;
+  isolation: WindowsIsolation;
+  /** The NetworkMode that carries the pod network: "nat", a named network, or "none" when CNI attaches it. */
+  podNetworkMode: string;
+  /** The pod's hostname and DNS, which a Hyper-V pod's app container takes itself. */
+  hostname?: string;
+  dnsConfig?: DNSConfig__Output | null;
+}
+
+interface WindowsSecurity {
+  run_as_username: string;
+  credential_spec: string;
+  host_process: boolean;
+}
+
+function refuseHostProcess(security: WindowsSecurity | null | undefined, what: string): void {
+  if (!security?.host_process) return;
+  throw invalidArgument(
+    `${what} asks for a HostProcess container (securityContext.windowsOptions.hostProcess), which the Docker engine ` +
+      'cannot run; wincri refuses it rather than run an ordinary container. HostProcess pods need containerd 1.6 or newer',
+  );
+}
+
+/**
+ * gMSA: the CRI carries the credential spec JSON itself. wincri hands it to Docker inline as
+ * `credentialspec=raw://<json>` (moby PR #38777, Docker 19.03+) instead of writing it to the
+ * registry or to `<docker root>\CredentialSpecs` and passing `registry://` or `file://` as
+ * cri-dockerd does: nothing is written on the host, so nothing needs cleaning up after a crash, and
+ * the mapping stays pure. The spec holds account names and SIDs, no secret, so its appearing in
+ * `docker inspect` discloses nothing new.
+ */
+function credentialSpecOpt(spec: string, field: string): string[] {
+  if (spec === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(spec);
+  } catch {
+    throw invalidArgument(`${field}: the gMSA credential spec is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalidArgument(`${field}: the gMSA credential spec must be a JSON object`);
+  }
+  return [`credentialspec=raw://${JSON.stringify(parsed)}`];
+}
+
+function applySecurity(
+  body: WindowsBodyFragment,
+  security: WindowsSecurity | null | undefined,
+  field: string,
+): void {
+  if (!security) return;
+  if (security.run_as_username !== '') body.User = security.run_as_username;
+  const opts = credentialSpecOpt(security.credential_spec, `${field}.credential_spec`);
+  if (opts.length > 0) body.HostConfig.SecurityOpt = opts;
+}
+
+function applyDns(hostConfig: HostConfig, dns: DNSConfig__Output | null | undefined): void {
+  if (!dns) return;
+  if (dns.servers.length > 0) hostConfig.Dns = [...dns.servers];
+  if (dns.searches.length > 0) hostConfig.DnsSearch = [...dns.searches];
+  if (dns.options.length > 0) hostConfig.DnsOptions = [...dns.options];
+}
+
+function requireWindowsIsolation(decision: IsolationDecision): WindowsIsolation {
+  if (decision.isolation === undefined) {
+    throw internal(
+      `the pod's isolation decision (handler "${decision.resolvedHandler}") has no Windows isolation`,
+    );
+  }
+  return decision.isolation;
+}
+
+/**
+ * The sandbox (pause) container's fragment. `podNetworkMode` is where the pod network lives (see
+ * WindowsSandboxRef); a Hyper-V sandbox gets "none" whatever it is. `PodSandboxConfig.linux`, which
+ * the kubelet sends on Windows too, is not read.
+ */
+export function windowsSandboxCreateOptions(
+  config: PodSandboxConfig__Output,
+  _facts: HostFacts,
+  decision: IsolationDecision,
+  podNetworkMode: string,
+): WindowsCreateOptions {
+  const isolation = requireWindowsIsolation(decision);
+  const security = config.windows?.security_context;
+  refuseHostProcess(security, 'the pod');
+  const network = security?.namespace_options?.network ?? 'POD';
+  if (network !== 'POD') {
+    throw invalidArgument(
+      network === 'NODE'
+        ? 'the pod asks for host networking (hostNetwork), which Docker does not offer on Windows'
+        : `windows.security_context.namespace_options.network ${network} is not supported; Windows pods share one network`,
+    );
+  }
+  const body: WindowsBodyFragment = { HostConfig: { Isolation: isolation } };
+  const notes: string[] = [];
+  if (isolation === 'hyperv') {
+    body.HostConfig.NetworkMode = 'none';
+    notes.push("Hyper-V pod: the sandbox holds no network; the pod's app container takes it");
+  } else {
+    body.HostConfig.NetworkMode = podNetworkMode;
+    if (config.hostname !== '') body.Hostname = config.hostname;
+    applyDns(body.HostConfig, config.dns_config);
+  }
+  applySecurity(body, security, 'windows.security_context');
+  return { body, notes };
+}
+
+/**
+ * Windows devices are interface classes, `class/<GUID>` or `<type>://<id>` (e.g. the DirectX class
+ * for GPUs); Docker assigns them only to process-isolated containers.
+ */
+function windowsDevices(devices: readonly Device__Output[], isolation: WindowsIsolation): DeviceMapping[] {
+  return devices.map((d, i) => {
+    if (!/^(class\/|[A-Za-z][-A-Za-z0-9]*:\/\/)./.test(d.host_path)) {
+      throw invalidArgument(
+        `devices[${i}]: ${JSON.stringify(d.host_path)} is not a Windows device (class/<GUID> or <type>://<id>)`,
+      );
+    }
+    if (isolation === 'hyperv') {
+      throw invalidArgument(`devices[${i}]: Docker cannot assign devices to Hyper-V isolated containers`);
+    }
+    return { PathOnHost: d.host_path, PathInContainer: '', CgroupPermissions: '' };
+  });
+}
+
+/** An app container's fragment, for a container of the pod `sandbox`. */
+export function windowsContainerCreateOptions(
+  config: ContainerConfig__Output,
+  sandbox: WindowsSandboxRef,
+  facts: HostFacts,
+): WindowsCreateOptions {
+  const windows = config.windows;
+  refuseHostProcess(windows?.security_context, `container ${config.metadata?.name ?? ''}`.trim());
+
+  const hostConfig: HostConfig = {
+    Isolation: sandbox.isolation,
+    ...windowsResources(windows?.resources, facts),
+  };
+  const body: WindowsBodyFragment = { HostConfig: hostConfig };
+  const notes: string[] = [];
+
+  if (sandbox.isolation === 'process') {
+    hostConfig.NetworkMode = `container:${sandbox.id}`;
+  } else {
+    hostConfig.NetworkMode = sandbox.podNetworkMode;
+    if (sandbox.hostname) body.Hostname = sandbox.hostname;
+    applyDns(hostConfig, sandbox.dnsConfig);
+  }
+
+  const storage = windowsStorageOpt(windows?.resources);
+  if (storage) hostConfig.StorageOpt = storage;
+  const cpu = windowsCpuChoice(windows?.resources);
+  if (cpu.control && cpu.dropped.length > 0) {
+    notes.push(
+      `${cpu.dropped.join(', ')} dropped: Windows takes one CPU control and ${cpu.control} comes first`,
+    );
+  }
+
+  const mounts = windowsMounts(config.mounts, config.annotations);
+  if (mounts.mounts.length > 0) hostConfig.Mounts = mounts.mounts;
+  notes.push(...mounts.notes);
+
+  const devices = windowsDevices(config.devices, sandbox.isolation);
+  if (devices.length > 0) hostConfig.Devices = devices;
+  if (config.CDI_devices.length > 0)
+    throw invalidArgument('CDI devices are a Linux feature; use class/<GUID> devices on Windows');
+
+  applySecurity(body, windows?.security_context, 'windows.security_context');
+  return { body, notes };
+}
