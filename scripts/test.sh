@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine, as root: installs and starts every part it
+# needs (the rig: a private dockerd, registries, images, crictl/critest), builds wincri, checks
+# types, lint and the generated code, then runs unit, contract and e2e tests. The last line is
+# "N passed, N failed" over every test that ran.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/node.sh
+mkdir -p .cache
+
+ensure_node
+bash scripts/rig/up.sh
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build
+npm run --silent typecheck
+npm run --silent lint
+bash scripts/check-generated.sh
+
+# Unit and contract tests may run side by side; e2e files share one engine, registry and host
+# ports, so they run one file at a time in a second pass.
+status=0
+npx vitest run --project unit --project contract --reporter=default --reporter=json \
+  --outputFile.json=.cache/vitest-fast.json || status=$?
+npx vitest run --project e2e --no-file-parallelism --reporter=default --reporter=json \
+  --outputFile.json=.cache/vitest-e2e.json || status=$?
+node scripts/test-summary.mjs .cache/vitest-fast.json .cache/vitest-e2e.json
+exit "$status"
