@@ -13,8 +13,9 @@
  *   timeout (default 5 s) that frees its slot even if the source ignores the abort, so one stuck
  *   container never holds up the rest, and its late answer is dropped.
  * - A newly tracked container is sampled at once (as soon as a slot is free), not an interval later.
- * - A container that vanished mid-call (NotFound), returns empty stats (not running) or fails in any
- *   way is logged, never thrown, and never touches another container's data.
+ * - A container that vanished mid-call (NotFound) is forgotten; one that returns empty stats (not
+ *   running) keeps its last reading; any failure is logged, never thrown, and never touches another
+ *   container's data.
  *
  * The lifecycle code drives it: `track` on start (and for every running container at shim start),
  * `untrack` on die/destroy (see docs/performance.md#stats).
@@ -263,7 +264,10 @@ export class StatsCollector {
         const stillWanted = wanted();
         if (!finish() || !stillWanted) return;
         if (hasKind(err, 'NotFound')) {
-          this.logger.debug({ containerId: id }, 'container vanished before its stats were read');
+          // Docker ids are never reused: a container the engine no longer knows is gone for good,
+          // even if its die/destroy event was missed. Forgetting it keeps the map from leaking.
+          this.untrack(id);
+          this.logger.debug({ containerId: id }, 'container vanished; no longer tracked');
           return;
         }
         this.failed(id, entry, err, 'stats call failed');

@@ -267,6 +267,21 @@ describe('StatsCollector scheduling', () => {
 });
 
 describe('StatsCollector failures', () => {
+  it('a container the engine no longer knows (missed destroy event) is forgotten', async () => {
+    const { source, collector } = setup();
+    source.auto = (id, n) => (n === 1 ? linuxJson(1000, 1) : notFound(`No such container: ${id}`));
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    expect(collector.latest('a')).toBeDefined();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(collector.isTracked('a')).toBe(false);
+    expect(collector.latest('a')).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(source.callsFor('a')).toHaveLength(2);
+    collector.stop();
+  });
+
   it.each([
     { name: 'vanished (NotFound)', error: notFound('No such container: a'), level: 'debug' },
     { name: 'engine error', error: new Error('connection reset'), level: 'warn' },
@@ -282,6 +297,8 @@ describe('StatsCollector failures', () => {
       expect(collector.latest('bad')).toBeUndefined();
       expect(collector.latest('good')?.cpu.usageCoreNanoSeconds).toBe(S);
       expect(entries.filter((e) => e.obj.containerId === 'bad').map((e) => e.level)).toEqual([level]);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(collector.latest('good')).toBeDefined();
       collector.stop();
     },
   );
