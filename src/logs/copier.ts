@@ -1,0 +1,222 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { DockerClient } from '../docker/client.js';
+import type { StreamFrame } from '../docker/multiplex.js';
+import { failedPrecondition, hasKind } from '../errors.js';
+import { MAX_LOG_LINE_BYTES, formatLines, toDockerSince, type LogStream } from './cri-format.js';
+import { EngineMessageReader, type EngineMessage } from './engine-messages.js';
+import { CriLogFile } from './log-file.js';
+import { newestRotatedSibling, readFileTail, type ResumePoint, type StreamMark } from './resume.js';
+
+/**
+ * Copies one container's output from the engine's own log store (json-file, read with
+ * `GET /containers/{id}/logs?follow=1&timestamps=1`) into its CRI log file.
+ *
+ * Nothing lost, nothing twice, across a shim restart: the engine keeps every message with its
+ * nanosecond time, and the file's tail says, per stream, the last time written and how many lines
+ * had it. A (re)started copier asks the engine for messages since the earlier of the two marks and
+ * skips what the file already holds (src/logs/resume.ts explains why per stream).
+ *
+ * The copy ends by itself when the engine's stream ends and the container is no longer running:
+ * the engine drains a stopped container's log before ending a follow, so at that moment every
+ * line is in the file. `done` resolves then; lifecycle code awaits it (bounded) before reporting
+ * a container EXITED, so `crictl logs` right after exit sees every line.
+ *
+ * Errors (engine gone, disk full) are logged and retried with backoff from the last line written;
+ * they never reach the caller. File writes are awaited before the next frame is read, so a slow
+ * disk slows the engine's stream instead of growing memory.
+ */
+export interface LogCopierDeps {
+  docker: Pick<DockerClient, 'containerLogs' | 'inspectContainer'>;
+  log: Logger;
+  /** Longest text per CRI line; see MAX_LOG_LINE_BYTES. */
+  maxLineBytes?: number;
+  /** First wait before retrying after the stream failed; doubles up to maxRetryDelayMs. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+}
+
+export interface LogCopierTarget {
+  /** The engine's container id. */
+  containerId: string;
+  /** Absolute path of the CRI log file (log_directory/log_path). */
+  path: string;
+  /** A tty container's output is one raw stream (stdout). */
+  tty: boolean;
+}
+
+export class LogCopier {
+  readonly containerId: string;
+  readonly path: string;
+  /** Resolves when copying has ended: the container stopped and every line is written, or stop(). */
+  readonly done: Promise<void>;
+
+  readonly #tty: boolean;
+  readonly #deps: LogCopierDeps;
+  readonly #log: Logger;
+  readonly #abort = new AbortController();
+  #file: CriLogFile | undefined;
+  /** Marks of what this copier has written, newest first authority while the process lives. */
+  readonly #written: ResumePoint = {};
+  #finished = false;
+
+  constructor(target: LogCopierTarget, deps: LogCopierDeps) {
+    this.containerId = target.containerId;
+    this.path = target.path;
+    this.#tty = target.tty;
+    this.#deps = deps;
+    this.#log = deps.log.child({ container: target.containerId, logPath: target.path });
+    this.done = this.#run().finally(() => {
+      this.#finished = true;
+    });
+  }
+
+  /** True once the copy has ended (container stopped and drained, or stopped by the caller). */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /**
+   * ReopenContainerLog: writes after this go to a new file at the same path. Lines being written
+   * when it is called land whole in the old file or in the new one. Throws FailedPrecondition when
+   * the copy has ended, and the open error when the new file cannot be made.
+   */
+  async reopen(): Promise<void> {
+    const file = this.#file;
+    if (this.#finished || file === undefined || file.closed) {
+      // A copier between retries has no file yet; the next open is at the path anyway.
+      if (!this.#finished && file === undefined) return;
+      throw failedPrecondition(`the log copy of container ${this.containerId} has ended; nothing to reopen`);
+    }
+    await file.reopen();
+    this.#log.info('log file reopened');
+  }
+
+  /** Stops copying and closes the file; resolves when both are done. Idempotent. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.done;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    const initialDelay = this.#deps.retryDelayMs ?? 500;
+    const maxDelay = this.#deps.maxRetryDelayMs ?? 5_000;
+    let delay = initialDelay;
+    try {
+      while (!signal.aborted) {
+        try {
+          const file = this.#file ?? (this.#file = await this.#openFile());
+          const outcome = await this.#copyOnce(file, signal);
+          if (outcome === 'drained') return;
+          if (outcome === 'progress') delay = initialDelay;
+        } catch (err) {
+          if (signal.aborted) return;
+          if (hasKind(err, 'NotFound')) {
+            this.#log.info('the container is gone from the engine; log copying ends');
+            return;
+          }
+          this.#log.warn({ err }, 'log copying interrupted; resuming from the last line written');
+          // Reread the file's tail next time: a failed write may have left a torn line.
+          await this.#closeFile();
+        }
+        await sleep(delay, undefined, { signal }).catch(() => undefined);
+        delay = Math.min(delay * 2, maxDelay);
+      }
+    } finally {
+      await this.#closeFile();
+    }
+  }
+
+  async #openFile(): Promise<CriLogFile> {
+    const tail = await readFileTail(this.path);
+    let found = tail.point;
+    if (found.stdout === undefined && found.stderr === undefined && this.#written.stdout === undefined && this.#written.stderr === undefined) {
+      const rotated = await newestRotatedSibling(this.path);
+      if (rotated !== undefined) found = (await readFileTail(rotated)).point;
+    }
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const mark = later(found[stream], this.#written[stream]);
+      if (mark === undefined) delete this.#written[stream];
+      else this.#written[stream] = { ...mark };
+    }
+    if (tail.completeLength < tail.size) {
+      this.#log.warn({ bytes: tail.size - tail.completeLength }, 'cutting a torn last line; it is copied again');
+    }
+    return CriLogFile.open(this.path, { truncateTo: tail.completeLength });
+  }
+
+  async #closeFile(): Promise<void> {
+    const file = this.#file;
+    this.#file = undefined;
+    await file?.close().catch((err: unknown) => this.#log.warn({ err }, 'closing the log file failed'));
+  }
+
+  /** One follow of the engine's log. 'drained' when the container has stopped and all is written. */
+  async #copyOnce(file: CriLogFile, signal: AbortSignal): Promise<'drained' | 'progress' | 'idle'> {
+    const skip = structuredClone(this.#written);
+    const since = earliest(skip);
+    const frames = await this.#deps.docker.containerLogs(
+      this.containerId,
+      since === undefined ? { follow: true } : { follow: true, since: toDockerSince(since) },
+      signal,
+    );
+    const reader = new EngineMessageReader({ tty: this.#tty });
+    let wrote = false;
+    try {
+      for await (const frame of frames as AsyncIterable<StreamFrame>) {
+        for (const message of reader.push(frame)) wrote = (await this.#copy(file, message, skip)) || wrote;
+      }
+      for (const message of reader.end()) wrote = (await this.#copy(file, message, skip)) || wrote;
+    } finally {
+      frames.destroy();
+    }
+    const details = await this.#deps.docker.inspectContainer(this.containerId, signal);
+    // A created container has no live log yet: the engine ends a follow at once. Poll until it runs.
+    if (details.state.status === 'created' || details.state.running || details.state.status === 'restarting') {
+      return wrote ? 'progress' : 'idle';
+    }
+    this.#log.debug('container stopped and its log is drained');
+    return 'drained';
+  }
+
+  /** Writes the lines of `message` the file does not already hold; true when something was written. */
+  async #copy(file: CriLogFile, message: EngineMessage, skip: ResumePoint): Promise<boolean> {
+    const { stream, timestamp } = message;
+    let lines = formatLines(timestamp, stream, message.text, message.complete, this.#deps.maxLineBytes ?? MAX_LOG_LINE_BYTES);
+    const mark = skip[stream];
+    if (mark !== undefined) {
+      if (timestamp < mark.timestamp) return false;
+      if (timestamp === mark.timestamp) {
+        const already = Math.min(mark.count, lines.length);
+        mark.count -= already;
+        lines = lines.slice(already);
+      } else {
+        delete skip[stream];
+      }
+    }
+    if (lines.length === 0) return false;
+    await file.write(lines.length === 1 ? lines[0]! : Buffer.concat(lines));
+    this.#recordWritten(stream, timestamp, lines.length);
+    return true;
+  }
+
+  #recordWritten(stream: LogStream, timestamp: string, count: number): void {
+    const mark = this.#written[stream];
+    if (mark !== undefined && mark.timestamp === timestamp) mark.count += count;
+    else this.#written[stream] = { timestamp, count };
+  }
+}
+
+/** The mark further along (fixed-width timestamps compare as strings). */
+function later(a: StreamMark | undefined, b: StreamMark | undefined): StreamMark | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  // Same time: the file's count is the truth (torn lines were cut), so `a` (the file) wins ties.
+  return b.timestamp > a.timestamp ? b : a;
+}
+
+function earliest(point: ResumePoint): string | undefined {
+  const times = [point.stdout?.timestamp, point.stderr?.timestamp].filter((t): t is string => t !== undefined);
+  return times.sort()[0];
+}
