@@ -9,7 +9,7 @@ rig_require_root
 # with it, so that one is only downloaded and unpacked into the cache (images.sh takes its /bin/sh).
 PACKAGES=(
   docker.io docker-registry busybox-static containernetworking-plugins socat apache2-utils
-  iptables util-linux iproute2 gcc libc6-dev curl jq tmux ca-certificates
+  iptables util-linux iproute2 procps gcc libc6-dev curl jq tmux ca-certificates
 )
 BUSYBOX_DYN=$RIG_CACHE/busybox-dynamic
 mkdir -p "$RIG_CACHE"
