@@ -2,7 +2,10 @@
 import type { Logger } from 'pino';
 import { loadServeConfig, parseCommand, USAGE } from './cli.js';
 import type { Config } from './config/config.js';
+import type { ImageDeps } from './cri/image/deps.js';
 import { imageRpcs } from './cri/image/index.js';
+import { KeyedLock } from './cri/keyed-lock.js';
+import { ContainerEventHub } from './cri/runtime/get-container-events.js';
 import { familiarName, parseReference } from './cri/image/reference.js';
 import { runtimeRpcs } from './cri/runtime/index.js';
 import { DockerodeClient } from './docker/dockerode-client.js';
@@ -12,6 +15,10 @@ import { createLogger } from './log.js';
 import { PACKAGE_VERSION } from './package-info.js';
 import { EngineState } from './store/engine-state.js';
 import { FilesystemUsageCache } from './store/filesystem-usage.js';
+import { resolveHandlerTable, runtimeHandlerNames } from './isolation/handlers.js';
+import { watchEngineEvents } from './store/engine-events.js';
+import { recover } from './store/recover.js';
+import { RuntimeStore } from './store/runtime-store.js';
 
 /** Wiring only: config -> logger -> docker -> stores -> services -> server; signals. */
 async function serve(config: Config, log: Logger): Promise<void> {
@@ -20,21 +27,36 @@ async function serve(config: Config, log: Logger): Promise<void> {
   await engine.start();
   const filesystems = new FilesystemUsageCache(docker, engine);
 
-  const runtime = runtimeRpcs({
-    config,
-    docker,
-    engine,
-    version: PACKAGE_VERSION,
-    runtimeHandlerNames: [''],
-    runtimeSettings: { podCidr: '' },
-  });
-  const image = imageRpcs({
+  const images: ImageDeps = {
     docker,
     mirrors: config.registryMirrors,
     pinnedNames: new Set([familiarName(parseReference(config.sandboxImage))]),
     usersById: new Map(),
     filesystems: (signal) => filesystems.get(signal),
+  };
+  const handlerTable = resolveHandlerTable(
+    engine.lastInfo?.osType ?? (process.platform === 'win32' ? 'windows' : 'linux'),
+    config.runtimeHandlers,
+    config.defaultRuntimeHandler,
+  );
+  const store = new RuntimeStore(docker, log.child({ component: 'store' }));
+  if (engine.lastInfo) {
+    const report = await recover(docker, store, log.child({ component: 'recover' }), AbortSignal.timeout(120_000));
+    log.info({ sandboxes: report.sandboxes, containers: report.containers, removed: report.removed.length }, 'recovered pods and containers from the engine');
+  }
+  const watching = new AbortController();
+  void watchEngineEvents(docker, store, log.child({ component: 'engine-events' }), watching.signal);
+
+  const runtime = runtimeRpcs({
+    config,
+    docker,
+    engine,
+    version: PACKAGE_VERSION,
+    runtimeHandlerNames: runtimeHandlerNames(handlerTable),
+    runtimeSettings: { podCidr: '' },
+    lifecycle: { store, events: new ContainerEventHub(store), handlerTable, images, locks: new KeyedLock() },
   });
+  const image = imageRpcs(images);
   const server = await startCriServer(parseEndpoint(config.listen), { runtime, image }, log);
   stopOnSignals(server, engine, log);
 }

@@ -1,6 +1,11 @@
 import type { Config } from '../../config/config.js';
 import type { DockerClient } from '../../docker/client.js';
+import type { HandlerTable } from '../../isolation/handlers.js';
 import type { EngineState } from '../../store/engine-state.js';
+import type { RuntimeStore } from '../../store/runtime-store.js';
+import type { ImageDeps } from '../image/deps.js';
+import type { KeyedLock } from '../keyed-lock.js';
+import type { ContainerEventHub } from './get-container-events.js';
 
 /** What the runtime service handlers share; built once in main.ts. */
 export interface RuntimeDeps {
@@ -13,4 +18,23 @@ export interface RuntimeDeps {
   runtimeHandlerNames: readonly string[];
   /** Settings kubelet pushes with UpdateRuntimeConfig; kept for the life of the process. */
   runtimeSettings: { podCidr: string };
+  /** The pod and container lifecycle; without it those RPCs answer UNIMPLEMENTED. */
+  lifecycle?: LifecycleDeps;
 }
+
+/** What the pod and container lifecycle handlers share besides RuntimeDeps. */
+export interface LifecycleDeps {
+  /** Pods and containers as last read from the engine (List/Status answer from it). */
+  store: RuntimeStore;
+  /** GetContainerEvents subscribers. */
+  events: ContainerEventHub;
+  /** What each RuntimeClass handler means on this engine. */
+  handlerTable: HandlerTable;
+  /** The image service's dependencies: the sandbox image is found and pulled through them. */
+  images: ImageDeps;
+  /** One change at a time per pod name or object id; unrelated pods proceed in parallel. */
+  locks: KeyedLock;
+}
+
+/** The lifecycle handlers' view: RuntimeDeps with the lifecycle parts present. */
+export type PodDeps = Omit<RuntimeDeps, 'lifecycle'> & LifecycleDeps;

@@ -1,6 +1,21 @@
 import { unimplemented } from '../../errors.js';
+import type { CallContext } from '../context.js';
 import type { RuntimeRpcs } from '../rpc-types.js';
-import type { RuntimeDeps } from './deps.js';
+import { containerStatus } from './container-status.js';
+import { createContainer } from './create-container.js';
+import type { PodDeps, RuntimeDeps } from './deps.js';
+import { getContainerEvents } from './get-container-events.js';
+import { listContainers } from './list-containers.js';
+import { listPodSandbox } from './list-pod-sandbox.js';
+import { podSandboxStatus } from './pod-sandbox-status.js';
+import { removeContainer } from './remove-container.js';
+import { removePodSandbox } from './remove-pod-sandbox.js';
+import { runPodSandbox } from './run-pod-sandbox.js';
+import { startContainer } from './start-container.js';
+import { stopContainer } from './stop-container.js';
+import { stopPodSandbox } from './stop-pod-sandbox.js';
+import { updateContainerResources } from './update-container-resources.js';
+import { updatePodSandboxResources } from './update-pod-sandbox-resources.js';
 import { runtimeConfig, updateRuntimeConfig } from './runtime-config.js';
 import { status } from './status.js';
 import { version } from './version.js';
@@ -18,28 +33,32 @@ export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
   const streaming = 'the streaming server is being built (issue #6)';
   const stats = 'the stats module is being built (issue #5)';
   const listStreaming = 'CRIListStreaming is alpha; clients fall back to the unary List RPC';
+  const pods: PodDeps | undefined = deps.lifecycle && { ...deps, ...deps.lifecycle };
+  /** A lifecycle handler when the lifecycle is wired (main.ts), UNIMPLEMENTED otherwise. */
+  const life = <Req, Res>(rpc: string, handler: (d: PodDeps, req: Req, ctx: CallContext) => Promise<Res>) =>
+    pods ? (req: Req, ctx: CallContext) => handler(pods, req, ctx) : notServed(rpc, lifecycle);
   return {
     Version: (req) => version(deps, req),
     Status: (req, ctx) => status(deps, req, ctx),
     RuntimeConfig: (req, ctx) => runtimeConfig(deps, req, ctx),
     UpdateRuntimeConfig: (req, ctx) => updateRuntimeConfig(deps, req, ctx),
 
-    RunPodSandbox: notServed('RunPodSandbox', lifecycle),
-    StopPodSandbox: notServed('StopPodSandbox', lifecycle),
-    RemovePodSandbox: notServed('RemovePodSandbox', lifecycle),
-    PodSandboxStatus: notServed('PodSandboxStatus', lifecycle),
-    ListPodSandbox: notServed('ListPodSandbox', lifecycle),
-    CreateContainer: notServed('CreateContainer', lifecycle),
-    StartContainer: notServed('StartContainer', lifecycle),
-    StopContainer: notServed('StopContainer', lifecycle),
-    RemoveContainer: notServed('RemoveContainer', lifecycle),
-    ListContainers: notServed('ListContainers', lifecycle),
-    ContainerStatus: notServed('ContainerStatus', lifecycle),
-    UpdateContainerResources: notServed('UpdateContainerResources', lifecycle),
-    UpdatePodSandboxResources: notServed('UpdatePodSandboxResources', lifecycle),
+    RunPodSandbox: life('RunPodSandbox', runPodSandbox),
+    StopPodSandbox: life('StopPodSandbox', stopPodSandbox),
+    RemovePodSandbox: life('RemovePodSandbox', removePodSandbox),
+    PodSandboxStatus: life('PodSandboxStatus', podSandboxStatus),
+    ListPodSandbox: life('ListPodSandbox', listPodSandbox),
+    CreateContainer: life('CreateContainer', createContainer),
+    StartContainer: life('StartContainer', startContainer),
+    StopContainer: life('StopContainer', stopContainer),
+    RemoveContainer: life('RemoveContainer', removeContainer),
+    ListContainers: life('ListContainers', listContainers),
+    ContainerStatus: life('ContainerStatus', containerStatus),
+    UpdateContainerResources: life('UpdateContainerResources', updateContainerResources),
+    UpdatePodSandboxResources: life('UpdatePodSandboxResources', updatePodSandboxResources),
     ReopenContainerLog: notServed('ReopenContainerLog', lifecycle),
     ExecSync: notServed('ExecSync', lifecycle),
-    GetContainerEvents: notServed('GetContainerEvents', lifecycle),
+    GetContainerEvents: pods ? (req, send, ctx) => getContainerEvents(pods, req, send, ctx) : notServed('GetContainerEvents', lifecycle),
 
     Exec: notServed('Exec', streaming),
     Attach: notServed('Attach', streaming),

@@ -1,0 +1,58 @@
+/** Sandbox records -> CRI PodSandbox / PodSandboxStatus. */
+import type { PodSandbox } from '../../generated/runtime/v1/PodSandbox.js';
+import type { PodSandboxStatus } from '../../generated/runtime/v1/PodSandboxStatus.js';
+import type { PodSandboxState__Output } from '../../generated/runtime/v1/PodSandboxState.js';
+import type { SandboxRecord } from '../../store/runtime-store.js';
+import { int64 } from './time.js';
+
+/** READY while the pause container runs; anything else (exited, created, dead) is NOTREADY. */
+export function sandboxState(s: SandboxRecord): PodSandboxState__Output {
+  return s.details.state.running ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
+}
+
+/** The pod IP: the sandbox's address on the engine network; "" on the host network. */
+export function sandboxIp(s: SandboxRecord): string {
+  if (s.namespaceOptions.network === 'NODE') return '';
+  for (const network of Object.values(s.details.networks)) if (network.ipAddress) return network.ipAddress;
+  return '';
+}
+
+export function toPodSandbox(s: SandboxRecord): PodSandbox {
+  return {
+    id: s.id,
+    metadata: { ...s.metadata },
+    state: sandboxState(s),
+    created_at: int64(s.createdAt),
+    labels: s.labels,
+    annotations: s.annotations,
+    runtime_handler: s.decision?.handler ?? '',
+  };
+}
+
+export function toPodSandboxStatus(s: SandboxRecord): PodSandboxStatus {
+  const ip = sandboxIp(s);
+  const ipv6 = s.namespaceOptions.network === 'NODE' ? '' : Object.values(s.details.networks).find((n) => n.globalIPv6Address)?.globalIPv6Address ?? '';
+  const ns = s.namespaceOptions;
+  return {
+    ...toPodSandbox(s),
+    network: { ip, additional_ips: ipv6 ? [{ ip: ipv6 }] : [] },
+    linux: { namespaces: { options: { network: ns.network, pid: ns.pid, ipc: ns.ipc, target_id: ns.targetId } } },
+  };
+}
+
+/** PodSandboxStatus verbose info: one JSON object, as crictl inspectp prints it. */
+export function sandboxInfo(s: SandboxRecord): Record<string, string> {
+  return {
+    info: JSON.stringify({
+      id: s.id,
+      name: s.name,
+      image: s.details.image,
+      pid: s.details.state.pid,
+      engineState: s.details.state.status,
+      networkMode: s.details.hostConfig.networkMode,
+      logDirectory: s.logDirectory,
+      isolation: s.decision ?? null,
+      namespaceOptions: s.namespaceOptions,
+    }),
+  };
+}

@@ -1,0 +1,122 @@
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { alreadyExists, failedPrecondition, hasKind, invalidArgument, notFound } from '../../errors.js';
+import type { CreateContainerRequest__Output } from '../../generated/runtime/v1/CreateContainerRequest.js';
+import type { CreateContainerResponse } from '../../generated/runtime/v1/CreateContainerResponse.js';
+import { platformFor } from '../../platform/index.js';
+import { seccompProfileFile } from '../../platform/linux.js';
+import type { SandboxRecord } from '../../store/runtime-store.js';
+import type { CallContext } from '../context.js';
+import { nowNs } from '../convert/time.js';
+import { findImage } from '../image/image-lookup.js';
+import { containerLabels } from '../labels.js';
+import { containerName } from '../naming.js';
+import { Rollback } from '../rollback.js';
+import type { PodDeps } from './deps.js';
+import { hostFacts } from './run-pod-sandbox.js';
+
+/**
+ * CreateContainer: the whole ContainerConfig through the platform mapper, in the sandbox's
+ * namespaces. The name carries the pod's identity and the container's attempt, so the engine
+ * refuses a duplicate (ALREADY_EXISTS). Missing bind sources are created as directories, as
+ * containerd does (the kubelet relies on it for emptyDir-like host paths).
+ */
+export async function createContainer(deps: PodDeps, req: CreateContainerRequest__Output, ctx: CallContext): Promise<CreateContainerResponse> {
+  const sandbox = deps.store.resolveSandbox(req.pod_sandbox_id);
+  const config = req.config;
+  if (!config) throw invalidArgument('config is required');
+  if (!config.metadata) throw invalidArgument('config.metadata is required (name, attempt)');
+  const metadata = { name: config.metadata.name, attempt: config.metadata.attempt };
+  const name = containerName(metadata, sandbox.metadata);
+  const imageName = config.image?.image ?? '';
+  if (imageName === '') throw invalidArgument('config.image.image is required');
+  if (!sandbox.details.state.running) {
+    throw failedPrecondition(`pod sandbox ${sandbox.id} is not ready (${sandbox.details.state.status}): containers can only be created in a running pod`);
+  }
+  const logPath = containerLogPath(sandbox, config.log_path);
+  const platform = platformFor(hostFacts(deps.engine.lastInfo).os);
+  const sc = config.linux?.security_context;
+  const seccompFile = sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
+  const seccompProfileJson = seccompFile === undefined ? undefined : await readSeccompProfile(seccompFile);
+
+  const image = await findImage(deps.docker, deps.images.mirrors, imageName, ctx.signal);
+  if (!image) throw notFound(`image ${JSON.stringify(imageName)} is not on this node: pull it first (crictl pull ${imageName})`);
+
+  const labels = containerLabels({
+    sandboxId: sandbox.id,
+    metadata,
+    labels: config.labels,
+    annotations: config.annotations,
+    logPath,
+    createdAt: nowNs(),
+    image: imageName,
+  });
+  const { value: body, notes } = platform.containerCreateBody({
+    config,
+    image: image.id,
+    labels,
+    sandbox: {
+      id: sandbox.id,
+      namespaceOptions: sandbox.namespaceOptions,
+      cgroupParent: sandbox.details.hostConfig.resources.CgroupParent ?? '',
+      dockerRuntime: sandbox.decision?.dockerRuntime,
+    },
+    seccompProfileJson,
+  });
+  for (const note of notes) ctx.log.info({ container: name }, note);
+  for (const mount of body.HostConfig?.Mounts ?? []) if (mount.Source) await ensureDirectory(mount.Source);
+
+  return new Rollback(ctx.log).guard(async (rollback) => {
+    const id = await deps.docker.createContainer(name, body, ctx.signal).catch((err: unknown) => {
+      if (hasKind(err, 'AlreadyExists')) {
+        throw alreadyExists(`a container named ${name} already exists in pod ${sandbox.id}: remove it or use the next attempt`, err);
+      }
+      throw err;
+    });
+    rollback.push(`remove container ${id}`, async (signal) => {
+      await deps.docker.removeContainer(id, { force: true }, signal);
+      deps.store.forget(id);
+    });
+    await deps.store.refresh(id, ctx.signal);
+    return { container_id: id };
+  });
+}
+
+/** log_directory/log_path, which must stay inside log_directory; "" when no log is asked for. */
+export function containerLogPath(sandbox: Pick<SandboxRecord, 'logDirectory' | 'id'>, logPath: string): string {
+  if (logPath === '') return '';
+  if (isAbsolute(logPath)) throw invalidArgument(`config.log_path ${JSON.stringify(logPath)} must be relative to the pod's log_directory`);
+  if (sandbox.logDirectory === '') {
+    throw invalidArgument(`config.log_path ${JSON.stringify(logPath)} needs a log_directory, and pod sandbox ${sandbox.id} was created without one`);
+  }
+  const full = resolve(sandbox.logDirectory, logPath);
+  const inside = relative(sandbox.logDirectory, full);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+    throw invalidArgument(`config.log_path ${JSON.stringify(logPath)} leaves the pod's log_directory ${sandbox.logDirectory}`);
+  }
+  return full;
+}
+
+/** Reads a localhost seccomp profile; INVALID_ARGUMENT naming the file when it cannot be used. */
+export async function readSeccompProfile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw invalidArgument(`seccomp profile ${path} cannot be read: ${(err as Error).message}`, err);
+  }
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch (err) {
+    throw invalidArgument(`seccomp profile ${path} is not JSON`, err);
+  }
+}
+
+async function ensureDirectory(path: string): Promise<void> {
+  try {
+    await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(path, { recursive: true });
+  }
+}

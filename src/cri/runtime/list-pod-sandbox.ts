@@ -1,0 +1,17 @@
+import type { ListPodSandboxRequest__Output } from '../../generated/runtime/v1/ListPodSandboxRequest.js';
+import type { ListPodSandboxResponse } from '../../generated/runtime/v1/ListPodSandboxResponse.js';
+import type { CallContext } from '../context.js';
+import { matchesId, matchesLabels, matchesState } from '../convert/filters.js';
+import { sandboxState, toPodSandbox } from '../convert/sandbox.js';
+import type { PodDeps } from './deps.js';
+
+/** ListPodSandbox: from memory, filtered by id (or prefix), state and label selector. */
+export async function listPodSandbox(deps: PodDeps, req: ListPodSandboxRequest__Output, _ctx: CallContext): Promise<ListPodSandboxResponse> {
+  const filter = req.filter;
+  const items = [];
+  for (const s of deps.store.sandboxes) {
+    if (!matchesId(filter?.id, s.id) || !matchesState(filter?.state, sandboxState(s)) || !matchesLabels(filter?.label_selector, s.labels)) continue;
+    items.push(toPodSandbox(s));
+  }
+  return { items };
+}

@@ -1,0 +1,18 @@
+import type { PodSandboxStatusRequest__Output } from '../../generated/runtime/v1/PodSandboxStatusRequest.js';
+import type { PodSandboxStatusResponse } from '../../generated/runtime/v1/PodSandboxStatusResponse.js';
+import type { CallContext } from '../context.js';
+import { toContainerStatus } from '../convert/container.js';
+import { sandboxInfo, toPodSandboxStatus } from '../convert/sandbox.js';
+import { int64, nowNs } from '../convert/time.js';
+import type { PodDeps } from './deps.js';
+
+/** PodSandboxStatus: from memory. NOT_FOUND for an unknown id; the containers' statuses ride along. */
+export async function podSandboxStatus(deps: PodDeps, req: PodSandboxStatusRequest__Output, _ctx: CallContext): Promise<PodSandboxStatusResponse> {
+  const sandbox = deps.store.resolveSandbox(req.pod_sandbox_id);
+  return {
+    status: toPodSandboxStatus(sandbox),
+    info: req.verbose ? sandboxInfo(sandbox) : {},
+    containers_statuses: deps.store.containersOf(sandbox.id).map(toContainerStatus),
+    timestamp: int64(nowNs()),
+  };
+}

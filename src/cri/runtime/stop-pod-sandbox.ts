@@ -1,0 +1,30 @@
+import { hasKind } from '../../errors.js';
+import type { StopPodSandboxRequest__Output } from '../../generated/runtime/v1/StopPodSandboxRequest.js';
+import type { StopPodSandboxResponse } from '../../generated/runtime/v1/StopPodSandboxResponse.js';
+import type { CallContext } from '../context.js';
+import type { PodDeps } from './deps.js';
+
+/**
+ * StopPodSandbox: stops every container of the pod, then the pause container. Idempotent (CRI): an
+ * unknown or already stopped pod is success. The kubelet has already given each container its
+ * grace period, so what is still running is killed at once, as containerd does.
+ */
+export async function stopPodSandbox(deps: PodDeps, req: StopPodSandboxRequest__Output, ctx: CallContext): Promise<StopPodSandboxResponse> {
+  const sandbox = deps.store.findSandbox(req.pod_sandbox_id);
+  if (!sandbox) return {};
+  await deps.locks.run(`obj:${sandbox.id}`, async () => {
+    await Promise.all(deps.store.containersOf(sandbox.id).map((c) => stopGone(deps, c.id, ctx)));
+    await stopGone(deps, sandbox.id, ctx);
+  });
+  return {};
+}
+
+/** Stops with no grace and re-reads; an object already gone is fine. */
+async function stopGone(deps: PodDeps, id: string, ctx: CallContext): Promise<void> {
+  try {
+    await deps.docker.stopContainer(id, 0, ctx.signal);
+  } catch (err) {
+    if (!hasKind(err, 'NotFound')) throw err;
+  }
+  await deps.store.refresh(id, ctx.signal);
+}

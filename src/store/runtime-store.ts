@@ -1,0 +1,194 @@
+/**
+ * The in-memory picture of wincri's pods and containers, answered from by List/Status (kubelet polls
+ * every second). Docker is the source of truth: every record is an inspect of a container carrying
+ * wincri's labels, re-read after each change wincri makes and after each engine event, and the whole
+ * picture is rebuilt from a listing at start and whenever the event stream had to reconnect.
+ *
+ * Reads racing writes: every re-read takes a ticket; an answer older than one already applied for
+ * the same id is dropped, so a slow inspect cannot resurrect a container a later event removed.
+ */
+import type { Logger } from 'pino';
+import type { ContainerDetails, DockerClient, EngineEvent } from '../docker/client.js';
+import { hasKind, invalidArgument, notFound } from '../errors.js';
+import {
+  kindOf,
+  readContainerLabels,
+  readSandboxLabels,
+  type ContainerLabels,
+  type SandboxLabels,
+} from '../cri/labels.js';
+
+export interface SandboxRecord extends SandboxLabels {
+  kind: 'sandbox';
+  id: string;
+  name: string;
+  details: ContainerDetails;
+}
+
+export interface ContainerRecord extends ContainerLabels {
+  kind: 'container';
+  id: string;
+  name: string;
+  details: ContainerDetails;
+}
+
+export type StoredObject = SandboxRecord | ContainerRecord;
+
+/** What happened to a container, as the engine reported it (for GetContainerEvents). */
+export interface ContainerChange {
+  action: 'create' | 'start' | 'die' | 'destroy';
+  /** For destroy: the record as it was last seen. */
+  container: ContainerRecord;
+  timeNs: bigint;
+}
+
+const CHANGE_ACTIONS = new Set(['create', 'start', 'die', 'destroy']);
+
+export class RuntimeStore {
+  readonly #sandboxes = new Map<string, SandboxRecord>();
+  readonly #containers = new Map<string, ContainerRecord>();
+  readonly #applied = new Map<string, number>();
+  readonly #listeners = new Set<(change: ContainerChange) => void>();
+  #tickets = 0;
+
+  constructor(
+    private readonly docker: DockerClient,
+    private readonly log: Logger,
+  ) {}
+
+  get sandboxes(): Iterable<SandboxRecord> {
+    return this.#sandboxes.values();
+  }
+
+  get containers(): Iterable<ContainerRecord> {
+    return this.#containers.values();
+  }
+
+  containersOf(sandboxId: string): ContainerRecord[] {
+    return [...this.#containers.values()].filter((c) => c.sandboxId === sandboxId);
+  }
+
+  sandbox(id: string): SandboxRecord | undefined {
+    return this.#sandboxes.get(id);
+  }
+
+  /** A sandbox by full id or unique prefix: NOT_FOUND when none, INVALID_ARGUMENT when ambiguous. */
+  resolveSandbox(idOrPrefix: string): SandboxRecord {
+    return resolve(this.#sandboxes, idOrPrefix, 'pod sandbox');
+  }
+
+  resolveContainer(idOrPrefix: string): ContainerRecord {
+    return resolve(this.#containers, idOrPrefix, 'container');
+  }
+
+  /** Like resolve*, but undefined for a missing object (idempotent Stop/Remove). */
+  findSandbox(idOrPrefix: string): SandboxRecord | undefined {
+    return orUndefined(() => this.resolveSandbox(idOrPrefix));
+  }
+
+  findContainer(idOrPrefix: string): ContainerRecord | undefined {
+    return orUndefined(() => this.resolveContainer(idOrPrefix));
+  }
+
+  subscribe(listener: (change: ContainerChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Re-reads one container from the engine; returns its record, or undefined when it is gone. */
+  async refresh(id: string, signal: AbortSignal): Promise<StoredObject | undefined> {
+    const ticket = ++this.#tickets;
+    let details: ContainerDetails | undefined;
+    try {
+      details = await this.docker.inspectContainer(id, signal);
+    } catch (err) {
+      if (!hasKind(err, 'NotFound')) throw err;
+    }
+    if ((this.#applied.get(id) ?? 0) > ticket) return this.#sandboxes.get(id) ?? this.#containers.get(id);
+    this.#applied.set(id, ticket);
+    if (details === undefined) {
+      this.forget(id);
+      return undefined;
+    }
+    return this.#put(details);
+  }
+
+  /** Drops an object known to be gone (removed by wincri or reported destroyed). */
+  forget(id: string): void {
+    this.#applied.set(id, ++this.#tickets);
+    this.#sandboxes.delete(id);
+    this.#containers.delete(id);
+  }
+
+  /** Rebuilds the whole picture from the engine's listing. */
+  async resync(signal: AbortSignal): Promise<void> {
+    const ticket = ++this.#tickets;
+    const listed = (await this.docker.listContainers({ all: true }, signal)).filter((c) => kindOf(c.labels) !== undefined);
+    const seen = new Set<string>();
+    await Promise.all(
+      listed.map(async (c) => {
+        seen.add(c.id);
+        await this.refresh(c.id, signal).catch((err: unknown) => this.log.warn({ err, id: c.id }, 'could not inspect a container while resyncing'));
+      }),
+    );
+    for (const id of [...this.#sandboxes.keys(), ...this.#containers.keys()]) {
+      // Only drop what the listing missed and nothing touched since the listing began.
+      if (!seen.has(id) && (this.#applied.get(id) ?? 0) < ticket) this.forget(id);
+    }
+  }
+
+  /** Applies one engine event: re-reads the container (or forgets it) and tells listeners. */
+  async applyEvent(event: EngineEvent, signal: AbortSignal): Promise<void> {
+    if (event.type !== 'container') return;
+    if (kindOf(event.attributes) === undefined) return;
+    const before = this.#containers.get(event.id);
+    let after: StoredObject | undefined;
+    if (event.action === 'destroy') this.forget(event.id);
+    else after = await this.refresh(event.id, signal);
+    const container = after?.kind === 'container' ? after : before;
+    if (container && CHANGE_ACTIONS.has(event.action)) {
+      const change: ContainerChange = { action: event.action as ContainerChange['action'], container, timeNs: event.timeNano };
+      for (const listener of this.#listeners) listener(change);
+    }
+  }
+
+  #put(details: ContainerDetails): StoredObject | undefined {
+    const kind = kindOf(details.labels);
+    try {
+      if (kind === 'sandbox') {
+        const record: SandboxRecord = { kind, id: details.id, name: details.name, details, ...readSandboxLabels(details.labels) };
+        this.#sandboxes.set(details.id, record);
+        return record;
+      }
+      if (kind === 'container') {
+        const record: ContainerRecord = { kind, id: details.id, name: details.name, details, ...readContainerLabels(details.labels) };
+        this.#containers.set(details.id, record);
+        return record;
+      }
+    } catch (err) {
+      this.log.warn({ err, id: details.id, name: details.name }, 'a container with wincri labels that wincri cannot read; ignored');
+    }
+    return undefined;
+  }
+}
+
+function resolve<T>(map: Map<string, T>, idOrPrefix: string, what: string): T {
+  if (idOrPrefix === '') throw invalidArgument(`a ${what} id is required`);
+  const exact = map.get(idOrPrefix);
+  if (exact !== undefined) return exact;
+  const matches = [...map.keys()].filter((id) => id.startsWith(idOrPrefix));
+  if (matches.length === 0) throw notFound(`${what} ${JSON.stringify(idOrPrefix)} not found`);
+  if (matches.length > 1) {
+    throw invalidArgument(`${what} id prefix ${JSON.stringify(idOrPrefix)} is ambiguous: it matches ${matches.length} ${what}s; give more characters`);
+  }
+  return map.get(matches[0] as string) as T;
+}
+
+function orUndefined<T>(find: () => T): T | undefined {
+  try {
+    return find();
+  } catch (err) {
+    if (hasKind(err, 'NotFound')) return undefined;
+    throw err;
+  }
+}
