@@ -1,0 +1,187 @@
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { finished } from 'node:stream/promises';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import type { DockerClient } from '../docker/client.js';
+import { Demultiplexer, type StreamFrame } from '../docker/multiplex.js';
+import { failedPrecondition, internal } from '../errors.js';
+import type {
+  AttachStreamRequest,
+  ExecStreamRequest,
+  PortForwardStreamRequest,
+  StdioStreams,
+  StreamRuntime,
+  TerminalSize,
+} from './runtime.js';
+
+/** Stops an exec'd process: Docker has no kill call for an exec (see src/cri/runtime/exec-sync.ts). */
+export type ExecKiller = (exec: { execId: string; containerId: string }) => Promise<void>;
+
+/** How port-forward reaches a port inside the pod. */
+export type PortDialer = (target: { pid: number; ip: string; port: number }, stream: Duplex, signal: AbortSignal) => Promise<void>;
+
+/**
+ * The StreamRuntime over the Docker door: exec and attach through Docker's hijacked streams,
+ * port-forward into the pod's network namespace.
+ */
+export class DockerStreamRuntime implements StreamRuntime {
+  constructor(
+    private readonly docker: DockerClient,
+    private readonly killExec: ExecKiller,
+    private readonly dialPort: PortDialer,
+  ) {}
+
+  async exec(req: ExecStreamRequest, signal: AbortSignal): Promise<{ exitCode: number }> {
+    const execId = await this.docker.execCreate(
+      req.containerId,
+      { cmd: req.cmd, tty: req.tty, stdin: req.stdin !== undefined, stdout: req.stdout !== undefined, stderr: req.stderr !== undefined },
+      signal,
+    );
+    // The client going away must kill the process, not leave it running unattended.
+    const onAbort = () => void this.killExec({ execId, containerId: req.containerId }).catch(() => undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const connection = await this.docker.execStart(execId, { tty: req.tty, stdin: req.stdin !== undefined }, signal);
+      void applyResizes(req.resize, (size) => this.docker.execResize(execId, size, AbortSignal.timeout(5_000)));
+      await pump(connection, req, signal);
+      return { exitCode: await this.#exitCode(execId, signal) };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async attach(req: AttachStreamRequest, signal: AbortSignal): Promise<void> {
+    const details = await this.docker.inspectContainer(req.containerId, signal);
+    if (!details.state.running) throw failedPrecondition(`container ${req.containerId} is not running: attach needs a running container`);
+    const connection = await this.docker.attach(
+      req.containerId,
+      { stdin: req.stdin !== undefined, stdout: req.stdout !== undefined, stderr: req.stderr !== undefined },
+      signal,
+    );
+    void applyResizes(req.resize, (size) => this.docker.resizeContainer(req.containerId, size, AbortSignal.timeout(5_000)));
+    // Detaching (the signal) only closes the connection: the container keeps running.
+    await pump(connection, { ...req, tty: details.config.tty }, signal);
+  }
+
+  async portForward(req: PortForwardStreamRequest, signal: AbortSignal): Promise<void> {
+    const sandbox = await this.docker.inspectContainer(req.podSandboxId, signal);
+    if (!sandbox.state.running) throw failedPrecondition(`pod sandbox ${req.podSandboxId} is not running`);
+    const ip = Object.values(sandbox.networks).find((n) => n.ipAddress)?.ipAddress ?? '';
+    await this.dialPort({ pid: sandbox.state.pid, ip, port: req.port }, req.stream, signal);
+  }
+
+  /** The exit code, once Docker has noticed the process ended (it may lag the stream's end). */
+  async #exitCode(execId: string, signal: AbortSignal): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const details = await this.docker.execInspect(execId, signal);
+      if (!details.running && details.exitCode !== null) return details.exitCode;
+      await new Promise((resolve) => setTimeout(resolve, 20 * Math.min(attempt + 1, 10)));
+    }
+    throw internal(`exec ${execId} ended its output but Docker still reports it running`);
+  }
+}
+
+/** Moves bytes between the client's streams and Docker's hijacked connection until output ends. */
+async function pump(connection: Duplex, io: StdioStreams, signal: AbortSignal): Promise<void> {
+  const onAbort = () => connection.destroy();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (io.stdin) forwardStdin(io.stdin, connection);
+    const output: Readable = io.tty ? connection : connection.pipe(new Demultiplexer());
+    for await (const chunk of output) {
+      const frame: StreamFrame = io.tty ? { stream: 'stdout', payload: chunk as Buffer } : (chunk as StreamFrame);
+      const target = frame.stream === 'stderr' ? io.stderr : io.stdout;
+      if (target && !target.write(frame.payload)) await waitForDrain(target, signal);
+    }
+  } catch (err) {
+    if (!signal.aborted) throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Client stdin to the process; at the client's EOF, half-close so the process sees EOF too. */
+function forwardStdin(stdin: Readable, connection: Duplex): void {
+  stdin.on('data', (chunk: Buffer) => {
+    if (!connection.write(chunk)) {
+      stdin.pause();
+      connection.once('drain', () => stdin.resume());
+    }
+  });
+  stdin.once('end', () => connection.end());
+  stdin.once('error', () => connection.end());
+}
+
+function waitForDrain(target: Writable, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      target.off('drain', done);
+      target.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    target.once('drain', done);
+    target.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function applyResizes(sizes: AsyncIterable<TerminalSize> | undefined, apply: (size: TerminalSize) => Promise<void>): Promise<void> {
+  if (!sizes) return;
+  try {
+    for await (const size of sizes) await apply(size).catch(() => undefined);
+  } catch {
+    // The resize stream ends with the session; nothing to report.
+  }
+}
+
+// A tiny relay run by the shim's own node inside the pod's network namespace: connects to
+// 127.0.0.1:<port> there and pipes it to stdio. Exit code 2 with the reason on stderr when the
+// port cannot be reached.
+const RELAY = `
+const net = require('node:net');
+const s = net.connect(Number(process.argv[1]), '127.0.0.1');
+s.once('connect', () => { process.stdin.pipe(s); s.pipe(process.stdout); });
+s.once('error', (e) => { process.stderr.write(e.message); process.exit(2); });
+s.once('end', () => process.stdout.end());
+process.stdout.once('finish', () => process.exit(0));
+`;
+
+/**
+ * Linux: the port as the pod sees it, 127.0.0.1 included, by running the relay in the sandbox's
+ * network namespace (`nsenter -t <pid> -n`, util-linux). A host-network pod's namespace is the
+ * host's, so the same path serves it. Needs wincri on the engine's host, as root.
+ */
+export const dialInNetworkNamespace: PortDialer = async (target, stream, signal) => {
+  const child = spawn('nsenter', ['-t', String(target.pid), '-n', process.execPath, '-e', RELAY, String(target.port)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    signal,
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  stream.pipe(child.stdin);
+  child.stdout.pipe(stream);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('close', resolve);
+    child.once('error', () => resolve(null));
+  });
+  if (code !== 0 && !signal.aborted) {
+    throw failedPrecondition(`port ${target.port} in the pod cannot be reached: ${stderr.trim() || `nsenter exited with ${code}`}`);
+  }
+};
+
+/**
+ * Windows (no network namespaces to enter): the pod's IP on the engine's nat network. A service
+ * bound only to 127.0.0.1 inside a Windows pod is out of reach this way (docs/windows.md).
+ */
+export const dialPodAddress: PortDialer = async (target, stream, signal) => {
+  if (!target.ip) throw failedPrecondition('the pod has no IP address to forward to (host network pods: connect to the host)');
+  const socket = connect({ host: target.ip, port: target.port, signal });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', (err) => reject(failedPrecondition(`port ${target.port} on ${target.ip} cannot be reached: ${err.message}`)));
+  });
+  stream.pipe(socket);
+  socket.pipe(stream);
+  await finished(socket).catch(() => undefined);
+};
