@@ -118,18 +118,27 @@ export class SpdyConnection {
   }
 
   /**
-   * Sends GOAWAY and ends this side of the transport once everything queued has been written;
-   * the peer then closes. Streams already open keep working until then.
+   * Sends GOAWAY: the peer may open no more streams. Streams already open keep working; once the
+   * last of them is gone this side of the transport ends (after everything queued is written),
+   * and the peer then closes.
    */
   async close(status: number = GoAwayStatus.Ok): Promise<void> {
-    if (this.isClosed) return;
+    if (this.isClosed || this.goAwaySent) return;
     this.goAwaySent = true;
     try {
       await this.enqueue(() => [encodeGoAway(this.lastRemoteId, status)]);
     } catch {
-      // Closed meanwhile: nothing left to say.
+      return; // Closed meanwhile: nothing left to say.
     }
-    if (!this.transport.destroyed) this.transport.end();
+    this.endWhenIdle();
+  }
+
+  private endWhenIdle(): void {
+    if (!this.goAwaySent || this.streams.size > 0 || this.isClosed) return;
+    this.enqueue(() => []).then(
+      () => this.transport.end(),
+      () => undefined,
+    );
   }
 
   /** Tears everything down now: streams are destroyed without RST, the transport is destroyed. */
@@ -166,6 +175,7 @@ export class SpdyConnection {
   forget(id: number): void {
     this.streams.delete(id);
     this.resumeFor(id);
+    if (!this.broken) this.endWhenIdle();
   }
 
   pauseFor(id: number): void {
