@@ -196,8 +196,7 @@ describe('WindowsExecKiller', () => {
   });
 
   it('drives a whole timed-out ExecSync on a Windows engine', async () => {
-    let docker!: FakeExecDocker;
-    docker = new FakeExecDocker((cmd) => {
+    const docker: FakeExecDocker = new FakeExecDocker((cmd) => {
       if (cmd[0] === 'taskkill') {
         docker.killed(Number(cmd[4]));
         return { exitCode: 0 };
