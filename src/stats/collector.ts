@@ -22,7 +22,7 @@
  */
 
 import type { DockerStatsJson } from '../docker/stats-types.js';
-import { hasKind } from '../errors.js';
+import { hasKind, invalidArgument } from '../errors.js';
 import { MonotonicCounters, monotonicSample } from './counters.js';
 import { linuxStatsToSample } from './linux.js';
 import type { StatsPlatform, StatsSample } from './sample.js';
@@ -131,8 +131,16 @@ export class StatsCollector {
     this.source = options.source;
     this.logger = options.logger;
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
-    this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    for (const [name, value] of [
+      ['intervalMs', this.intervalMs],
+      ['concurrency', this.concurrency],
+      ['callTimeoutMs', this.callTimeoutMs],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        throw invalidArgument(`stats collector: ${name} must be a positive integer, got ${value}`);
+    }
     this.countWindowsProcesses = options.countWindowsProcesses ?? false;
     this.timers = options.timers ?? realTimers;
     this.now = options.now ?? Date.now;

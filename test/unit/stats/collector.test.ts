@@ -435,6 +435,15 @@ describe('StatsCollector platforms', () => {
   });
 });
 
+describe('StatsCollector options', () => {
+  it.each([{ intervalMs: 0 }, { concurrency: 0 }, { callTimeoutMs: -1 }, { intervalMs: 1.5 }])(
+    'rejects %o',
+    (bad) => {
+      expect(() => setup(bad)).toThrow(expect.objectContaining({ kind: 'InvalidArgument' }));
+    },
+  );
+});
+
 describe('StatsLogger', () => {
   it('a pino logger is one', () => {
     const log: StatsLogger = pino({ level: 'silent' });
