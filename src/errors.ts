@@ -55,7 +55,8 @@ export const internal = (message: string, cause?: unknown) => new CriError('Inte
 /** Wraps anything thrown into a CriError, keeping a CriError as it is. */
 export function toCriError(err: unknown): CriError {
   if (isCriError(err)) return err;
-  if (err instanceof Error && err.name === 'AbortError') return new CriError('Cancelled', 'the call was cancelled', { cause: err });
+  if (err instanceof Error && err.name === 'AbortError')
+    return new CriError('Cancelled', 'the call was cancelled', { cause: err });
   const message = err instanceof Error ? err.message : String(err);
   return internal(message, err);
 }
