@@ -60,7 +60,11 @@ export interface ExecSyncDeps {
   maxOutputBytes?: number;
 }
 
-export async function execSync(deps: ExecSyncDeps, req: ExecSyncRequest__Output, ctx: CallContext): Promise<ExecSyncResponse> {
+export async function execSync(
+  deps: ExecSyncDeps,
+  req: ExecSyncRequest__Output,
+  ctx: CallContext,
+): Promise<ExecSyncResponse & { stdout: Buffer; stderr: Buffer; exit_code: number }> {
   if (req.container_id === '') throw invalidArgument('ExecSync needs a container_id');
   if (req.cmd.length === 0) throw invalidArgument('ExecSync needs a command (cmd is empty)');
   const timeoutSeconds = Number(req.timeout || 0);
