@@ -5,6 +5,7 @@
  */
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
@@ -90,6 +91,22 @@ describe.each(['spdy', 'websocket'])('client-go %s executor', (transport) => {
     const url = server.issueUrl({ kind: 'portforward', podSandboxId: 'p', ports: [echo.port] });
     const r = await run(['-mode', 'portforward', '-transport', transport, '-ports', `0:${echo.port}`, '-payload', 'ping', url]);
     expect(r).toMatchObject({ code: 0, stdout: 'PING' });
+  });
+});
+
+describe('client-go over HTTPS', () => {
+  it.each(['spdy', 'websocket'])('%s exec', async (transport, ctx) => {
+    needBinary(ctx);
+    const fixtures = path.resolve(import.meta.dirname, '../../fixtures/streaming');
+    const tls = { cert: readFileSync(path.join(fixtures, 'tls-cert.pem')), key: readFileSync(path.join(fixtures, 'tls-key.pem')) };
+    const secure = await StreamingServer.start({ runtime, tls });
+    try {
+      const url = secure.issueUrl({ kind: 'exec', containerId: 'c', cmd: ['cat'], tty: false, stdin: true, stdout: true, stderr: false });
+      const r = await run(['-transport', transport, '-stdin', '-stderr=false', url], 'tls');
+      expect(r).toMatchObject({ code: 0, stdout: 'tls' });
+    } finally {
+      await secure.close();
+    }
   });
 });
 

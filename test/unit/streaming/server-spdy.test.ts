@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StreamingServer } from '../../../src/streaming/server.js';
 import { FakeRuntime } from './support/fake-runtime.js';
@@ -176,6 +178,21 @@ describe('streaming server answers', () => {
     const based = await StreamingServer.start({ runtime, baseUrl: 'https://node1.example:10010' });
     expect(based.urlFor('portforward', 'tok')).toBe('https://node1.example:10010/portforward/tok');
     await based.close();
+  });
+
+  it('serves HTTPS with the given certificate and hands out https URLs', async () => {
+    const fixtures = path.resolve(import.meta.dirname, '../../fixtures/streaming');
+    const tls = { cert: readFileSync(path.join(fixtures, 'tls-cert.pem')), key: readFileSync(path.join(fixtures, 'tls-key.pem')) };
+    const secure = await StreamingServer.start({ runtime, tls });
+    try {
+      const url = secure.issueUrl({ kind: 'exec', containerId: 'c', cmd: ['cat'], tty: false, stdin: true, stdout: true, stderr: false });
+      expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/exec\//);
+      const result = await spdyExec(url, { stdin: 'over tls' });
+      expect(result.stdout).toBe('over tls');
+      result.connection.destroy();
+    } finally {
+      await secure.close();
+    }
   });
 
   it('rejects invalid requests before issuing a URL', () => {

@@ -5,6 +5,7 @@
  */
 
 import http from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { SpdyConnection, type SpdyStream } from '../../../../src/streaming/spdy/connection.js';
@@ -28,7 +29,8 @@ export function upgradeRequest(
   method = 'POST',
 ): Promise<{ upgraded: { socket: Socket; head: Buffer; headers: http.IncomingHttpHeaders } } | { answer: HttpAnswer }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers });
+    // Test servers use a self-signed certificate (test/fixtures/streaming/tls-cert.pem).
+    const req = url.startsWith('https:') ? https.request(url, { method, headers, rejectUnauthorized: false }) : http.request(url, { method, headers });
     req.on('upgrade', (res, socket, head) => resolve({ upgraded: { socket: socket as Socket, head, headers: res.headers } }));
     req.on('response', (res) => {
       let body = '';
