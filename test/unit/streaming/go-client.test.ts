@@ -95,7 +95,7 @@ describe.each(['spdy', 'websocket'])('client-go %s executor', (transport) => {
 });
 
 describe('client-go over HTTPS', () => {
-  it.each(['spdy', 'websocket'])('%s exec', async (transport, ctx) => {
+  it.for(['spdy', 'websocket'])('%s exec', async (transport, ctx) => {
     needBinary(ctx);
     const fixtures = path.resolve(import.meta.dirname, '../../fixtures/streaming');
     const tls = { cert: readFileSync(path.join(fixtures, 'tls-cert.pem')), key: readFileSync(path.join(fixtures, 'tls-key.pem')) };
