@@ -14,11 +14,13 @@ PACKAGES=(
 BUSYBOX_DYN=$RIG_CACHE/busybox-dynamic
 mkdir -p "$RIG_CACHE"
 
-installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
-
+# One dpkg-query for all packages: the quick path of a second run is this and nothing else.
+# (Packages dpkg has never heard of print no line, so they count as missing too.)
+states=$'\n'$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)$'\n'
 missing=()
-for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
-candidate=$(apt-cache policy busybox 2>/dev/null | awk '/Candidate:/ { print $2 }')
+for p in "${PACKAGES[@]}"; do
+  [[ "$states" == *$'\n'"$p installed"$'\n'* ]] || missing+=("$p")
+done
 have_dyn=$(cat "$BUSYBOX_DYN/.version" 2>/dev/null || true)
 
 updated=
@@ -53,19 +55,20 @@ else
   rig_log "all ${#PACKAGES[@]} packages present"
 fi
 
-if [ -z "$candidate" ] || [ "$have_dyn" != "$candidate" ]; then
+# The dynamic build is taken at the same version as the installed busybox-static.
+want_dyn=$(dpkg-query -W -f='${Version}' busybox-static)
+if [ "$have_dyn" != "$want_dyn" ]; then
   apt_update_once
-  candidate=$(apt-cache policy busybox | awk '/Candidate:/ { print $2 }')
-  rig_log "fetching dynamic busybox $candidate into $BUSYBOX_DYN"
+  rig_log "fetching dynamic busybox $want_dyn into $BUSYBOX_DYN"
   mkdir -p "$RIG_CACHE/debs"
   rm -f "$RIG_CACHE"/debs/busybox_*.deb
   # The sandbox user _apt cannot write into this root-only cache; download as root.
-  (cd "$RIG_CACHE/debs" && apt-get download -qq -o APT::Sandbox::User=root "busybox=$candidate")
+  (cd "$RIG_CACHE/debs" && apt-get download -qq -o APT::Sandbox::User=root "busybox=$want_dyn")
   debs=("$RIG_CACHE"/debs/busybox_*.deb)
   rm -rf "$BUSYBOX_DYN"
   mkdir -p "$BUSYBOX_DYN"
   dpkg-deb -x "${debs[0]}" "$BUSYBOX_DYN"
-  echo "$candidate" >"$BUSYBOX_DYN/.version"
+  echo "$want_dyn" >"$BUSYBOX_DYN/.version"
 fi
 
 # The maintainer scripts must not have left an engine behind on the default socket.
