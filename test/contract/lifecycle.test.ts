@@ -1,0 +1,200 @@
+import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/config.js';
+import type { ImageDeps } from '../../src/cri/image/deps.js';
+import { KeyedLock } from '../../src/cri/keyed-lock.js';
+import { ContainerEventHub } from '../../src/cri/runtime/get-container-events.js';
+import { runtimeRpcs } from '../../src/cri/runtime/index.js';
+import { CriError } from '../../src/errors.js';
+import { defaultHandlerTable } from '../../src/isolation/handlers.js';
+import { EngineState } from '../../src/store/engine-state.js';
+import { RuntimeStore } from '../../src/store/runtime-store.js';
+import { startTestServer, type TestServer } from '../support/cri-server.js';
+import { FakeEngine } from '../unit/store/fake-engine.js';
+
+const PAUSE = 'sha256:' + 'a'.repeat(64);
+const BUSYBOX = 'sha256:' + 'b'.repeat(64);
+const log = pino({ level: 'silent' });
+
+let docker: FakeEngine;
+let t: TestServer;
+let store: RuntimeStore;
+let engine: EngineState;
+let logDir: string;
+
+beforeEach(async () => {
+  docker = new FakeEngine();
+  docker.registry.set('127.0.0.1:5000/pause:3.10', { id: PAUSE });
+  docker.images.set(BUSYBOX, { id: BUSYBOX });
+  docker.names.set('docker.io/library/busybox:latest', BUSYBOX);
+  engine = new EngineState(docker, log, 60_000);
+  await engine.refresh();
+  store = new RuntimeStore(docker, log);
+  const config = resolveConfig('linux', { registryMirrors: ['registry.k8s.io=http://127.0.0.1:5000'] });
+  const images: ImageDeps = {
+    docker,
+    mirrors: config.registryMirrors,
+    pinnedNames: new Set(),
+    usersById: new Map(),
+    filesystems: async () => ({ timestampNs: 1n, mountpoint: '/', imageBytes: 0, containerBytes: 0 }),
+  };
+  const runtime = runtimeRpcs({
+    config,
+    docker,
+    engine,
+    version: '0.1.0',
+    runtimeHandlerNames: ['', 'runc'],
+    runtimeSettings: { podCidr: '' },
+    lifecycle: { store, events: new ContainerEventHub(store), handlerTable: defaultHandlerTable('linux'), images, locks: new KeyedLock() },
+  });
+  t = await startTestServer(docker, { runtime });
+  logDir = await mkdtemp(join(tmpdir(), 'wincri-lifecycle-'));
+});
+afterEach(async () => {
+  await t.close();
+  engine.stop();
+  await rm(logDir, { recursive: true, force: true });
+});
+
+const call = <T = Record<string, unknown>>(rpc: string, req: object) => t.client.call<T>('runtime', rpc, req);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e as ServiceError,
+  );
+
+const podConfig = (name = 'web') => ({
+  metadata: { name, namespace: 'ns', uid: `uid-${name}`, attempt: 0 },
+  log_directory: logDir,
+  linux: {},
+});
+const runPod = async (name = 'web') => (await call<{ pod_sandbox_id: string }>('RunPodSandbox', { config: podConfig(name) })).pod_sandbox_id;
+const ctrConfig = (over: object = {}) => ({ metadata: { name: 'app' }, image: { image: 'busybox' }, command: ['sleep', '100'], log_path: 'app/0.log', ...over });
+const createCtr = async (pod: string, over: object = {}, name = 'web') =>
+  (await call<{ container_id: string }>('CreateContainer', { pod_sandbox_id: pod, config: ctrConfig(over), sandbox_config: podConfig(name) })).container_id;
+
+describe('pod sandbox lifecycle over gRPC', () => {
+  it('runs a ready pod, pulling the sandbox image through the mirror, and reports it', async () => {
+    const id = await runPod();
+    expect(docker.calls).toContain('pullImage 127.0.0.1:5000/pause:3.10');
+    const { status, info } = await call<{ status: Record<string, unknown>; info: Record<string, string> }>('PodSandboxStatus', { pod_sandbox_id: id.slice(0, 12), verbose: true });
+    expect(status).toMatchObject({ id, state: 'SANDBOX_READY', metadata: { name: 'web', namespace: 'ns', uid: 'uid-web', attempt: 0 }, network: { ip: '172.17.0.2' } });
+    expect(BigInt(status['created_at'] as string) > 0n).toBe(true);
+    expect(JSON.parse(info['info'] ?? '{}')).toMatchObject({ name: 'k8s_POD_web_ns_uid-web_0' });
+    const list = await call<{ items: { id: string }[] }>('ListPodSandbox', { filter: { label_selector: {} } });
+    expect(list.items.map((i) => i.id)).toEqual([id]);
+  });
+
+  it('the same pod attempt twice, even concurrently, is one pod and one ALREADY_EXISTS', async () => {
+    const results = await Promise.allSettled([runPod(), runPod()]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((rejected.reason as ServiceError).code).toBe(grpcStatus.ALREADY_EXISTS);
+    expect(docker.containers.size).toBe(1);
+  });
+
+  it.each([
+    [{}, 'config is required'],
+    [{ config: { linux: {} } }, 'config.metadata is required'],
+    [{ config: { metadata: { name: 'a', namespace: 'b' } } }, 'config.metadata.uid is required'],
+    [{ config: { metadata: { name: 'a', namespace: '', uid: 'u' } } }, 'config.metadata.namespace is required'],
+    [{ config: { metadata: { name: 'a', namespace: 'b', uid: 'u' } }, runtime_handler: 'kata' }, 'unknown runtime handler "kata"'],
+  ])('refuses bad input with INVALID_ARGUMENT before making anything (%#)', async (req, message) => {
+    const err = await failure(call('RunPodSandbox', req));
+    expect(err.code).toBe(grpcStatus.INVALID_ARGUMENT);
+    expect(err.details).toContain(message);
+    expect(docker.containers.size).toBe(0);
+  });
+
+  it('undoes the sandbox when it cannot start', async () => {
+    docker.images.set(PAUSE, { id: PAUSE });
+    docker.names.set('registry.k8s.io/pause:3.10', PAUSE);
+    docker.failStart = new CriError('Internal', 'start container: OCI runtime create failed');
+    const err = await failure(runPod());
+    expect(err.code).toBe(grpcStatus.INTERNAL);
+    expect(docker.containers.size).toBe(0);
+    expect((await call<{ items: unknown[] }>('ListPodSandbox', {})).items).toEqual([]);
+  });
+
+  it('stop and remove are idempotent, and remove takes the containers with it', async () => {
+    const pod = await runPod();
+    await createCtr(pod);
+    await call('StopPodSandbox', { pod_sandbox_id: pod });
+    await call('StopPodSandbox', { pod_sandbox_id: pod });
+    const { status } = await call<{ status: { state: string } }>('PodSandboxStatus', { pod_sandbox_id: pod });
+    expect(status.state).toBe('SANDBOX_NOTREADY');
+    await call('RemovePodSandbox', { pod_sandbox_id: pod });
+    await call('RemovePodSandbox', { pod_sandbox_id: pod });
+    await call('StopPodSandbox', { pod_sandbox_id: 'nope' });
+    expect(docker.containers.size).toBe(0);
+    expect((await failure(call('PodSandboxStatus', { pod_sandbox_id: pod }))).code).toBe(grpcStatus.NOT_FOUND);
+  });
+});
+
+describe('container lifecycle over gRPC', () => {
+  it('create, start, status, list with filters, stop, remove', async () => {
+    const pod = await runPod();
+    const id = await createCtr(pod, { labels: { tier: 'front' }, annotations: { a: 'b' } });
+    const created = await call<{ status: Record<string, unknown> }>('ContainerStatus', { container_id: id });
+    expect(created.status).toMatchObject({ state: 'CONTAINER_CREATED', image: { image: 'busybox' }, image_ref: BUSYBOX, log_path: join(logDir, 'app/0.log'), labels: { tier: 'front' }, annotations: { a: 'b' } });
+    expect(docker.bodies.get(id)?.HostConfig).toMatchObject({ NetworkMode: `container:${pod}`, IpcMode: `container:${pod}`, PidMode: `container:${pod}` });
+    await call('StartContainer', { container_id: id });
+    const ps = (filter: object) => call<{ containers: { id: string }[] }>('ListContainers', { filter }).then((r) => r.containers.map((c) => c.id));
+    expect(await ps({ state: { state: 'CONTAINER_RUNNING' } })).toEqual([id]);
+    expect(await ps({ state: { state: 'CONTAINER_EXITED' } })).toEqual([]);
+    expect(await ps({ pod_sandbox_id: pod, label_selector: { tier: 'front' } })).toEqual([id]);
+    expect(await ps({ label_selector: { tier: 'back' } })).toEqual([]);
+    await call('StopContainer', { container_id: id, timeout: 1 });
+    await call('StopContainer', { container_id: id, timeout: 1 });
+    const exited = await call<{ status: Record<string, unknown> }>('ContainerStatus', { container_id: id });
+    expect(exited.status).toMatchObject({ state: 'CONTAINER_EXITED', exit_code: 137, reason: 'Error' });
+    expect(exited.status['finished_at']).toMatch(/^17\d{17}$/);
+    await call('RemoveContainer', { container_id: id });
+    await call('RemoveContainer', { container_id: id });
+    expect((await failure(call('ContainerStatus', { container_id: id }))).code).toBe(grpcStatus.NOT_FOUND);
+  });
+
+  it.each([
+    [{ image: { image: 'nope:1' } }, grpcStatus.NOT_FOUND, 'pull it first'],
+    [{ mounts: [{ host_path: 'rel', container_path: '/x' }] }, grpcStatus.INVALID_ARGUMENT, 'must be an absolute path'],
+    [{ mounts: [{ host_path: '/tmp/../etc', container_path: '/x' }] }, grpcStatus.INVALID_ARGUMENT, "must not contain '..'"],
+    [{ log_path: '../../escape.log' }, grpcStatus.INVALID_ARGUMENT, "leaves the pod's log_directory"],
+    [{ log_path: '/abs.log' }, grpcStatus.INVALID_ARGUMENT, 'must be relative'],
+    [{ linux: { resources: { memory_limit_in_bytes: -1 } } }, grpcStatus.INVALID_ARGUMENT, 'must not be negative'],
+    [{ metadata: null }, grpcStatus.INVALID_ARGUMENT, 'config.metadata is required'],
+  ])('refuses bad container config %# and leaves nothing behind', async (over, code, message) => {
+    const pod = await runPod();
+    const err = await failure(createCtr(pod, over));
+    expect(err.code).toBe(code);
+    expect(err.details).toContain(message);
+    expect(docker.containers.size).toBe(1);
+  });
+
+  it('unknown ids: NOT_FOUND for status and create, success for stop/remove', async () => {
+    expect((await failure(call('ContainerStatus', { container_id: 'f00' }))).code).toBe(grpcStatus.NOT_FOUND);
+    expect((await failure(call('CreateContainer', { pod_sandbox_id: 'f00', config: ctrConfig() }))).code).toBe(grpcStatus.NOT_FOUND);
+    await call('StopContainer', { container_id: 'f00' });
+    await call('RemoveContainer', { container_id: 'f00' });
+  });
+
+  it('a duplicate container name is ALREADY_EXISTS', async () => {
+    const pod = await runPod();
+    await createCtr(pod);
+    const err = await failure(createCtr(pod));
+    expect(err.code).toBe(grpcStatus.ALREADY_EXISTS);
+  });
+
+  it('updates Linux resources through the engine', async () => {
+    const pod = await runPod();
+    const id = await createCtr(pod);
+    await call('UpdateContainerResources', { container_id: id, linux: { memory_limit_in_bytes: 67108864, cpu_shares: 256 } });
+    const { status } = await call<{ status: { resources: { linux: Record<string, string> } } }>('ContainerStatus', { container_id: id });
+    expect(status.resources.linux).toMatchObject({ memory_limit_in_bytes: '67108864', cpu_shares: '256' });
+  });
+});

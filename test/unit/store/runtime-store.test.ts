@@ -1,0 +1,132 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { ContainerEventHub } from '../../../src/cri/runtime/get-container-events.js';
+import { containerLabels, sandboxLabels } from '../../../src/cri/labels.js';
+import type { ContainerEventResponse } from '../../../src/generated/runtime/v1/ContainerEventResponse.js';
+import { watchEngineEvents } from '../../../src/store/engine-events.js';
+import { recover } from '../../../src/store/recover.js';
+import { RuntimeStore } from '../../../src/store/runtime-store.js';
+import { FakeEngine } from './fake-engine.js';
+
+const log = pino({ level: process.env['DEBUG_TEST'] ? 'debug' : 'silent' });
+const signal = new AbortController().signal;
+const NS = { network: 'POD', pid: 'POD', ipc: 'POD', targetId: '' } as const;
+
+async function sandbox(docker: FakeEngine, name: string, start = true): Promise<string> {
+  const labels = sandboxLabels({ metadata: { name, namespace: 'n', uid: 'u', attempt: 0 }, labels: {}, annotations: {}, logDirectory: '', createdAt: 1n, namespaceOptions: NS, decision: undefined });
+  const id = await docker.createContainer(`k8s_POD_${name}_n_u_0`, { Image: 'pause', Labels: labels, HostConfig: { NetworkMode: 'bridge' } }, signal);
+  if (start) await docker.startContainer(id, signal);
+  return id;
+}
+
+async function container(docker: FakeEngine, sandboxId: string, name: string): Promise<string> {
+  const labels = containerLabels({ sandboxId, metadata: { name, attempt: 0 }, labels: {}, annotations: {}, logPath: '', createdAt: 2n, image: 'busybox' });
+  return docker.createContainer(`k8s_${name}_p_n_u_0`, { Image: 'busybox', Labels: labels }, signal);
+}
+
+describe('RuntimeStore', () => {
+  it('resolves full ids and unique prefixes; NOT_FOUND for none, INVALID_ARGUMENT for an ambiguous prefix', async () => {
+    const docker = new FakeEngine();
+    const store = new RuntimeStore(docker, log);
+    const a = await sandbox(docker, 'a');
+    const b = await sandbox(docker, 'b');
+    await store.resync(signal);
+    expect(store.resolveSandbox(a).id).toBe(a);
+    const common = [...a].findIndex((ch, i) => ch !== b[i]);
+    expect(store.resolveSandbox(a.slice(0, common + 1)).id).toBe(a);
+    if (common > 0) expect(() => store.resolveSandbox(a.slice(0, common))).toThrow(/ambiguous/);
+    expect(() => store.resolveSandbox('')).toThrow(/ambiguous|required/);
+    expect(() => store.resolveSandbox('zzz')).toThrow(/not found/);
+    expect(store.findSandbox('zzz')).toBeUndefined();
+    expect(() => store.resolveContainer(a)).toThrow(/not found/);
+  });
+
+  it('ignores containers without wincri labels and drops what the engine no longer has', async () => {
+    const docker = new FakeEngine();
+    const store = new RuntimeStore(docker, log);
+    await docker.createContainer('someone-else', { Image: 'x', Labels: {} }, signal);
+    const a = await sandbox(docker, 'a');
+    await store.resync(signal);
+    expect([...store.sandboxes].map((s) => s.id)).toEqual([a]);
+    docker.containers.delete(a);
+    await store.resync(signal);
+    expect([...store.sandboxes]).toEqual([]);
+  });
+
+  it('a stale inspect answer cannot bring back a container forgotten after it was asked', async () => {
+    const docker = new FakeEngine();
+    const store = new RuntimeStore(docker, log);
+    const a = await sandbox(docker, 'a');
+    const slow = store.refresh(a, signal);
+    store.forget(a);
+    await slow;
+    expect(store.sandbox(a)).toBeUndefined();
+  });
+});
+
+describe('recovery at start', () => {
+  it('removes a sandbox never started and containers without a sandbox; keeps the rest', async () => {
+    const docker = new FakeEngine();
+    const ready = await sandbox(docker, 'ready');
+    const keep = await container(docker, ready, 'app');
+    const cut = await sandbox(docker, 'cut', false);
+    const orphan = await container(docker, 'f'.repeat(64), 'lost');
+    const store = new RuntimeStore(docker, log);
+    const report = await recover(docker, store, log, signal);
+    expect(report.removed.map((r) => r.id).sort()).toEqual([cut, orphan].sort());
+    expect([...docker.containers.keys()].sort()).toEqual([ready, keep].sort());
+    expect(report).toMatchObject({ sandboxes: 1, containers: 1 });
+  });
+});
+
+describe('engine events feed the store and GetContainerEvents', () => {
+  it('created, started, stopped, deleted with the pod status; an overflowing subscriber is dropped without blocking others', async () => {
+    const docker = new FakeEngine();
+    const store = new RuntimeStore(docker, log);
+    const hub = new ContainerEventHub(store, 2);
+    const watching = new AbortController();
+    void watchEngineEvents(docker, store, log, watching.signal);
+
+    const got: ContainerEventResponse[] = [];
+    const fast = new AbortController();
+    const fastDone = hub.serve(async (e) => void got.push(e), fast.signal);
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const slowDone = hub.serve(() => stuck, new AbortController().signal);
+
+    const pod = await sandbox(docker, 'p');
+    const id = await container(docker, pod, 'c');
+    const seen = (n: number) => vi_waitFor(() => got.filter((e) => e.container_id === id).length === n);
+    // One step at a time, as a real engine paces them: each event re-reads the container.
+    await seen(1);
+    await docker.startContainer(id, signal);
+    await seen(2);
+    await docker.stopContainer(id, 0, signal);
+    await seen(3);
+    await docker.removeContainer(id, { force: true }, signal);
+    await seen(4);
+
+    expect(got.filter((e) => e.container_id === id).map((e) => e.container_event_type)).toEqual([
+      'CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT',
+    ]);
+    const started = got.find((e) => e.container_id === id && e.container_event_type === 'CONTAINER_STARTED_EVENT');
+    expect(started?.pod_sandbox_status).toMatchObject({ id: pod, state: 'SANDBOX_READY' });
+    expect(started?.containers_statuses?.[0]).toMatchObject({ id, state: 'CONTAINER_RUNNING' });
+    expect(store.findContainer(id)).toBeUndefined();
+
+    release();
+    await expect(slowDone).rejects.toThrow(/fell 2 events behind/);
+    fast.abort();
+    await fastDone;
+    watching.abort();
+    expect(hub.subscriberCount).toBe(0);
+  });
+});
+
+async function vi_waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
