@@ -107,9 +107,19 @@ export class LogCopier {
       while (!signal.aborted) {
         try {
           const file = this.#file ?? (this.#file = await this.#openFile());
-          const outcome = await this.#copyOnce(file, signal);
-          if (outcome === 'drained') return;
-          if (outcome === 'progress') delay = initialDelay;
+          const wrote = await this.#copyOnce(file, true, signal);
+          const details = await this.#deps.docker.inspectContainer(this.containerId, signal);
+          const { status, running } = details.state;
+          // A created container has no live log yet (the engine ends its follow at once): poll
+          // until it runs. A running one lost its stream: resume.
+          if (status !== 'created' && status !== 'restarting' && !running) {
+            // The engine may end a follow before its last messages (seen with 20.10 when the
+            // container exits right after writing): one plain read from the marks takes the rest.
+            await this.#copyOnce(file, false, signal);
+            this.#log.debug('container stopped and its log is drained');
+            return;
+          }
+          if (wrote) delay = initialDelay;
         } catch (err) {
           if (signal.aborted) return;
           if (hasKind(err, 'NotFound')) {
@@ -152,13 +162,13 @@ export class LogCopier {
     await file?.close().catch((err: unknown) => this.#log.warn({ err }, 'closing the log file failed'));
   }
 
-  /** One follow of the engine's log. 'drained' when the container has stopped and all is written. */
-  async #copyOnce(file: CriLogFile, signal: AbortSignal): Promise<'drained' | 'progress' | 'idle'> {
+  /** One read of the engine's log from the marks (following it when `follow`); true when it wrote. */
+  async #copyOnce(file: CriLogFile, follow: boolean, signal: AbortSignal): Promise<boolean> {
     const skip = structuredClone(this.#written);
     const since = earliest(skip);
     const frames = await this.#deps.docker.containerLogs(
       this.containerId,
-      since === undefined ? { follow: true } : { follow: true, since: toDockerSince(since) },
+      since === undefined ? { follow } : { follow, since: toDockerSince(since) },
       signal,
     );
     const reader = new EngineMessageReader({ tty: this.#tty });
@@ -171,13 +181,7 @@ export class LogCopier {
     } finally {
       frames.destroy();
     }
-    const details = await this.#deps.docker.inspectContainer(this.containerId, signal);
-    // A created container has no live log yet: the engine ends a follow at once. Poll until it runs.
-    if (details.state.status === 'created' || details.state.running || details.state.status === 'restarting') {
-      return wrote ? 'progress' : 'idle';
-    }
-    this.#log.debug('container stopped and its log is drained');
-    return 'drained';
+    return wrote;
   }
 
   /** Writes the lines of `message` the file does not already hold; true when something was written. */

@@ -51,6 +51,16 @@ describe('LogCopier', () => {
     expect(all.map((l) => l.split(' ')[0])).toEqual(engine.stored.map((m) => m.timestamp));
   });
 
+  it('takes messages the engine’s follow missed at exit with one last plain read', async () => {
+    const c = copier();
+    engine.emit('stdout', 'one\n');
+    await fileLines(1);
+    engine.stop();
+    engine.emit('stdout', 'last words'); // stored, but never sent to the ended follow
+    await c.done;
+    expect(bodies(await lines())).toEqual(['stdout F one', 'stdout P last words']);
+  });
+
   it('creates the parent directories', async () => {
     engine.stop();
     await copier().done;
@@ -199,7 +209,8 @@ describe('LogCopiers', () => {
     engine.stop();
     expect(await copiers.flushed('c1', 2_000)).toBe(true);
     expect(bodies(await lines())).toEqual(['stdout F hello']);
-    expect(engine.calls).toHaveLength(1);
+    // One follow, then one plain read for what a follow may have missed at exit.
+    expect(engine.calls.map((c) => c.follow)).toEqual([true, false]);
     await copiers.stop('c1');
     expect(copiers.has('c1')).toBe(false);
     expect(await copiers.flushed('c1')).toBe(true);
