@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -65,6 +65,15 @@ export interface WindowsEngineDoubleOptions {
   /** Exit codes for stop and kill; Windows has no signals, so these are whatever the test says. */
   stopExitCode?: number;
   killExitCode?: number;
+}
+
+/** A reply as `WindowsEngineDouble.call` returns it. */
+export interface DoubleReply {
+  status: number;
+  headers: IncomingMessage['headers'];
+  text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: unknown;
 }
 
 export interface RecordedRequest {
@@ -226,6 +235,32 @@ export class WindowsEngineDouble {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     if (this.#socketDir) await rm(this.#socketDir, { recursive: true, force: true });
+  }
+
+  /**
+   * One plain HTTP call over the socket, as a Docker client makes it (for tests of the double and
+   * of code that should produce bodies the engine accepts). Calls are recorded like any other.
+   */
+  call(method: string, path: string, body?: unknown): Promise<DoubleReply> {
+    return new Promise((resolve, reject) => {
+      const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
+      const req = request({ socketPath: this.socketPath, method, path, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      });
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
   }
 
   /** Requests matching `method` and a path test, for assertions. */

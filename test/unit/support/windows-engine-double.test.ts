@@ -4,13 +4,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { type WindowsEngineDoubleOptions, WindowsEngineDouble } from '../../support/windows-engine-double.js';
 
-interface Reply {
-  status: number;
-  headers: IncomingMessage['headers'];
-  text: string;
-  json: unknown;
-}
-
 let double: WindowsEngineDouble | undefined;
 afterEach(async () => {
   await double?.close();
@@ -23,34 +16,7 @@ async function start(options: WindowsEngineDoubleOptions = {}): Promise<WindowsE
 }
 
 /** One HTTP call over the double's unix socket, as a Docker client makes it. */
-function call(method: string, path: string, body?: unknown): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        socketPath: double!.socketPath,
-        method,
-        path,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const call = (method: string, path: string, body?: unknown) => double!.call(method, path, body);
 
 const json = async (method: string, path: string, body?: unknown) =>
   (await call(method, path, body)).json as Record<string, unknown>;
