@@ -11,6 +11,9 @@ mkdir -p .cache
 ensure_node
 bash scripts/rig/up.sh
 npm ci --no-audit --no-fund --loglevel=error
+# The streaming tests drive wincri with the real Kubernetes Go client (client-go); its modules come
+# from the Go module proxy into the shared module cache, so the test itself builds offline.
+(cd test/fixtures/streaming/goclient && GOFLAGS=-mod=mod go mod download)
 npm run --silent build
 npm run --silent typecheck
 npm run --silent lint
