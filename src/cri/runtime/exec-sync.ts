@@ -41,6 +41,9 @@ import type { CallContext } from '../context.js';
 /** 16 MiB (kubelet's gRPC limit) less 64 KiB for the message's own framing and fields. */
 export const MAX_EXEC_SYNC_OUTPUT_BYTES = 16 * 1024 * 1024 - 64 * 1024;
 
+/** How long a killed child's parent gets to reap it before the parent is killed too. */
+const REAP_WAIT_MS = 300;
+
 /** How long killing a timed-out command may take before the call answers anyway. */
 const KILL_TIMEOUT_MS = 10_000;
 
@@ -268,16 +271,25 @@ export class LinuxExecKiller implements ExecKiller {
     if (!cgroup.includes(target.containerId)) {
       throw new Error(`pid ${target.pid} is not in container ${target.containerId}'s cgroup; it ended and the pid was reused`);
     }
-    const tree = await this.#processTree(target.pid);
+    // Deepest first, giving each parent a moment to reap its killed children: a child that
+    // outlives its parent is handed to the container's pid 1, which often never reaps (`tail`,
+    // `sleep`), and its zombie would still show in `pgrep`. The exec's own process is reaped by
+    // the engine's shim.
+    const levels = await this.#processTree(target.pid);
+    const tree = levels.flat();
     const refused: number[] = [];
-    for (const pid of tree) {
-      try {
-        this.host.kill(pid, 'SIGKILL');
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EPERM') refused.push(pid);
-        else if (code !== 'ESRCH') throw err;
+    for (let depth = levels.length - 1; depth >= 0; depth--) {
+      const level = levels[depth] ?? [];
+      for (const pid of level) {
+        try {
+          this.host.kill(pid, 'SIGKILL');
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'EPERM') refused.push(pid);
+          else if (code !== 'ESRCH') throw err;
+        }
       }
+      if (depth > 0) await this.#reaped(level, REAP_WAIT_MS);
     }
     if (refused.length === 0) {
       log.info({ pids: tree, container: target.containerId }, 'killed the exec process tree from the host');
@@ -291,8 +303,8 @@ export class LinuxExecKiller implements ExecKiller {
     log.info({ pids, container: target.containerId }, 'killed the exec process tree from inside the container');
   }
 
-  /** `root` and its descendants, from each process's parent pid in /proc/<n>/stat. */
-  async #processTree(root: number): Promise<number[]> {
+  /** `root` and its descendants by depth, from each process's parent pid in /proc/<n>/stat. */
+  async #processTree(root: number): Promise<number[][]> {
     const children = new Map<number, number[]>();
     const entries = await this.host.readdir(this.procRoot);
     await Promise.all(
@@ -308,14 +320,22 @@ export class LinuxExecKiller implements ExecKiller {
           children.set(ppid, siblings);
         }),
     );
-    const tree: number[] = [];
-    const queue = [root];
-    while (queue.length > 0) {
-      const pid = queue.shift()!;
-      tree.push(pid);
-      queue.push(...(children.get(pid) ?? []));
+    const levels: number[][] = [];
+    for (let level = [root]; level.length > 0; level = level.flatMap((pid) => children.get(pid) ?? [])) {
+      levels.push(level);
     }
-    return tree;
+    return levels;
+  }
+
+  /** Waits until `pids` are gone from /proc (reaped by their parent), at most `ms`. */
+  async #reaped(pids: number[], ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    let alive = pids;
+    while (alive.length > 0 && Date.now() < deadline) {
+      await sleep(10);
+      const present = await Promise.all(alive.map((pid) => this.host.readFile(`${this.procRoot}/${pid}/stat`).then(() => true, () => false)));
+      alive = alive.filter((_, i) => present[i]);
+    }
   }
 
   /** The pid inside the container: the last field of the NSpid line. */

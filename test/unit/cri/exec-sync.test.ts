@@ -231,6 +231,7 @@ describe('LinuxExecKiller', () => {
       kill: vi.fn((pid: number) => {
         if (refuse.includes(pid)) throw Object.assign(new Error('EPERM'), { code: 'EPERM' });
         killed.push(pid);
+        delete procs[pid]; // reaped at once
       }),
     };
     return { host, killed };
@@ -246,7 +247,8 @@ describe('LinuxExecKiller', () => {
     });
     const docker = new FakeExecDocker(() => ({}));
     await new LinuxExecKiller(docker, host).kill({ containerId: CID, execId: 'e', pid: 100 }, AbortSignal.timeout(5_000), log);
-    expect(killed.sort()).toEqual([100, 101, 102]);
+    // Deepest first, so each parent can still reap its children.
+    expect(killed).toEqual([102, 101, 100]);
     expect(docker.execs).toHaveLength(0);
   });
 
@@ -262,7 +264,7 @@ describe('LinuxExecKiller', () => {
     const { host } = fakeHost({ 100: [90, inContainer, '100\t7'], 101: [100, inContainer, '101\t8'] }, [100, 101]);
     const docker = new FakeExecDocker(() => ({ exitCode: 0 }));
     await new LinuxExecKiller(docker, host).kill({ containerId: CID, execId: 'e', pid: 100 }, AbortSignal.timeout(5_000), log);
-    expect(docker.execs.map((e) => [e.containerId, e.options.cmd])).toEqual([[CID, ['kill', '-KILL', '7', '8']]]);
+    expect(docker.execs.map((e) => [e.containerId, e.options.cmd])).toEqual([[CID, ['kill', '-KILL', '8', '7']]]);
   });
 
   it('says so when the pid is not visible (a remote engine)', async () => {
