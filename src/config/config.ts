@@ -28,6 +28,11 @@ export interface Config {
   /** Runtime handler table from the config file (validated by src/isolation). */
   runtimeHandlers?: unknown;
   defaultRuntimeHandler?: string;
+  /**
+   * Whether this Windows host can run Hyper-V isolated containers. `docker info` cannot tell
+   * (the Hyper-V role is a Windows feature), so the operator says so; false by default.
+   */
+  hyperVAvailable: boolean;
 }
 
 export type HostOs = 'linux' | 'windows';
@@ -43,6 +48,7 @@ export function defaults(os: HostOs): Config {
     rootDir: windows ? 'C:\\ProgramData\\wincri' : '/var/lib/wincri',
     streamingAddress: '127.0.0.1:0',
     statsIntervalMs: 10_000,
+    hyperVAvailable: false,
   };
 }
 
@@ -60,6 +66,7 @@ export interface ConfigInput {
   statsIntervalMs?: number;
   runtimeHandlers?: unknown;
   defaultRuntimeHandler?: string;
+  hyperVAvailable?: boolean;
 }
 
 const FILE_KEYS = new Set<keyof ConfigInput>([
@@ -75,6 +82,7 @@ const FILE_KEYS = new Set<keyof ConfigInput>([
   'statsIntervalMs',
   'runtimeHandlers',
   'defaultRuntimeHandler',
+  'hyperVAvailable',
 ]);
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
@@ -137,6 +145,9 @@ function validate(config: Config): void {
     throw invalidArgument(
       `streaming address ${JSON.stringify(config.streamingAddress)}: write it as host:port, e.g. 127.0.0.1:10010`,
     );
+  }
+  if (typeof config.hyperVAvailable !== 'boolean') {
+    throw invalidArgument(`hyperVAvailable must be true or false, not ${JSON.stringify(config.hyperVAvailable)}`);
   }
   if (!Number.isInteger(config.statsIntervalMs) || config.statsIntervalMs < 1000) {
     throw invalidArgument(`stats interval ${config.statsIntervalMs} ms: use a whole number of at least 1000`);
