@@ -172,25 +172,30 @@ export class LogCopier {
       signal,
     );
     const reader = new EngineMessageReader({ tty: this.#tty });
+    const batch = new PendingLines();
     let wrote = false;
     try {
       for await (const frame of frames as AsyncIterable<StreamFrame>) {
-        for (const message of reader.push(frame)) wrote = (await this.#copy(file, message, skip)) || wrote;
+        for (const message of reader.push(frame)) this.#collect(message, skip, batch);
+        // Write when the engine has nothing more buffered (or the batch is big): one write per
+        // burst instead of one per line, and still no reading ahead of the disk.
+        if (batch.bytes >= MAX_BATCH_BYTES || frames.readableLength === 0) wrote = (await this.#flush(file, batch)) || wrote;
       }
-      for (const message of reader.end()) wrote = (await this.#copy(file, message, skip)) || wrote;
+      for (const message of reader.end()) this.#collect(message, skip, batch);
+      wrote = (await this.#flush(file, batch)) || wrote;
     } finally {
       frames.destroy();
     }
     return wrote;
   }
 
-  /** Writes the lines of `message` the file does not already hold; true when something was written. */
-  async #copy(file: CriLogFile, message: EngineMessage, skip: ResumePoint): Promise<boolean> {
+  /** Adds the lines of `message` the file does not already hold to `batch`. */
+  #collect(message: EngineMessage, skip: ResumePoint, batch: PendingLines): void {
     const { stream, timestamp } = message;
     let lines = formatLines(timestamp, stream, message.text, message.complete, this.#deps.maxLineBytes ?? MAX_LOG_LINE_BYTES);
     const mark = skip[stream];
     if (mark !== undefined) {
-      if (timestamp < mark.timestamp) return false;
+      if (timestamp < mark.timestamp) return;
       if (timestamp === mark.timestamp) {
         const already = Math.min(mark.count, lines.length);
         mark.count -= already;
@@ -199,16 +204,46 @@ export class LogCopier {
         delete skip[stream];
       }
     }
-    if (lines.length === 0) return false;
-    await file.write(lines.length === 1 ? lines[0]! : Buffer.concat(lines));
-    this.#recordWritten(stream, timestamp, lines.length);
-    return true;
+    if (lines.length > 0) batch.add(stream, timestamp, lines);
   }
 
-  #recordWritten(stream: LogStream, timestamp: string, count: number): void {
-    const mark = this.#written[stream];
-    if (mark !== undefined && mark.timestamp === timestamp) mark.count += count;
-    else this.#written[stream] = { timestamp, count };
+  /** Writes the batch, then (only then) moves the marks; true when something was written. */
+  async #flush(file: CriLogFile, batch: PendingLines): Promise<boolean> {
+    if (batch.lines.length === 0) return false;
+    const { lines, marks } = batch.take();
+    await file.write(Buffer.concat(lines));
+    for (const { stream, timestamp, count } of marks) {
+      const mark = this.#written[stream];
+      if (mark !== undefined && mark.timestamp === timestamp) mark.count += count;
+      else this.#written[stream] = { timestamp, count };
+    }
+    return true;
+  }
+}
+
+/** Largest write the copier makes at once. */
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/** Lines read but not yet written, with the marks they will move once written. */
+class PendingLines {
+  lines: Buffer[] = [];
+  marks: { stream: LogStream; timestamp: string; count: number }[] = [];
+  bytes = 0;
+
+  add(stream: LogStream, timestamp: string, lines: Buffer[]): void {
+    for (const line of lines) {
+      this.lines.push(line);
+      this.bytes += line.length;
+    }
+    this.marks.push({ stream, timestamp, count: lines.length });
+  }
+
+  take(): { lines: Buffer[]; marks: PendingLines['marks'] } {
+    const taken = { lines: this.lines, marks: this.marks };
+    this.lines = [];
+    this.marks = [];
+    this.bytes = 0;
+    return taken;
   }
 }
 

@@ -79,13 +79,17 @@ export function formatLines(
     if (end < text.length) end = characterBoundary(text, start, end);
     const last = end >= text.length;
     const tag = last && complete ? 'F' : 'P';
-    lines.push(Buffer.concat([Buffer.from(`${timestamp} ${stream} ${tag} `), text.subarray(start, end), NEWLINE]));
+    // One allocation per line: the copier formats every line a container prints.
+    const head = `${timestamp} ${stream} ${tag} `;
+    const line = Buffer.allocUnsafe(head.length + (end - start) + 1);
+    line.write(head, 0, 'latin1');
+    text.copy(line, head.length, start, end);
+    line[line.length - 1] = 0x0a;
+    lines.push(line);
     start = end;
   } while (start < text.length);
   return lines;
 }
-
-const NEWLINE = Buffer.from('\n');
 
 /** Moves `end` back to the start of a UTF-8 character, unless that would leave the piece empty. */
 function characterBoundary(text: Buffer, start: number, end: number): number {
