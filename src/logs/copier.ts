@@ -56,9 +56,14 @@ export class LogCopier {
   readonly #log: Logger;
   readonly #abort = new AbortController();
   #file: CriLogFile | undefined;
-  /** Marks of what this copier has written, newest first authority while the process lives. */
+  /**
+   * What this copier has written, per stream. Trusted alongside the file's tail when the file is
+   * reopened after an error: the file may since have been rotated away by kubelet.
+   */
   readonly #written: ResumePoint = {};
   #finished = false;
+  /** A reopen asked for while no file was open: done as soon as one is. */
+  #reopenPending = false;
 
   constructor(target: LogCopierTarget, deps: LogCopierDeps) {
     this.containerId = target.containerId;
@@ -84,8 +89,12 @@ export class LogCopier {
   async reopen(): Promise<void> {
     const file = this.#file;
     if (this.#finished || file === undefined || file.closed) {
-      // A copier between retries has no file yet; the next open is at the path anyway.
-      if (!this.#finished && file === undefined) return;
+      // Between retries there is no file: the file opened next is at the path anyway, but one
+      // being opened right now may be the renamed one, so it is reopened once open.
+      if (!this.#finished && file === undefined) {
+        this.#reopenPending = true;
+        return;
+      }
       throw failedPrecondition(`the log copy of container ${this.containerId} has ended; nothing to reopen`);
     }
     await file.reopen();
@@ -103,10 +112,15 @@ export class LogCopier {
     const initialDelay = this.#deps.retryDelayMs ?? 500;
     const maxDelay = this.#deps.maxRetryDelayMs ?? 5_000;
     let delay = initialDelay;
+    let lastFailure = '';
     try {
       while (!signal.aborted) {
         try {
           const file = this.#file ?? (this.#file = await this.#openFile());
+          if (this.#reopenPending) {
+            this.#reopenPending = false;
+            await file.reopen();
+          }
           const wrote = await this.#copyOnce(file, true, signal);
           const details = await this.#deps.docker.inspectContainer(this.containerId, signal);
           const { status, running } = details.state;
@@ -120,13 +134,18 @@ export class LogCopier {
             return;
           }
           if (wrote) delay = initialDelay;
+          lastFailure = '';
         } catch (err) {
           if (signal.aborted) return;
           if (hasKind(err, 'NotFound')) {
             this.#log.info('the container is gone from the engine; log copying ends');
             return;
           }
-          this.#log.warn({ err }, 'log copying interrupted; resuming from the last line written');
+          // Once per distinct failure: a container whose log cannot be read (driver "none") would
+          // otherwise fill the shim's log every few seconds.
+          const text = err instanceof Error ? err.message : String(err);
+          if (text !== lastFailure) this.#log.warn({ err }, 'log copying interrupted; resuming from the last line written');
+          lastFailure = text;
           // Reread the file's tail next time: a failed write may have left a torn line.
           await this.#closeFile();
         }
@@ -251,8 +270,10 @@ class PendingLines {
 function later(a: StreamMark | undefined, b: StreamMark | undefined): StreamMark | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  // Same time: the file's count is the truth (torn lines were cut), so `a` (the file) wins ties.
-  return b.timestamp > a.timestamp ? b : a;
+  if (a.timestamp !== b.timestamp) return b.timestamp > a.timestamp ? b : a;
+  // Same time, the larger count: marks move only after a whole write, so a torn line cut from the
+  // file was never counted in memory, and lines rotated away are counted only in memory.
+  return a.count >= b.count ? a : b;
 }
 
 function earliest(point: ResumePoint): string | undefined {

@@ -191,6 +191,42 @@ describe('LogCopier', () => {
     expect(bodies(await lines())).toEqual(['stdout F two']);
   });
 
+  it('reopen while the engine is away: later lines still go to the new file', async () => {
+    const c = copier();
+    engine.emit('stdout', 'one\n');
+    await fileLines(1);
+    engine.down = true;
+    engine.breakFollowers();
+    const calls = engine.calls.length;
+    await new Promise((r) => setTimeout(r, 30)); // the copier is between retries, its file closed
+    await rename(path, `${path}.1`);
+    await c.reopen();
+    engine.emit('stdout', 'two\n');
+    engine.down = false;
+    await until(() => engine.calls.length > calls);
+    engine.stop();
+    await c.done;
+    expect(bodies(await lines(`${path}.1`))).toEqual(['stdout F one']);
+    expect(bodies(await lines())).toEqual(['stdout F two']);
+  });
+
+  it('an error after a rotation that split lines of one time does not copy them again', async () => {
+    const c = copier({ maxLineBytes: 4 });
+    engine.emit('stdout', 'aaaaaaaaaa\n'); // three lines at one time
+    await fileLines(3);
+    await rename(path, `${path}.1`);
+    await c.reopen();
+    engine.emit('stdout', 'bb\n', { sameTimeAsLast: true }); // a fourth line at that time, in the new file
+    await fileLines(1);
+    engine.breakFollowers(); // the copier rereads the new file's tail: one line at that time
+    await until(() => engine.calls.length >= 2);
+    engine.emit('stdout', 'cc\n');
+    engine.stop();
+    await c.done;
+    expect(bodies(await lines(`${path}.1`))).toEqual(['stdout P aaaa', 'stdout P aaaa', 'stdout F aa']);
+    expect(bodies(await lines())).toEqual(['stdout F bb', 'stdout F cc']);
+  });
+
   it('reopen after the copy ended is refused', async () => {
     engine.stop();
     const c = copier();

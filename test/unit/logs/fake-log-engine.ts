@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ContainerDetails, DockerClient, LogReadOptions } from '../../../src/docker/client.js';
 import type { StreamFrame } from '../../../src/docker/multiplex.js';
-import { notFound } from '../../../src/errors.js';
+import { notFound, unavailable } from '../../../src/errors.js';
 
 type Stream = 'stdout' | 'stderr';
 interface Stored {
@@ -24,6 +24,8 @@ export class FakeLogEngine implements Pick<DockerClient, 'containerLogs' | 'insp
   readonly stored: Stored[] = [];
   status: 'created' | 'running' | 'exited' = 'running';
   removed = false;
+  /** While true the engine does not answer (containerLogs and inspect fail with Unavailable). */
+  down = false;
   readonly #followers = new Set<Readable>();
   #tick = 0;
   /** Calls of containerLogs, with their `since`. */
@@ -51,6 +53,7 @@ export class FakeLogEngine implements Pick<DockerClient, 'containerLogs' | 'insp
   }
 
   async containerLogs(_id: string, options: LogReadOptions, signal: AbortSignal): Promise<Readable> {
+    if (this.down) throw unavailable('the engine does not answer');
     if (this.removed) throw notFound('no such container');
     this.calls.push(options);
     const since = options.since === undefined ? undefined : sinceNanos(options.since);
@@ -71,6 +74,7 @@ export class FakeLogEngine implements Pick<DockerClient, 'containerLogs' | 'insp
   }
 
   async inspectContainer(id: string): Promise<ContainerDetails> {
+    if (this.down) throw unavailable('the engine does not answer');
     if (this.removed) throw notFound('no such container');
     return { id, state: { status: this.status, running: this.status === 'running' } } as unknown as ContainerDetails;
   }
