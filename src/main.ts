@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import type { ImageDeps } from './cri/image/deps.js';
 import { imageRpcs } from './cri/image/index.js';
 import { KeyedLock } from './cri/keyed-lock.js';
+import { EngineExecKiller } from './cri/runtime/exec-sync.js';
 import { ContainerEventHub } from './cri/runtime/get-container-events.js';
 import { familiarName, parseReference } from './cri/image/reference.js';
 import { runtimeRpcs } from './cri/runtime/index.js';
@@ -19,6 +20,7 @@ import { resolveHandlerTable, runtimeHandlerNames } from './isolation/handlers.j
 import { watchEngineEvents } from './store/engine-events.js';
 import { recover } from './store/recover.js';
 import { RuntimeStore } from './store/runtime-store.js';
+import { LogCopiers } from './logs/copiers.js';
 
 /** Wiring only: config -> logger -> docker -> stores -> services -> server; signals. */
 async function serve(config: Config, log: Logger): Promise<void> {
@@ -40,10 +42,13 @@ async function serve(config: Config, log: Logger): Promise<void> {
     config.defaultRuntimeHandler,
   );
   const store = new RuntimeStore(docker, log.child({ component: 'store' }));
+  const logs = new LogCopiers({ docker, log: log.child({ component: 'logs' }) });
   if (engine.lastInfo) {
     const report = await recover(docker, store, log.child({ component: 'recover' }), AbortSignal.timeout(120_000));
+    logs.restartAll(report.logTargets);
     log.info({ sandboxes: report.sandboxes, containers: report.containers, removed: report.removed.length }, 'recovered pods and containers from the engine');
   }
+  const execKiller = new EngineExecKiller(docker, async () => (await engine.current()).info?.osType ?? 'linux');
   const watching = new AbortController();
   void watchEngineEvents(docker, store, log.child({ component: 'engine-events' }), watching.signal);
 
@@ -54,21 +59,24 @@ async function serve(config: Config, log: Logger): Promise<void> {
     version: PACKAGE_VERSION,
     runtimeHandlerNames: runtimeHandlerNames(handlerTable),
     runtimeSettings: { podCidr: '' },
-    lifecycle: { store, events: new ContainerEventHub(store), handlerTable, images, locks: new KeyedLock() },
+    lifecycle: { store, events: new ContainerEventHub(store), handlerTable, images, locks: new KeyedLock(), logs, execKiller },
   });
   const image = imageRpcs(images);
   const server = await startCriServer(parseEndpoint(config.listen), { runtime, image }, log);
-  stopOnSignals(server, engine, log);
+  stopOnSignals(server, engine, log, async () => {
+    watching.abort();
+    await logs.stopAll();
+  });
 }
 
-function stopOnSignals(server: CriServer, engine: EngineState, log: Logger): void {
+function stopOnSignals(server: CriServer, engine: EngineState, log: Logger, release: () => Promise<void>): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     engine.stop();
-    void server.close().then(() => process.exit(0));
+    void server.close().then(release).then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -20,6 +20,8 @@ export interface RecoveryReport {
   sandboxes: number;
   containers: number;
   removed: { id: string; name: string; why: string }[];
+  /** Containers whose CRI log copying resumes: started once, with a log path. */
+  logTargets: { containerId: string; path: string; tty: boolean }[];
 }
 
 export async function recover(docker: DockerClient, store: RuntimeStore, log: Logger, signal: AbortSignal): Promise<RecoveryReport> {
@@ -47,5 +49,8 @@ export async function recover(docker: DockerClient, store: RuntimeStore, log: Lo
   for (const container of [...store.containers]) {
     if (store.sandbox(container.sandboxId) === undefined) await remove(container.id, container.name, 'its pod sandbox no longer exists');
   }
-  return { sandboxes: [...store.sandboxes].length, containers: [...store.containers].length, removed };
+  const logTargets = [...store.containers]
+    .filter((c) => c.logPath !== '' && !c.details.state.startedAt.startsWith('0001-') && c.details.state.startedAt !== '')
+    .map((c) => ({ containerId: c.id, path: c.logPath, tty: c.details.config.tty }));
+  return { sandboxes: [...store.sandboxes].length, containers: [...store.containers].length, removed, logTargets };
 }

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/config.js';
 import type { ImageDeps } from '../../src/cri/image/deps.js';
 import { KeyedLock } from '../../src/cri/keyed-lock.js';
+import { LogCopiers } from '../../src/logs/copiers.js';
 import { ContainerEventHub } from '../../src/cri/runtime/get-container-events.js';
 import { runtimeRpcs } from '../../src/cri/runtime/index.js';
 import { CriError } from '../../src/errors.js';
@@ -49,7 +50,10 @@ beforeEach(async () => {
     version: '0.1.0',
     runtimeHandlerNames: ['', 'runc'],
     runtimeSettings: { podCidr: '' },
-    lifecycle: { store, events: new ContainerEventHub(store), handlerTable: defaultHandlerTable('linux'), images, locks: new KeyedLock() },
+    lifecycle: { store, events: new ContainerEventHub(store), handlerTable: defaultHandlerTable('linux'), images, locks: new KeyedLock(),
+      logs: new LogCopiers({ docker, log }),
+      execKiller: { kill: async () => undefined },
+    },
   });
   t = await startTestServer(docker, { runtime });
   logDir = await mkdtemp(join(tmpdir(), 'wincri-lifecycle-'));

@@ -2,9 +2,11 @@ import type { Config } from '../../config/config.js';
 import type { DockerClient } from '../../docker/client.js';
 import type { HandlerTable } from '../../isolation/handlers.js';
 import type { EngineState } from '../../store/engine-state.js';
+import type { LogCopiers } from '../../logs/copiers.js';
 import type { RuntimeStore } from '../../store/runtime-store.js';
 import type { ImageDeps } from '../image/deps.js';
 import type { KeyedLock } from '../keyed-lock.js';
+import type { ExecKiller } from './exec-sync.js';
 import type { ContainerEventHub } from './get-container-events.js';
 
 /** What the runtime service handlers share; built once in main.ts. */
@@ -34,6 +36,10 @@ export interface LifecycleDeps {
   images: ImageDeps;
   /** One change at a time per pod name or object id; unrelated pods proceed in parallel. */
   locks: KeyedLock;
+  /** CRI log files: one copier per started container with a log path. */
+  logs: LogCopiers;
+  /** Kills a timed-out ExecSync's process. */
+  execKiller: ExecKiller;
 }
 
 /** The lifecycle handlers' view: RuntimeDeps with the lifecycle parts present. */

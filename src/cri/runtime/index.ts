@@ -3,6 +3,7 @@ import type { CallContext } from '../context.js';
 import type { RuntimeRpcs } from '../rpc-types.js';
 import { containerStatus } from './container-status.js';
 import { createContainer } from './create-container.js';
+import { execSync } from './exec-sync.js';
 import type { PodDeps, RuntimeDeps } from './deps.js';
 import { getContainerEvents } from './get-container-events.js';
 import { listContainers } from './list-containers.js';
@@ -10,6 +11,7 @@ import { listPodSandbox } from './list-pod-sandbox.js';
 import { podSandboxStatus } from './pod-sandbox-status.js';
 import { removeContainer } from './remove-container.js';
 import { removePodSandbox } from './remove-pod-sandbox.js';
+import { reopenContainerLog } from './reopen-container-log.js';
 import { runPodSandbox } from './run-pod-sandbox.js';
 import { startContainer } from './start-container.js';
 import { stopContainer } from './stop-container.js';
@@ -56,8 +58,12 @@ export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
     ContainerStatus: life('ContainerStatus', containerStatus),
     UpdateContainerResources: life('UpdateContainerResources', updateContainerResources),
     UpdatePodSandboxResources: life('UpdatePodSandboxResources', updatePodSandboxResources),
-    ReopenContainerLog: notServed('ReopenContainerLog', lifecycle),
-    ExecSync: notServed('ExecSync', lifecycle),
+    ReopenContainerLog: life('ReopenContainerLog', (d, req: Parameters<typeof reopenContainerLog>[1], ctx) =>
+      reopenContainerLog({ findContainer: async (id) => reopenTarget(d, id), logs: d.logs }, req, ctx),
+    ),
+    ExecSync: life('ExecSync', (d, req: Parameters<typeof execSync>[1], ctx) =>
+      execSync({ docker: d.docker, findContainer: async (id) => execTarget(d, id), killer: d.execKiller }, req, ctx),
+    ),
     GetContainerEvents: pods ? (req, send, ctx) => getContainerEvents(pods, req, send, ctx) : notServed('GetContainerEvents', lifecycle),
 
     Exec: notServed('Exec', streaming),
@@ -82,4 +88,14 @@ export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
     StreamPodSandboxStats: notServed('StreamPodSandboxStats', listStreaming),
     StreamPodSandboxMetrics: notServed('StreamPodSandboxMetrics', listStreaming),
   };
+}
+
+function execTarget(deps: PodDeps, id: string) {
+  const c = deps.store.resolveContainer(id);
+  return { id: c.id, running: c.details.state.running };
+}
+
+function reopenTarget(deps: PodDeps, id: string) {
+  const c = deps.store.resolveContainer(id);
+  return { id: c.id, running: c.details.state.running, logPath: c.logPath, tty: c.details.config.tty };
 }

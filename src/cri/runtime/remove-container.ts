@@ -14,6 +14,8 @@ export async function removeContainer(deps: PodDeps, req: RemoveContainerRequest
 
 /** Force-removes one engine container and forgets it; already gone is fine. */
 export async function removeObject(deps: PodDeps, id: string, ctx: CallContext): Promise<void> {
+  // The file stays (the kubelet owns it); the copier ends.
+  await deps.logs.stop(id);
   try {
     await deps.docker.removeContainer(id, { force: true }, ctx.signal);
   } catch (err) {

@@ -13,6 +13,8 @@ export async function startContainer(deps: PodDeps, req: StartContainerRequest__
       // A failed start changes the engine's state too (exit code, error): show it.
       await deps.store.refresh(container.id, ctx.signal).catch(() => undefined);
     }
+    // The CRI log file: copied from the engine's own log store (resumable, rotatable), no symlink.
+    if (container.logPath) deps.logs.start({ containerId: container.id, path: container.logPath, tty: container.details.config.tty });
   });
   return {};
 }

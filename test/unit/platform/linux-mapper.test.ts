@@ -19,51 +19,127 @@ const POD_NS: NamespaceOptions = { network: 'POD', pid: 'POD', ipc: 'POD', targe
 
 function resources(over: Partial<LinuxContainerResources__Output> = {}): LinuxContainerResources__Output {
   return {
-    cpu_period: '0', cpu_quota: '0', cpu_shares: '0', memory_limit_in_bytes: '0', oom_score_adj: '0',
-    cpuset_cpus: '', cpuset_mems: '', hugepage_limits: [], unified: {}, memory_swap_limit_in_bytes: '0', ...over,
+    cpu_period: '0',
+    cpu_quota: '0',
+    cpu_shares: '0',
+    memory_limit_in_bytes: '0',
+    oom_score_adj: '0',
+    cpuset_cpus: '',
+    cpuset_mems: '',
+    hugepage_limits: [],
+    unified: {},
+    memory_swap_limit_in_bytes: '0',
+    ...over,
   };
 }
 
-function security(over: Partial<LinuxContainerSecurityContext__Output> = {}): LinuxContainerSecurityContext__Output {
+function security(
+  over: Partial<LinuxContainerSecurityContext__Output> = {},
+): LinuxContainerSecurityContext__Output {
   return {
-    capabilities: null, privileged: false, namespace_options: null, selinux_options: null, run_as_user: null,
-    run_as_username: '', readonly_rootfs: false, supplemental_groups: [], apparmor_profile: '', seccomp_profile_path: '',
-    no_new_privs: false, run_as_group: null, masked_paths: [], readonly_paths: [], seccomp: null, apparmor: null,
-    supplemental_groups_policy: 'Merge', ...over,
+    capabilities: null,
+    privileged: false,
+    namespace_options: null,
+    selinux_options: null,
+    run_as_user: null,
+    run_as_username: '',
+    readonly_rootfs: false,
+    supplemental_groups: [],
+    apparmor_profile: '',
+    seccomp_profile_path: '',
+    no_new_privs: false,
+    run_as_group: null,
+    masked_paths: [],
+    readonly_paths: [],
+    seccomp: null,
+    apparmor: null,
+    supplemental_groups_policy: 'Merge',
+    ...over,
   };
 }
 
 function mount(over: Partial<Mount__Output> = {}): Mount__Output {
   return {
-    container_path: '/data', host_path: '/srv/data', readonly: false, selinux_relabel: false, propagation: 'PROPAGATION_PRIVATE',
-    uidMappings: [], gidMappings: [], recursive_read_only: false, image: null, image_sub_path: '', ...over,
+    container_path: '/data',
+    host_path: '/srv/data',
+    readonly: false,
+    selinux_relabel: false,
+    propagation: 'PROPAGATION_PRIVATE',
+    uidMappings: [],
+    gidMappings: [],
+    recursive_read_only: false,
+    image: null,
+    image_sub_path: '',
+    ...over,
   };
 }
 
 function container(over: Partial<ContainerConfig__Output> = {}): ContainerConfig__Output {
   return {
-    metadata: { name: 'c', attempt: 0 }, image: { image: 'busybox', annotations: {}, user_specified_image: '', runtime_handler: '', image_ref: '' },
-    command: [], args: [], working_dir: '', envs: [], mounts: [], devices: [], labels: {}, annotations: {}, log_path: '',
-    stdin: false, stdin_once: false, tty: false, linux: null, windows: null, CDI_devices: [], stop_signal: 'RUNTIME_DEFAULT', ...over,
+    metadata: { name: 'c', attempt: 0 },
+    image: {
+      image: 'busybox',
+      annotations: {},
+      user_specified_image: '',
+      runtime_handler: '',
+      image_ref: '',
+    },
+    command: [],
+    args: [],
+    working_dir: '',
+    envs: [],
+    mounts: [],
+    devices: [],
+    labels: {},
+    annotations: {},
+    log_path: '',
+    stdin: false,
+    stdin_once: false,
+    tty: false,
+    linux: null,
+    windows: null,
+    CDI_devices: [],
+    stop_signal: 'RUNTIME_DEFAULT',
+    ...over,
   };
 }
 
-function input(config: ContainerConfig__Output, sandboxNs: NamespaceOptions = POD_NS, extra: Partial<ContainerInput> = {}): ContainerInput {
-  return { config, image: 'sha256:img', labels: { l: '1' }, sandbox: { id: 'sbx', namespaceOptions: sandboxNs, cgroupParent: '/kubepods/pod1' }, ...extra };
+function input(
+  config: ContainerConfig__Output,
+  sandboxNs: NamespaceOptions = POD_NS,
+  extra: Partial<ContainerInput> = {},
+): ContainerInput {
+  return {
+    config,
+    image: 'sha256:img',
+    labels: { l: '1' },
+    sandbox: { id: 'sbx', namespaceOptions: sandboxNs, cgroupParent: '/kubepods/pod1' },
+    ...extra,
+  };
 }
 
-const body = (config: ContainerConfig__Output, sandboxNs?: NamespaceOptions, extra?: Partial<ContainerInput>) =>
-  containerCreateBody(input(config, sandboxNs, extra)).value;
+const body = (
+  config: ContainerConfig__Output,
+  sandboxNs?: NamespaceOptions,
+  extra?: Partial<ContainerInput>,
+) => containerCreateBody(input(config, sandboxNs, extra)).value;
 
 describe('containerCreateBody: ContainerConfig -> Docker create body', () => {
   it.each([
     [{ command: [], args: [] }, {}],
     [{ command: ['/bin/sh', '-c'], args: [] }, { Entrypoint: ['/bin/sh', '-c'] }],
     [{ command: [], args: ['echo', 'hi'] }, { Cmd: ['echo', 'hi'] }],
-    [{ command: ['sh'], args: ['-c', 'x'] }, { Entrypoint: ['sh'], Cmd: ['-c', 'x'] }],
+    [
+      { command: ['sh'], args: ['-c', 'x'] },
+      { Entrypoint: ['sh'], Cmd: ['-c', 'x'] },
+    ],
   ])('command/args %j -> %j (command replaces ENTRYPOINT, args replace CMD)', (config, expected) => {
     const b = body(container(config));
-    expect({ Entrypoint: b.Entrypoint, Cmd: b.Cmd }).toEqual({ Entrypoint: undefined, Cmd: undefined, ...expected });
+    expect({ Entrypoint: b.Entrypoint, Cmd: b.Cmd }).toEqual({
+      Entrypoint: undefined,
+      Cmd: undefined,
+      ...expected,
+    });
   });
 
   it('maps working dir, envs (bytes or string), tty, stdin, labels, image and the sandbox cgroup parent', () => {
@@ -75,13 +151,25 @@ describe('containerCreateBody: ContainerConfig -> Docker create body', () => {
           { key: 'B', value: Buffer.from('') },
           { key: 'C', value: 'plain' as unknown as Buffer },
         ],
-        tty: true, stdin: true, stdin_once: true,
+        tty: true,
+        stdin: true,
+        stdin_once: true,
       }),
     );
     expect(b).toMatchObject({
-      Image: 'sha256:img', WorkingDir: '/w', Env: ['A=x=y', 'B=', 'C=plain'], Tty: true, OpenStdin: true, StdinOnce: true,
-      AttachStdin: true, Labels: { l: '1' },
-      HostConfig: { CgroupParent: '/kubepods/pod1', LogConfig: { Type: 'json-file' }, RestartPolicy: { Name: 'no' } },
+      Image: 'sha256:img',
+      WorkingDir: '/w',
+      Env: ['A=x=y', 'B=', 'C=plain'],
+      Tty: true,
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      Labels: { l: '1' },
+      HostConfig: {
+        CgroupParent: '/kubepods/pod1',
+        LogConfig: { Type: 'json-file' },
+        RestartPolicy: { Name: 'no' },
+      },
     });
   });
 
@@ -91,8 +179,21 @@ describe('containerCreateBody: ContainerConfig -> Docker create body', () => {
     ['NODE', { PidMode: 'host' }],
     ['TARGET', { PidMode: 'container:other' }],
   ] as const)('pid namespace %s', (pid, expected) => {
-    const b = body(container({ linux: { resources: null, security_context: security({ namespace_options: { network: 'POD', pid, ipc: 'POD', target_id: 'other', userns_options: null } }) } }));
-    expect(b.HostConfig).toMatchObject({ ...expected, NetworkMode: 'container:sbx', IpcMode: 'container:sbx' });
+    const b = body(
+      container({
+        linux: {
+          resources: null,
+          security_context: security({
+            namespace_options: { network: 'POD', pid, ipc: 'POD', target_id: 'other', userns_options: null },
+          }),
+        },
+      }),
+    );
+    expect(b.HostConfig).toMatchObject({
+      ...expected,
+      NetworkMode: 'container:sbx',
+      IpcMode: 'container:sbx',
+    });
   });
 
   it('a host-network, host-IPC pod puts its containers on the host network and IPC', () => {
@@ -101,8 +202,12 @@ describe('containerCreateBody: ContainerConfig -> Docker create body', () => {
   });
 
   it('TARGET without a target id is INVALID_ARGUMENT', () => {
-    const sc = security({ namespace_options: { network: 'POD', pid: 'TARGET', ipc: 'POD', target_id: '', userns_options: null } });
-    expect(() => body(container({ linux: { resources: null, security_context: sc } }))).toThrow('target_id is required');
+    const sc = security({
+      namespace_options: { network: 'POD', pid: 'TARGET', ipc: 'POD', target_id: '', userns_options: null },
+    });
+    expect(() => body(container({ linux: { resources: null, security_context: sc } }))).toThrow(
+      'target_id is required',
+    );
   });
 
   it.each([
@@ -117,32 +222,64 @@ describe('containerCreateBody: ContainerConfig -> Docker create body', () => {
   });
 
   it('run_as_group without a user is INVALID_ARGUMENT', () => {
-    expect(() => body(container({ linux: { resources: null, security_context: security({ run_as_group: { value: '1' } }) } }))).toThrow('needs run_as_user');
+    expect(() =>
+      body(
+        container({
+          linux: { resources: null, security_context: security({ run_as_group: { value: '1' } }) },
+        }),
+      ),
+    ).toThrow('needs run_as_user');
   });
 
   it('maps capabilities (ALL too), groups, privileged, read-only rootfs, masked and read-only paths, no_new_privs', () => {
     const sc = security({
       capabilities: { add_capabilities: ['ALL'], drop_capabilities: ['CHOWN'], add_ambient_capabilities: [] },
-      supplemental_groups: ['1234', '5678'], readonly_rootfs: true, masked_paths: ['/proc/kcore'], readonly_paths: ['/proc/sys'], no_new_privs: true,
+      supplemental_groups: ['1234', '5678'],
+      readonly_rootfs: true,
+      masked_paths: ['/proc/kcore'],
+      readonly_paths: ['/proc/sys'],
+      no_new_privs: true,
     });
     const b = body(container({ linux: { resources: null, security_context: sc } }));
     expect(b.HostConfig).toMatchObject({
-      CapAdd: ['ALL'], CapDrop: ['CHOWN'], GroupAdd: ['1234', '5678'], ReadonlyRootfs: true, MaskedPaths: ['/proc/kcore'],
-      ReadonlyPaths: ['/proc/sys'], SecurityOpt: ['seccomp=unconfined', 'no-new-privileges'], Privileged: false,
+      CapAdd: ['ALL'],
+      CapDrop: ['CHOWN'],
+      GroupAdd: ['1234', '5678'],
+      ReadonlyRootfs: true,
+      MaskedPaths: ['/proc/kcore'],
+      ReadonlyPaths: ['/proc/sys'],
+      SecurityOpt: ['seccomp=unconfined', 'no-new-privileges'],
+      Privileged: false,
     });
-    expect(body(container({ linux: { resources: null, security_context: security({ privileged: true }) } })).HostConfig).toMatchObject({ Privileged: true });
+    expect(
+      body(container({ linux: { resources: null, security_context: security({ privileged: true }) } }))
+        .HostConfig,
+    ).toMatchObject({ Privileged: true });
   });
 
   it('mounts are bind mounts with propagation and read-only; devices default to rwm', () => {
-    const b = body(container({
-      mounts: [mount({ readonly: true, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }), mount({ host_path: '/a', container_path: '/b', propagation: 'PROPAGATION_BIDIRECTIONAL' })],
-      devices: [{ host_path: '/dev/null', container_path: '/dev/x', permissions: '' }],
-    }));
+    const b = body(
+      container({
+        mounts: [
+          mount({ readonly: true, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }),
+          mount({ host_path: '/a', container_path: '/b', propagation: 'PROPAGATION_BIDIRECTIONAL' }),
+        ],
+        devices: [{ host_path: '/dev/null', container_path: '/dev/x', permissions: '' }],
+      }),
+    );
     expect(b.HostConfig?.Mounts).toEqual([
-      { Type: 'bind', Source: '/srv/data', Target: '/data', ReadOnly: true, BindOptions: { Propagation: 'rslave' } },
+      {
+        Type: 'bind',
+        Source: '/srv/data',
+        Target: '/data',
+        ReadOnly: true,
+        BindOptions: { Propagation: 'rslave' },
+      },
       { Type: 'bind', Source: '/a', Target: '/b', ReadOnly: false, BindOptions: { Propagation: 'rshared' } },
     ]);
-    expect(b.HostConfig?.Devices).toEqual([{ PathOnHost: '/dev/null', PathInContainer: '/dev/x', CgroupPermissions: 'rwm' }]);
+    expect(b.HostConfig?.Devices).toEqual([
+      { PathOnHost: '/dev/null', PathInContainer: '/dev/x', CgroupPermissions: 'rwm' },
+    ]);
   });
 
   it('a stop signal other than the default is passed on', () => {
@@ -169,10 +306,29 @@ describe('bindMounts validation', () => {
 
 describe('linuxResources', () => {
   it('maps CPU, cpuset and memory (swap = memory unless given)', () => {
-    expect(linuxResources(resources({ cpu_shares: '512', cpu_quota: '50000', cpu_period: '100000', cpuset_cpus: '0', cpuset_mems: '0', memory_limit_in_bytes: '67108864' })).value).toEqual({
-      CpuShares: 512, CpuQuota: 50000, CpuPeriod: 100000, CpusetCpus: '0', CpusetMems: '0', Memory: 67108864, MemorySwap: 67108864,
+    expect(
+      linuxResources(
+        resources({
+          cpu_shares: '512',
+          cpu_quota: '50000',
+          cpu_period: '100000',
+          cpuset_cpus: '0',
+          cpuset_mems: '0',
+          memory_limit_in_bytes: '67108864',
+        }),
+      ).value,
+    ).toEqual({
+      CpuShares: 512,
+      CpuQuota: 50000,
+      CpuPeriod: 100000,
+      CpusetCpus: '0',
+      CpusetMems: '0',
+      Memory: 67108864,
+      MemorySwap: 67108864,
     });
-    expect(linuxResources(resources({ memory_limit_in_bytes: '100', memory_swap_limit_in_bytes: '200' })).value).toMatchObject({ Memory: 100, MemorySwap: 200 });
+    expect(
+      linuxResources(resources({ memory_limit_in_bytes: '100', memory_swap_limit_in_bytes: '200' })).value,
+    ).toMatchObject({ Memory: 100, MemorySwap: 200 });
   });
 
   it.each([
@@ -185,7 +341,9 @@ describe('linuxResources', () => {
   });
 
   it('notes ignored hugepages and unified', () => {
-    const { notes } = linuxResources(resources({ hugepage_limits: [{ page_size: '2MB', limit: '0' }], unified: { 'memory.high': '1' } }));
+    const { notes } = linuxResources(
+      resources({ hugepage_limits: [{ page_size: '2MB', limit: '0' }], unified: { 'memory.high': '1' } }),
+    );
     expect(notes.join('\n')).toMatch(/hugepage_limits ignored[\s\S]*unified ignored/);
   });
 
@@ -215,7 +373,9 @@ describe('seccomp', () => {
   });
 
   it('names the file a localhost profile needs read', () => {
-    expect(seccompProfileFile({ profile_type: 'Localhost', localhost_ref: '/etc/p.json' }, '')).toBe('/etc/p.json');
+    expect(seccompProfileFile({ profile_type: 'Localhost', localhost_ref: '/etc/p.json' }, '')).toBe(
+      '/etc/p.json',
+    );
     expect(seccompProfileFile(null, 'localhost//etc/q.json')).toBe('/etc/q.json');
     expect(seccompProfileFile(null, 'unconfined')).toBeUndefined();
   });
@@ -231,32 +391,72 @@ describe('seccomp', () => {
 describe('sandboxCreateBody', () => {
   function pod(over: Partial<PodSandboxConfig__Output> = {}): PodSandboxConfig__Output {
     return {
-      metadata: { name: 'p', namespace: 'n', uid: 'u', attempt: 0 }, hostname: 'h', log_directory: '/logs',
+      metadata: { name: 'p', namespace: 'n', uid: 'u', attempt: 0 },
+      hostname: 'h',
+      log_directory: '/logs',
       dns_config: { servers: ['10.10.10.10'], searches: ['google.com'], options: ['ndots:8'] },
-      port_mappings: [{ protocol: 'TCP', container_port: 80, host_port: 12000, host_ip: '127.0.0.1' }, { protocol: 'UDP', container_port: 53, host_port: 0, host_ip: '' }],
-      labels: {}, annotations: {},
-      linux: { cgroup_parent: '/kubepods/p', sysctls: { 'kernel.shm_rmid_forced': '1' }, overhead: null, resources: null, security_context: null },
-      windows: null, ...over,
+      port_mappings: [
+        { protocol: 'TCP', container_port: 80, host_port: 12000, host_ip: '127.0.0.1' },
+        { protocol: 'UDP', container_port: 53, host_port: 0, host_ip: '' },
+      ],
+      labels: {},
+      annotations: {},
+      linux: {
+        cgroup_parent: '/kubepods/p',
+        sysctls: { 'kernel.shm_rmid_forced': '1' },
+        overhead: null,
+        resources: null,
+        security_context: null,
+      },
+      windows: null,
+      ...over,
     };
   }
 
   it('bridge network with hostname, DNS, ports, sysctls, cgroup parent and a shareable IPC', () => {
-    const { value } = sandboxCreateBody({ config: pod(), image: 'sha256:pause', labels: { k: 'v' }, dockerRuntime: 'runc' });
+    const { value } = sandboxCreateBody({
+      config: pod(),
+      image: 'sha256:pause',
+      labels: { k: 'v' },
+      dockerRuntime: 'runc',
+    });
     expect(value).toMatchObject({
-      Image: 'sha256:pause', Hostname: 'h', Labels: { k: 'v' }, ExposedPorts: { '80/tcp': {}, '53/udp': {} },
+      Image: 'sha256:pause',
+      Hostname: 'h',
+      Labels: { k: 'v' },
+      ExposedPorts: { '80/tcp': {}, '53/udp': {} },
       HostConfig: {
-        NetworkMode: 'bridge', IpcMode: 'shareable', PidMode: '', CgroupParent: '/kubepods/p', Runtime: 'runc',
-        Dns: ['10.10.10.10'], DnsSearch: ['google.com'], DnsOptions: ['ndots:8'], Sysctls: { 'kernel.shm_rmid_forced': '1' },
-        PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '12000' }] }, SecurityOpt: ['seccomp=unconfined'],
+        NetworkMode: 'bridge',
+        IpcMode: 'shareable',
+        PidMode: '',
+        CgroupParent: '/kubepods/p',
+        Runtime: 'runc',
+        Dns: ['10.10.10.10'],
+        DnsSearch: ['google.com'],
+        DnsOptions: ['ndots:8'],
+        Sysctls: { 'kernel.shm_rmid_forced': '1' },
+        PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '12000' }] },
+        SecurityOpt: ['seccomp=unconfined'],
       },
     });
   });
 
   it('host namespaces: no hostname, DNS or ports on the host network', () => {
-    const sc = { namespace_options: { network: 'NODE', pid: 'NODE', ipc: 'NODE', target_id: '', userns_options: null } } as const;
+    const sc = {
+      namespace_options: { network: 'NODE', pid: 'NODE', ipc: 'NODE', target_id: '', userns_options: null },
+    } as const;
     const { value } = sandboxCreateBody({
-      config: pod({ linux: { cgroup_parent: '', sysctls: {}, overhead: null, resources: null, security_context: { ...securityBase(), ...sc } } }),
-      image: 'i', labels: {},
+      config: pod({
+        linux: {
+          cgroup_parent: '',
+          sysctls: {},
+          overhead: null,
+          resources: null,
+          security_context: { ...securityBase(), ...sc },
+        },
+      }),
+      image: 'i',
+      labels: {},
     });
     expect(value.HostConfig).toMatchObject({ NetworkMode: 'host', IpcMode: 'host', PidMode: 'host' });
     expect(value.Hostname).toBeUndefined();
@@ -267,13 +467,24 @@ describe('sandboxCreateBody', () => {
     [{ protocol: 'TCP', container_port: 0, host_port: 0, host_ip: '' }, 'container_port 0'],
     [{ protocol: 'TCP', container_port: 80, host_port: 70000, host_ip: '' }, 'host_port 70000'],
   ] as const)('refuses port mapping %j', (pm, message) => {
-    expect(() => sandboxCreateBody({ config: pod({ port_mappings: [pm] }), image: 'i', labels: {} })).toThrow(message);
+    expect(() => sandboxCreateBody({ config: pod({ port_mappings: [pm] }), image: 'i', labels: {} })).toThrow(
+      message,
+    );
   });
 });
 
 function securityBase() {
   return {
-    namespace_options: null, selinux_options: null, run_as_user: null, readonly_rootfs: false, supplemental_groups: [], privileged: false,
-    seccomp_profile_path: '', run_as_group: null, seccomp: null, apparmor: null, supplemental_groups_policy: 'Merge' as const,
+    namespace_options: null,
+    selinux_options: null,
+    run_as_user: null,
+    readonly_rootfs: false,
+    supplemental_groups: [],
+    privileged: false,
+    seccomp_profile_path: '',
+    run_as_group: null,
+    seccomp: null,
+    apparmor: null,
+    supplemental_groups_policy: 'Merge' as const,
   };
 }

@@ -50,7 +50,7 @@ export class FakeEngine extends FakeDocker {
     this.#wake?.();
   }
 
-  readonly createContainerImpl = async (name: string, body: ContainerCreateBody): Promise<string> => {
+  readonly createContainerImpl = async (name: string, body: ContainerCreateBody, _signal?: AbortSignal): Promise<string> => {
     this.calls.push(`createContainer ${name}`);
     if ([...this.containers.values()].some((c) => c.name === name)) throw new CriError('AlreadyExists', `Conflict. The container name "/${name}" is already in use`);
     const id = randomBytes(32).toString('hex');
@@ -81,7 +81,7 @@ export class FakeEngine extends FakeDocker {
     return id;
   };
 
-  readonly startContainerImpl = async (id: string): Promise<void> => {
+  readonly startContainerImpl = async (id: string, _signal?: AbortSignal): Promise<void> => {
     this.calls.push(`startContainer ${id}`);
     const c = this.#find(id);
     if (this.failStart) {
@@ -95,7 +95,7 @@ export class FakeEngine extends FakeDocker {
     this.emit('start', c);
   };
 
-  readonly stopContainerImpl = async (id: string): Promise<void> => {
+  readonly stopContainerImpl = async (id: string, _timeoutSeconds?: number, _signal?: AbortSignal): Promise<void> => {
     this.calls.push(`stopContainer ${id}`);
     const c = this.#find(id);
     if (!c.state.running) return;
@@ -103,7 +103,7 @@ export class FakeEngine extends FakeDocker {
     this.emit('die', c);
   };
 
-  readonly removeContainerImpl = async (id: string): Promise<void> => {
+  readonly removeContainerImpl = async (id: string, _options?: { force: boolean }, _signal?: AbortSignal): Promise<void> => {
     this.calls.push(`removeContainer ${id}`);
     const c = this.#find(id);
     this.containers.delete(c.id);

@@ -14,14 +14,14 @@ const NS = { network: 'POD', pid: 'POD', ipc: 'POD', targetId: '' } as const;
 
 async function sandbox(docker: FakeEngine, name: string, start = true): Promise<string> {
   const labels = sandboxLabels({ metadata: { name, namespace: 'n', uid: 'u', attempt: 0 }, labels: {}, annotations: {}, logDirectory: '', createdAt: 1n, namespaceOptions: NS, decision: undefined });
-  const id = await docker.createContainer(`k8s_POD_${name}_n_u_0`, { Image: 'pause', Labels: labels, HostConfig: { NetworkMode: 'bridge' } }, signal);
-  if (start) await docker.startContainer(id, signal);
+  const id = await docker.createContainerImpl(`k8s_POD_${name}_n_u_0`, { Image: 'pause', Labels: labels, HostConfig: { NetworkMode: 'bridge' } }, signal);
+  if (start) await docker.startContainerImpl(id, signal);
   return id;
 }
 
 async function container(docker: FakeEngine, sandboxId: string, name: string): Promise<string> {
   const labels = containerLabels({ sandboxId, metadata: { name, attempt: 0 }, labels: {}, annotations: {}, logPath: '', createdAt: 2n, image: 'busybox' });
-  return docker.createContainer(`k8s_${name}_p_n_u_0`, { Image: 'busybox', Labels: labels }, signal);
+  return docker.createContainerImpl(`k8s_${name}_p_n_u_0`, { Image: 'busybox', Labels: labels }, signal);
 }
 
 describe('RuntimeStore', () => {
@@ -44,7 +44,7 @@ describe('RuntimeStore', () => {
   it('ignores containers without wincri labels and drops what the engine no longer has', async () => {
     const docker = new FakeEngine();
     const store = new RuntimeStore(docker, log);
-    await docker.createContainer('someone-else', { Image: 'x', Labels: {} }, signal);
+    await docker.createContainerImpl('someone-else', { Image: 'x', Labels: {} }, signal);
     const a = await sandbox(docker, 'a');
     await store.resync(signal);
     expect([...store.sandboxes].map((s) => s.id)).toEqual([a]);
@@ -99,11 +99,11 @@ describe('engine events feed the store and GetContainerEvents', () => {
     const seen = (n: number) => vi_waitFor(() => got.filter((e) => e.container_id === id).length === n);
     // One step at a time, as a real engine paces them: each event re-reads the container.
     await seen(1);
-    await docker.startContainer(id, signal);
+    await docker.startContainerImpl(id, signal);
     await seen(2);
-    await docker.stopContainer(id, 0, signal);
+    await docker.stopContainerImpl(id, 0, signal);
     await seen(3);
-    await docker.removeContainer(id, { force: true }, signal);
+    await docker.removeContainerImpl(id, { force: true }, signal);
     await seen(4);
 
     expect(got.filter((e) => e.container_id === id).map((e) => e.container_event_type)).toEqual([
