@@ -27,6 +27,8 @@ export interface FileTail {
   completeLength: number;
   /** File size as found (0 when the file does not exist). */
   size: number;
+  /** How many bytes from the end were read to find the marks. */
+  scannedBytes: number;
 }
 
 const CHUNK_BYTES = 64 * 1024;
@@ -42,7 +44,7 @@ export async function readFileTail(path: string): Promise<FileTail> {
   try {
     handle = await open(path, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { point: {}, completeLength: 0, size: 0 };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { point: {}, completeLength: 0, size: 0, scannedBytes: 0 };
     throw err;
   }
   try {
@@ -81,7 +83,7 @@ export async function readFileTail(path: string): Promise<FileTail> {
     }
     // No "\n" at all: the whole file is one torn line, unless we gave up scanning before its start.
     if (completeLength < 0) completeLength = position === 0 ? 0 : size;
-    return { point: scan.point, completeLength, size };
+    return { point: scan.point, completeLength, size, scannedBytes: size - position };
   } finally {
     await handle.close();
   }
@@ -90,20 +92,39 @@ export async function readFileTail(path: string): Promise<FileTail> {
 class BackwardScan {
   readonly point: ResumePoint = {};
   readonly #closed = new Set<LogStream>();
+  #gaveUp = false;
 
   get finished(): boolean {
-    return this.#closed.size === 2;
+    return this.#closed.size === 2 || this.#gaveUp;
   }
 
   /** Takes one line, lines arriving newest first. Lines that are not CRI lines are ignored. */
   take(line: string): void {
     const head = parseLineHead(line);
-    if (head === undefined || this.#closed.has(head.stream)) return;
-    const mark = this.point[head.stream];
-    if (mark === undefined) this.point[head.stream] = { timestamp: head.timestamp, count: 1 };
-    else if (mark.timestamp === head.timestamp) mark.count++;
-    else this.#closed.add(head.stream);
+    if (head === undefined) return;
+    const { stream, timestamp } = head;
+    if (!this.#closed.has(stream)) {
+      const mark = this.point[stream];
+      if (mark === undefined) this.point[stream] = { timestamp, count: 1 };
+      else if (mark.timestamp === timestamp) mark.count++;
+      else this.#closed.add(stream);
+    }
+    // A stream not met by the time lines are a second older than the other stream's mark has
+    // nothing the engine will send again (it is asked from that mark on): stop looking for it,
+    // rather than read a whole file for a stream that never wrote. The second covers the
+    // microseconds by which Docker's file order and time order may differ across streams.
+    const other: LogStream = stream === 'stdout' ? 'stderr' : 'stdout';
+    const mark = this.point[stream];
+    if (this.#closed.has(stream) && this.point[other] === undefined && mark !== undefined && timestamp < secondEarlier(mark.timestamp)) {
+      this.#gaveUp = true;
+    }
   }
+}
+
+/** The fixed-width timestamp one second before `fixed`. */
+function secondEarlier(fixed: string): string {
+  const ms = Date.parse(`${fixed.slice(0, 19)}Z`) - 1000;
+  return `${new Date(ms).toISOString().slice(0, 19)}${fixed.slice(19)}`;
 }
 
 /**

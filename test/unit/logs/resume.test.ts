@@ -23,7 +23,7 @@ async function tailOf(content: string) {
 
 describe('readFileTail', () => {
   it('a missing file has no marks', async () => {
-    expect(await readFileTail(join(dir, 'nope.log'))).toEqual({ point: {}, completeLength: 0, size: 0 });
+    expect(await readFileTail(join(dir, 'nope.log'))).toEqual({ point: {}, completeLength: 0, size: 0, scannedBytes: 0 });
   });
 
   it('finds each stream’s last time and counts lines with exactly that time', async () => {
@@ -57,6 +57,16 @@ describe('readFileTail', () => {
     for (let n = 2; n < 6000; n++) content += line(n, 'stdout', 'F', 'x'.repeat(40));
     const tail = await tailOf(content);
     expect(tail.point).toEqual({ stdout: { timestamp: t(5999), count: 1 }, stderr: { timestamp: t(1), count: 1 } });
+  });
+
+  it('stops looking for a stream once lines are a second older than the other stream’s mark', async () => {
+    // One stderr line long ago, then ~1 MiB of stdout spread over minutes.
+    const at = (seconds: number) => `2026-01-01T00:${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}.000000000Z`;
+    let content = `${at(0)} stderr F long ago\n`;
+    for (let n = 0; n < 20000; n++) content += `${at(1 + Math.floor(n / 200))} stdout F ${'z'.repeat(20)} ${n}\n`;
+    const tail = await tailOf(content);
+    expect(tail.point).toEqual({ stdout: { timestamp: at(100), count: 200 } });
+    expect(tail.scannedBytes).toBeLessThan(200 * 1024);
   });
 
   it('counts equal times that straddle a read chunk boundary', async () => {
