@@ -1,3 +1,5 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { StartContainerRequest__Output } from '../../generated/runtime/v1/StartContainerRequest.js';
 import type { StartContainerResponse } from '../../generated/runtime/v1/StartContainerResponse.js';
 import type { CallContext } from '../context.js';
@@ -14,7 +16,12 @@ export async function startContainer(deps: PodDeps, req: StartContainerRequest__
       await deps.store.refresh(container.id, ctx.signal).catch(() => undefined);
     }
     // The CRI log file: copied from the engine's own log store (resumable, rotatable), no symlink.
-    if (container.logPath) deps.logs.start({ containerId: container.id, path: container.logPath, tty: container.details.config.tty });
+    // It exists when StartContainer returns (readers open it at once); the copier fills it.
+    if (container.logPath) {
+      await mkdir(dirname(container.logPath), { recursive: true });
+      await appendFile(container.logPath, '');
+      deps.logs.start({ containerId: container.id, path: container.logPath, tty: container.details.config.tty });
+    }
   });
   return {};
 }
