@@ -14,6 +14,7 @@ import {
   type ContainerInput,
 } from '../../../src/platform/linux.js';
 import type { NamespaceOptions } from '../../../src/cri/labels.js';
+import { containerConfig, mount as criMount } from '../../fixtures/windows/cri-builders.js';
 
 const POD_NS: NamespaceOptions = { network: 'POD', pid: 'POD', ipc: 'POD', targetId: '' };
 
@@ -58,51 +59,10 @@ function security(
   };
 }
 
-function mount(over: Partial<Mount__Output> = {}): Mount__Output {
-  return {
-    container_path: '/data',
-    host_path: '/srv/data',
-    readonly: false,
-    selinux_relabel: false,
-    propagation: 'PROPAGATION_PRIVATE',
-    uidMappings: [],
-    gidMappings: [],
-    recursive_read_only: false,
-    image: null,
-    image_sub_path: '',
-    ...over,
-  };
-}
+const mount = (over: Partial<Mount__Output> = {}): Mount__Output =>
+  criMount({ container_path: '/data', host_path: '/srv/data', ...over });
 
-function container(over: Partial<ContainerConfig__Output> = {}): ContainerConfig__Output {
-  return {
-    metadata: { name: 'c', attempt: 0 },
-    image: {
-      image: 'busybox',
-      annotations: {},
-      user_specified_image: '',
-      runtime_handler: '',
-      image_ref: '',
-    },
-    command: [],
-    args: [],
-    working_dir: '',
-    envs: [],
-    mounts: [],
-    devices: [],
-    labels: {},
-    annotations: {},
-    log_path: '',
-    stdin: false,
-    stdin_once: false,
-    tty: false,
-    linux: null,
-    windows: null,
-    CDI_devices: [],
-    stop_signal: 'RUNTIME_DEFAULT',
-    ...over,
-  };
-}
+const container = (over: Partial<ContainerConfig__Output> = {}): ContainerConfig__Output => containerConfig({ metadata: { name: 'c', attempt: 0 }, ...over });
 
 function input(
   config: ContainerConfig__Output,
