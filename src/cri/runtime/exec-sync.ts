@@ -95,12 +95,14 @@ export async function execSync(
     const exitCode = await exitCodeOf(docker, execId, ctx.signal);
     return { stdout: outcome.stdout, stderr: outcome.stderr, exit_code: exitCode };
   }
-  if (outcome.kind === 'failed') {
-    throw new CriError('Unavailable', `lost the output stream of ${what}: ${errorText(outcome.error)}`, { cause: outcome.error });
-  }
-
+  // Every other outcome leaves no one reading the command's output: it must not run on.
   const killed = await killExec(deps, { containerId: container.id, execId }, ctx.log);
   const fate = killed ? 'its process was killed' : 'its process could not be killed and may still run (see the log)';
+  if (outcome.kind === 'failed') {
+    throw new CriError('Unavailable', `lost the output stream of ${what} (${fate}): ${errorText(outcome.error)}`, {
+      cause: outcome.error,
+    });
+  }
   if (outcome.kind === 'timeout') {
     throw new CriError('DeadlineExceeded', `${what} timed out after ${timeoutSeconds}s; ${fate}`);
   }

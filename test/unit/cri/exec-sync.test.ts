@@ -30,6 +30,8 @@ interface Script {
   stderr?: string[];
   exitCode?: number;
   hang?: boolean;
+  /** The connection to the engine breaks after the output (the process runs on). */
+  breaks?: boolean;
   pid?: number;
 }
 
@@ -59,6 +61,10 @@ class FakeExecDocker {
     setImmediate(() => {
       for (const out of exec.script.stdout ?? []) stream.write(frame(1, out));
       for (const err of exec.script.stderr ?? []) stream.write(frame(2, err));
+      if (exec.script.breaks) {
+        stream.destroy(new Error('connection reset'));
+        return;
+      }
       if (exec.script.hang) return;
       exec.details = { running: false, exitCode: exec.script.exitCode ?? 0, pid: exec.details.pid };
       stream.end();
@@ -162,6 +168,14 @@ describe('execSync', () => {
     setTimeout(() => abort.abort(), 30);
     await expect(pending).rejects.toMatchObject({ kind: 'Cancelled' });
     expect(kills).toEqual([55]);
+  });
+
+  it('a broken engine connection answers UNAVAILABLE and still kills the process', async () => {
+    const { deps, kills } = setup(() => ({ stdout: ['partial'], breaks: true, pid: 31 }));
+    const err = await execSync(deps, request(['sleep', '9']), ctx()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'Unavailable' });
+    expect((err as Error).message).toMatch(/its process was killed.*connection reset/);
+    expect(kills).toEqual([31]);
   });
 
   it('caps the output: RESOURCE_EXHAUSTED naming the cap and what to use instead, and kills', async () => {
