@@ -129,12 +129,18 @@ describe('CRI log files from the rig dockerd', () => {
 
   it('a tty container’s output is copied as stdout lines', async () => {
     const name = `wincri-e2e-logs-${process.pid}-tty`;
-    const id = await docker.createContainer(name, { Image: image, Tty: true, Cmd: ['sh', '-c', 'echo one; echo two'] }, signal());
+    const script = "echo one; echo two; head -c 40000 /dev/zero | tr '\\0' x; echo";
+    const id = await docker.createContainer(name, { Image: image, Tty: true, Cmd: ['sh', '-c', script] }, signal());
     created.push(id);
     await docker.startContainer(id, signal());
     const path = join(dir, 'tty', '0.log');
     await new LogCopier({ containerId: id, path, tty: true }, { docker, log }).done;
     // A tty ends lines with "\r\n"; the "\r" is part of the text, as the terminal wrote it.
-    expect(texts(await linesOf(path), 'stdout')).toEqual(['one\r', 'two\r']);
+    const lines = await linesOf(path);
+    expect(texts(lines, 'stdout').slice(0, 2)).toEqual(['one\r', 'two\r']);
+    // Docker's 16 KiB partials, found in the raw tty stream by the timestamp after each.
+    const long = lines.slice(2).map((l) => CRI_LINE.exec(l));
+    expect(long.map((m) => m?.[2])).toEqual(['P', 'P', 'F']);
+    expect(long.map((m) => m?.[3]).join('')).toBe(`${'x'.repeat(40000)}\r`);
   });
 });
