@@ -43,6 +43,11 @@ export interface LogCopierTarget {
   path: string;
   /** A tty container's output is one raw stream (stdout). */
   tty: boolean;
+  /**
+   * Whether a missing log directory is made (default true). Recovery passes false: a pod log
+   * directory that is gone was removed by kubelet with the pod, and must not come back.
+   */
+  createDirectories?: boolean;
 }
 
 export class LogCopier {
@@ -52,6 +57,7 @@ export class LogCopier {
   readonly done: Promise<void>;
 
   readonly #tty: boolean;
+  readonly #createDirectories: boolean;
   readonly #deps: LogCopierDeps;
   readonly #log: Logger;
   readonly #abort = new AbortController();
@@ -69,6 +75,7 @@ export class LogCopier {
     this.containerId = target.containerId;
     this.path = target.path;
     this.#tty = target.tty;
+    this.#createDirectories = target.createDirectories ?? true;
     this.#deps = deps;
     this.#log = deps.log.child({ container: target.containerId, logPath: target.path });
     this.done = this.#run().finally(() => {
@@ -137,6 +144,10 @@ export class LogCopier {
           lastFailure = '';
         } catch (err) {
           if (signal.aborted) return;
+          if (!this.#createDirectories && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+            this.#log.info('the log directory is gone (kubelet removed the pod); log copying ends');
+            return;
+          }
           if (hasKind(err, 'NotFound')) {
             this.#log.info('the container is gone from the engine; log copying ends');
             return;
@@ -172,7 +183,7 @@ export class LogCopier {
     if (tail.completeLength < tail.size) {
       this.#log.warn({ bytes: tail.size - tail.completeLength }, 'cutting a torn last line; it is copied again');
     }
-    return CriLogFile.open(this.path, { truncateTo: tail.completeLength });
+    return CriLogFile.open(this.path, { truncateTo: tail.completeLength, createDirectories: this.#createDirectories });
   }
 
   async #closeFile(): Promise<void> {

@@ -71,9 +71,12 @@ export class LogCopiers {
     }
   }
 
-  /** Recovery at start: one copier per container that has been started and has a log path. */
+  /**
+   * Recovery at start: one copier per container that has been started and has a log path. A
+   * missing log directory is not made again (kubelet removed the pod's logs).
+   */
   restartAll(targets: Iterable<LogCopierTarget>): void {
-    for (const target of targets) this.start(target);
+    for (const target of targets) this.start({ ...target, createDirectories: false });
   }
 
   /** Shutdown: stops every copier and closes every file. */

@@ -26,11 +26,12 @@ export class CriLogFile {
   }
 
   /**
-   * Opens `path` for appending, creating it and its parent directories. When `truncateTo` is
-   * given and shorter than the file, the bytes after it (a torn last line) are cut first.
+   * Opens `path` for appending, creating it and (unless `createDirectories` is false) its parent
+   * directories. When `truncateTo` is given and shorter than the file, the bytes after it (a torn
+   * last line) are cut first.
    */
-  static async open(path: string, options: { truncateTo?: number } = {}): Promise<CriLogFile> {
-    const handle = await openForAppend(path);
+  static async open(path: string, options: { truncateTo?: number; createDirectories?: boolean } = {}): Promise<CriLogFile> {
+    const handle = await openForAppend(path, options.createDirectories ?? true);
     try {
       if (options.truncateTo !== undefined) {
         const { size } = await handle.stat();
@@ -62,7 +63,7 @@ export class CriLogFile {
   reopen(): Promise<void> {
     return this.#enqueue(async () => {
       const old = this.#current();
-      this.#handle = await openForAppend(this.path);
+      this.#handle = await openForAppend(this.path, true);
       await old.close().catch(() => undefined);
     });
   }
@@ -92,7 +93,7 @@ export class CriLogFile {
   }
 }
 
-async function openForAppend(path: string): Promise<FileHandle> {
-  await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+async function openForAppend(path: string, createDirectories: boolean): Promise<FileHandle> {
+  if (createDirectories) await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
   return open(path, 'a', FILE_MODE);
 }

@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogCopier } from '../../../src/logs/copier.js';
@@ -236,6 +236,14 @@ describe('LogCopier', () => {
 });
 
 describe('LogCopiers', () => {
+  it('restartAll does not bring back a pod log directory kubelet removed', async () => {
+    const copiers = new LogCopiers(deps());
+    engine.emit('stdout', 'a\n');
+    copiers.restartAll([{ containerId: 'c1', path, tty: false }]);
+    expect(await copiers.flushed('c1', 2_000)).toBe(true);
+    await expect(stat(dirname(path))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('start is idempotent; flushed waits for the copy to end; stop closes', async () => {
     const copiers = new LogCopiers(deps());
     copiers.start({ containerId: 'c1', path, tty: false });
@@ -261,6 +269,7 @@ describe('LogCopiers', () => {
   it('restartAll resumes every container; stopAll stops them', async () => {
     const copiers = new LogCopiers(deps());
     engine.emit('stdout', 'a\n');
+    await mkdir(dirname(path), { recursive: true });
     copiers.restartAll([
       { containerId: 'c1', path, tty: false },
       { containerId: 'c2', path: join(dir, 'other.log'), tty: false },
