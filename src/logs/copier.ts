@@ -55,6 +55,9 @@ export class LogCopier {
   readonly path: string;
   /** Resolves when copying has ended: the container stopped and every line is written, or stop(). */
   readonly done: Promise<void>;
+  /** Resolves once the log file exists and is open (or copying ended without it). */
+  readonly opened: Promise<void>;
+  #markOpened: () => void = () => undefined;
 
   readonly #tty: boolean;
   readonly #createDirectories: boolean;
@@ -78,8 +81,12 @@ export class LogCopier {
     this.#createDirectories = target.createDirectories ?? true;
     this.#deps = deps;
     this.#log = deps.log.child({ container: target.containerId, logPath: target.path });
+    this.opened = new Promise((resolve) => {
+      this.#markOpened = resolve;
+    });
     this.done = this.#run().finally(() => {
       this.#finished = true;
+      this.#markOpened();
     });
   }
 
@@ -124,6 +131,7 @@ export class LogCopier {
       while (!signal.aborted) {
         try {
           const file = this.#file ?? (this.#file = await this.#openFile());
+          this.#markOpened();
           if (this.#reopenPending) {
             this.#reopenPending = false;
             await file.reopen();

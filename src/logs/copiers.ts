@@ -6,7 +6,8 @@ import { LogCopier, type LogCopierDeps, type LogCopierTarget } from './copier.js
  *
  * How the lifecycle uses it:
  * - StartContainer, after the engine started the container: `start({ containerId, path, tty })`
- *   (skip containers without a log path).
+ *   (skip containers without a log path), then `await ready(id)` if the file must exist when the
+ *   RPC returns (it is created with its directories, 0755/0640).
  * - ContainerStatus / the event that reports a container EXITED: `await flushed(id)` first, so
  *   the file holds every line when the kubelet or crictl reads it.
  * - RemoveContainer: `await stop(id)` (closes the file; the file itself stays: kubelet owns it).
@@ -46,6 +47,14 @@ export class LogCopiers {
     const copier = this.#copiers.get(containerId);
     if (copier === undefined) throw failedPrecondition(`container ${containerId} has no log being copied`);
     await copier.reopen();
+  }
+
+  /**
+   * Resolves once the container's log file exists (StartContainer can await it, so the file is
+   * there when the RPC returns), or at once when there is no copier.
+   */
+  async ready(containerId: string): Promise<void> {
+    await this.#copiers.get(containerId)?.opened;
   }
 
   has(containerId: string): boolean {

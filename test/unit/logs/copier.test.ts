@@ -244,10 +244,13 @@ describe('LogCopiers', () => {
     await expect(stat(dirname(path))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('start is idempotent; flushed waits for the copy to end; stop closes', async () => {
+  it('start is idempotent; ready means the file exists; flushed waits for the copy to end; stop closes', async () => {
     const copiers = new LogCopiers(deps());
     copiers.start({ containerId: 'c1', path, tty: false });
     copiers.start({ containerId: 'c1', path, tty: false });
+    await copiers.ready('c1');
+    expect((await stat(path)).mode & 0o777).toBe(0o640);
+    await copiers.ready('no-such-container');
     engine.emit('stdout', 'hello\n');
     expect(await copiers.flushed('c1', 20)).toBe(false);
     engine.stop();
