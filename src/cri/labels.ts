@@ -20,6 +20,8 @@ export const LABELS = Object.freeze({
   createdAt: 'io.wincri.created-at',
   namespaceOptions: 'io.wincri.namespace-options',
   image: 'io.wincri.image',
+  hostname: 'io.wincri.hostname',
+  dns: 'io.wincri.dns',
 });
 
 export type ObjectKind = 'sandbox' | 'container';
@@ -40,6 +42,15 @@ export interface SandboxLabels {
   createdAt: bigint;
   namespaceOptions: NamespaceOptions;
   decision: IsolationDecision | undefined;
+  /** The pod's hostname and DNS: a Hyper-V pod's app container takes them itself (Windows). */
+  hostname: string;
+  dns: PodDns | null;
+}
+
+export interface PodDns {
+  servers: string[];
+  searches: string[];
+  options: string[];
 }
 
 export interface ContainerLabels {
@@ -68,6 +79,8 @@ export function sandboxLabels(s: SandboxLabels): Record<string, string> {
     [LABELS.logDirectory]: s.logDirectory,
     [LABELS.createdAt]: String(s.createdAt),
     [LABELS.namespaceOptions]: JSON.stringify(s.namespaceOptions),
+    [LABELS.hostname]: s.hostname,
+    [LABELS.dns]: JSON.stringify(s.dns),
     ...(s.decision ? isolationLabels(s.decision) : {}),
   };
 }
@@ -108,6 +121,8 @@ export function readSandboxLabels(labels: Record<string, string>): SandboxLabels
     createdAt: bigintLabel(labels, LABELS.createdAt),
     namespaceOptions: json(labels, LABELS.namespaceOptions) as NamespaceOptions,
     decision: decisionFromLabels(labels),
+    hostname: labels[LABELS.hostname] ?? '',
+    dns: labels[LABELS.dns] === undefined ? null : (json(labels, LABELS.dns) as PodDns | null),
   };
 }
 

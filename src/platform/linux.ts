@@ -93,33 +93,38 @@ export function sandboxCreateBody(input: SandboxInput): Mapped<ContainerCreateBo
       if (dns.searches.length > 0) host.DnsSearch = [...dns.searches];
       if (dns.options.length > 0) host.DnsOptions = [...dns.options];
     }
-    const exposed: Record<string, Record<string, never>> = {};
-    const bindings: Record<string, { HostIp?: string; HostPort?: string }[]> = {};
-    for (const [i, pm] of config.port_mappings.entries()) {
-      if (!Number.isInteger(pm.container_port) || pm.container_port <= 0 || pm.container_port > 65535) {
-        throw invalidArgument(
-          `config.port_mappings[${i}].container_port ${pm.container_port} is not a port (1-65535)`,
-        );
-      }
-      if (pm.host_port < 0 || pm.host_port > 65535) {
-        throw invalidArgument(`config.port_mappings[${i}].host_port ${pm.host_port} is not a port (0-65535)`);
-      }
-      const key = `${pm.container_port}/${pm.protocol.toLowerCase()}`;
-      exposed[key] = {};
-      if (pm.host_port > 0) {
-        const binding: { HostIp?: string; HostPort?: string } = { HostPort: String(pm.host_port) };
-        if (pm.host_ip) binding.HostIp = pm.host_ip;
-        (bindings[key] ??= []).push(binding);
-      }
-    }
-    if (Object.keys(exposed).length > 0) body.ExposedPorts = exposed;
-    if (Object.keys(bindings).length > 0) host.PortBindings = bindings;
+    publishPorts(body, config.port_mappings);
   } else if (config.port_mappings.some((pm) => pm.host_port > 0 && pm.host_port !== pm.container_port)) {
     notes.push(
       'port mappings are ignored for a host-network pod: its containers listen on the host directly',
     );
   }
   return { value: body, notes };
+}
+
+/** The pod's port mappings as Docker's ExposedPorts and PortBindings (host_port 0: exposed only). */
+export function publishPorts(body: ContainerCreateBody, mappings: PodSandboxConfig__Output['port_mappings']): void {
+  const exposed: Record<string, Record<string, never>> = {};
+  const bindings: Record<string, { HostIp?: string; HostPort?: string }[]> = {};
+  for (const [i, pm] of mappings.entries()) {
+    if (!Number.isInteger(pm.container_port) || pm.container_port <= 0 || pm.container_port > 65535) {
+      throw invalidArgument(
+        `config.port_mappings[${i}].container_port ${pm.container_port} is not a port (1-65535)`,
+      );
+    }
+    if (pm.host_port < 0 || pm.host_port > 65535) {
+      throw invalidArgument(`config.port_mappings[${i}].host_port ${pm.host_port} is not a port (0-65535)`);
+    }
+    const key = `${pm.container_port}/${pm.protocol.toLowerCase()}`;
+    exposed[key] = {};
+    if (pm.host_port > 0) {
+      const binding: { HostIp?: string; HostPort?: string } = { HostPort: String(pm.host_port) };
+      if (pm.host_ip) binding.HostIp = pm.host_ip;
+      (bindings[key] ??= []).push(binding);
+    }
+  }
+  if (Object.keys(exposed).length > 0) body.ExposedPorts = exposed;
+  if (Object.keys(bindings).length > 0) (body.HostConfig ??= {}).PortBindings = bindings;
 }
 
 const PROPAGATION = {
@@ -365,9 +370,25 @@ export function containerCreateBody(input: ContainerInput): Mapped<ContainerCrea
     securityOpt.push(`apparmor=${sc.apparmor.localhost_ref.replace(/^localhost\//, '')}`);
   if (securityOpt.length > 0) host.SecurityOpt = securityOpt;
 
+  const body = neutralContainerBody(config, input.image, input.labels, host);
+  const who = user(sc);
+  if (who !== undefined) body.User = who;
+  return { value: body, notes };
+}
+
+/**
+ * What a container body holds on every OS: image, labels, command, environment, working directory,
+ * terminal and stdin, stop signal. `host` is the OS mapper's HostConfig.
+ */
+export function neutralContainerBody(
+  config: ContainerConfig__Output,
+  image: string,
+  labels: Record<string, string>,
+  host: HostConfig,
+): ContainerCreateBody {
   const body: ContainerCreateBody = {
-    Image: input.image,
-    Labels: input.labels,
+    Image: image,
+    Labels: labels,
     Tty: config.tty,
     OpenStdin: config.stdin,
     StdinOnce: config.stdin_once,
@@ -382,10 +403,8 @@ export function containerCreateBody(input: ContainerInput): Mapped<ContainerCrea
   if (config.command.length > 0) body.Entrypoint = [...config.command];
   if (config.args.length > 0) body.Cmd = [...config.args];
   if (config.working_dir) body.WorkingDir = config.working_dir;
-  const who = user(sc);
-  if (who !== undefined) body.User = who;
   if (config.stop_signal && config.stop_signal !== 'RUNTIME_DEFAULT') body.StopSignal = config.stop_signal;
-  return { value: body, notes };
+  return body;
 }
 
 /** `KeyValue.value` is bytes since CRI v0.36.3 (a Buffer), a string before. */

@@ -2,7 +2,7 @@
 import type { PodSandbox } from '../../generated/runtime/v1/PodSandbox.js';
 import type { PodSandboxStatus } from '../../generated/runtime/v1/PodSandboxStatus.js';
 import type { PodSandboxState__Output } from '../../generated/runtime/v1/PodSandboxState.js';
-import type { SandboxRecord } from '../../store/runtime-store.js';
+import type { ContainerRecord, SandboxRecord } from '../../store/runtime-store.js';
 import { int64 } from './time.js';
 
 /** READY while the pause container runs; anything else (exited, created, dead) is NOTREADY. */
@@ -10,10 +10,14 @@ export function sandboxState(s: SandboxRecord): PodSandboxState__Output {
   return s.details.state.running ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
 }
 
-/** The pod IP: the sandbox's address on the engine network; "" on the host network. */
-export function sandboxIp(s: SandboxRecord): string {
+/**
+ * The pod IP: the sandbox's address on the engine network; "" on the host network. A Hyper-V pod's
+ * sandbox holds no network (src/platform/windows.ts): its live app container's address is the pod's.
+ */
+export function sandboxIp(s: SandboxRecord, containers: readonly ContainerRecord[] = []): string {
   if (s.namespaceOptions.network === 'NODE') return '';
-  for (const network of Object.values(s.details.networks)) if (network.ipAddress) return network.ipAddress;
+  const holders = s.decision?.isolation === 'hyperv' ? containers.filter((c) => c.details.state.running).map((c) => c.details) : [s.details];
+  for (const holder of holders) for (const network of Object.values(holder.networks)) if (network.ipAddress) return network.ipAddress;
   return '';
 }
 
@@ -29,8 +33,8 @@ export function toPodSandbox(s: SandboxRecord): PodSandbox {
   };
 }
 
-export function toPodSandboxStatus(s: SandboxRecord): PodSandboxStatus {
-  const ip = sandboxIp(s);
+export function toPodSandboxStatus(s: SandboxRecord, containers: readonly ContainerRecord[] = []): PodSandboxStatus {
+  const ip = sandboxIp(s, containers);
   const ipv6 = s.namespaceOptions.network === 'NODE' ? '' : Object.values(s.details.networks).find((n) => n.globalIPv6Address)?.globalIPv6Address ?? '';
   const ns = s.namespaceOptions;
   return {

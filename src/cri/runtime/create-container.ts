@@ -3,7 +3,11 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { alreadyExists, failedPrecondition, hasKind, invalidArgument, notFound } from '../../errors.js';
 import type { CreateContainerRequest__Output } from '../../generated/runtime/v1/CreateContainerRequest.js';
 import type { CreateContainerResponse } from '../../generated/runtime/v1/CreateContainerResponse.js';
+import type { ContainerDetails } from '../../docker/client.js';
+import { hyperVPodConstraints, type PodContainerState } from '../../isolation/hyperv-pod.js';
+import { checkImageForPod } from '../../isolation/select.js';
 import { platformFor } from '../../platform/index.js';
+import { containerState } from '../convert/container.js';
 import { seccompProfileFile } from '../../platform/linux.js';
 import type { SandboxRecord } from '../../store/runtime-store.js';
 import type { CallContext } from '../context.js';
@@ -34,13 +38,22 @@ export async function createContainer(deps: PodDeps, req: CreateContainerRequest
     throw failedPrecondition(`pod sandbox ${sandbox.id} is not ready (${sandbox.details.state.status}): containers can only be created in a running pod`);
   }
   const logPath = containerLogPath(sandbox, config.log_path);
-  const platform = platformFor(hostFacts(deps.engine.lastInfo).os);
+  const facts = hostFacts(deps.engine.lastInfo, deps.config.hyperVAvailable);
+  const platform = platformFor(facts.os);
   const sc = config.linux?.security_context;
-  const seccompFile = sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
+  const seccompFile = facts.os === 'linux' && sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
   const seccompProfileJson = seccompFile === undefined ? undefined : await readSeccompProfile(seccompFile);
+  hyperVPodConstraints({
+    pod: `${sandbox.metadata.namespace}/${sandbox.metadata.name}`,
+    isolation: sandbox.decision?.isolation,
+    newContainer: metadata.name,
+    containers: deps.store.containersOf(sandbox.id).map((c) => ({ id: c.id, name: c.metadata.name, state: podContainerState(c.details) })),
+  });
 
   const image = await findImage(deps.docker, deps.images.mirrors, imageName, ctx.signal);
   if (!image) throw notFound(`image ${JSON.stringify(imageName)} is not on this node: pull it first (crictl pull ${imageName})`);
+  // A Windows pod keeps the isolation chosen at RunPodSandbox; the image must run under it.
+  if (sandbox.decision) checkImageForPod(sandbox.decision, image.osVersion, facts, deps.handlerTable);
 
   const labels = containerLabels({
     sandboxId: sandbox.id,
@@ -59,8 +72,11 @@ export async function createContainer(deps: PodDeps, req: CreateContainerRequest
       id: sandbox.id,
       namespaceOptions: sandbox.namespaceOptions,
       cgroupParent: sandbox.details.hostConfig.resources.CgroupParent ?? '',
-      dockerRuntime: sandbox.decision?.dockerRuntime,
+      decision: sandbox.decision,
+      hostname: sandbox.hostname,
+      dns: sandbox.dns,
     },
+    facts,
     seccompProfileJson,
   });
   for (const note of notes) ctx.log.info({ container: name }, note);
@@ -110,6 +126,11 @@ export async function readSeccompProfile(path: string): Promise<string> {
   } catch (err) {
     throw invalidArgument(`seccomp profile ${path} is not JSON`, err);
   }
+}
+
+function podContainerState(d: ContainerDetails): PodContainerState {
+  const state = containerState(d);
+  return state === 'CONTAINER_CREATED' ? 'created' : state === 'CONTAINER_RUNNING' ? 'running' : state === 'CONTAINER_EXITED' ? 'exited' : 'unknown';
 }
 
 async function ensureDirectory(path: string): Promise<void> {

@@ -56,13 +56,14 @@ export class ContainerEventHub {
   #toEvent(change: ContainerChange): ContainerEventResponse {
     const { container } = change;
     const sandbox = this.store.sandbox(container.sandboxId);
-    const statuses = this.store.containersOf(container.sandboxId).map(toContainerStatus);
+    const containers = this.store.containersOf(container.sandboxId);
+    const statuses = containers.map(toContainerStatus);
     if (change.action === 'destroy') statuses.push(toContainerStatus(container));
     return {
       container_id: container.id,
       container_event_type: EVENT_TYPE[change.action],
       created_at: int64(change.timeNs),
-      pod_sandbox_status: sandbox ? toPodSandboxStatus(sandbox) : null,
+      pod_sandbox_status: sandbox ? toPodSandboxStatus(sandbox, containers) : null,
       containers_statuses: statuses,
     };
   }

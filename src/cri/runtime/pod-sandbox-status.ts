@@ -9,10 +9,11 @@ import type { PodDeps } from './deps.js';
 /** PodSandboxStatus: from memory. NOT_FOUND for an unknown id; the containers' statuses ride along. */
 export async function podSandboxStatus(deps: PodDeps, req: PodSandboxStatusRequest__Output, _ctx: CallContext): Promise<PodSandboxStatusResponse> {
   const sandbox = deps.store.resolveSandbox(req.pod_sandbox_id);
+  const containers = deps.store.containersOf(sandbox.id);
   return {
-    status: toPodSandboxStatus(sandbox),
+    status: toPodSandboxStatus(sandbox, containers),
     info: req.verbose ? sandboxInfo(sandbox) : {},
-    containers_statuses: deps.store.containersOf(sandbox.id).map(toContainerStatus),
+    containers_statuses: containers.map(toContainerStatus),
     timestamp: int64(nowNs()),
   };
 }

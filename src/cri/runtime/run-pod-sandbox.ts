@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import type { EngineInfo } from '../../docker/client.js';
+import type { EngineInfo, ImageDetails } from '../../docker/client.js';
 import { alreadyExists, hasKind, invalidArgument, unavailable } from '../../errors.js';
 import type { RunPodSandboxRequest__Output } from '../../generated/runtime/v1/RunPodSandboxRequest.js';
 import type { RunPodSandboxResponse } from '../../generated/runtime/v1/RunPodSandboxResponse.js';
@@ -31,17 +31,21 @@ export async function runPodSandbox(deps: PodDeps, req: RunPodSandboxRequest__Ou
   if (!meta) throw invalidArgument('config.metadata is required (name, namespace, uid, attempt)');
   const identity = { name: meta.name, namespace: meta.namespace, uid: meta.uid, attempt: meta.attempt };
   const name = sandboxName(identity);
-  const facts = hostFacts(deps.engine.lastInfo);
-  const decision = selectIsolation({ runtimeHandler: req.runtime_handler, annotations: config.annotations, table: deps.handlerTable, host: facts });
+  const facts = hostFacts(deps.engine.lastInfo, deps.config.hyperVAvailable);
+  const isolationRequest = { runtimeHandler: req.runtime_handler, annotations: config.annotations, table: deps.handlerTable, host: facts };
+  // An unknown handler fails here, before anything is pulled or made.
+  let decision = selectIsolation(isolationRequest);
   const platform = platformFor(facts.os);
   const sc = config.linux?.security_context;
-  const seccompFile = sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
+  const seccompFile = facts.os === 'linux' && sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
   const seccompProfileJson = seccompFile === undefined ? undefined : await readSeccompProfile(seccompFile);
 
   return deps.locks.run(`pod:${name}`, async () => {
     const existing = [...deps.store.sandboxes].find((s) => s.name === name);
     if (existing) throw nameTaken(name, existing.id);
     const image = await sandboxImage(deps, ctx);
+    // On Windows the sandbox image's build decides whether process isolation can run it.
+    if (facts.os === 'windows') decision = selectIsolation({ ...isolationRequest, imageOsVersion: image.osVersion });
     if (config.log_directory) await mkdir(config.log_directory, { recursive: true });
     const labels = sandboxLabels({
       metadata: identity,
@@ -49,10 +53,13 @@ export async function runPodSandbox(deps: PodDeps, req: RunPodSandboxRequest__Ou
       annotations: config.annotations,
       logDirectory: config.log_directory,
       createdAt: nowNs(),
-      namespaceOptions: namespaceOptions(sc?.namespace_options),
+      // Windows pods share one network and have no PID or IPC namespaces to choose.
+      namespaceOptions: namespaceOptions(facts.os === 'windows' ? null : sc?.namespace_options),
       decision,
+      hostname: config.hostname,
+      dns: config.dns_config ? { servers: [...config.dns_config.servers], searches: [...config.dns_config.searches], options: [...config.dns_config.options] } : null,
     });
-    const { value: body, notes } = platform.sandboxCreateBody({ config, image, labels, dockerRuntime: decision.dockerRuntime, seccompProfileJson });
+    const { value: body, notes } = platform.sandboxCreateBody({ config, image: image.id, labels, decision, facts, seccompProfileJson });
     for (const note of notes) ctx.log.info({ pod: name }, note);
 
     return new Rollback(ctx.log).guard(async (rollback) => {
@@ -65,7 +72,7 @@ export async function runPodSandbox(deps: PodDeps, req: RunPodSandboxRequest__Ou
       });
       await deps.docker.startContainer(id, ctx.signal);
       await deps.store.refresh(id, ctx.signal);
-      ctx.log.info({ pod: name, id, handler: decision.handler }, 'pod sandbox ready');
+      ctx.log.info({ pod: name, id, handler: decision.handler, reason: decision.reason }, 'pod sandbox ready');
       return { pod_sandbox_id: id };
     });
   });
@@ -80,18 +87,19 @@ function nameTaken(name: string, id: string | undefined, cause?: unknown) {
 }
 
 /** Host facts from the last engine info; UNAVAILABLE until the engine has answered once. */
-export function hostFacts(info: EngineInfo | undefined): HostFacts {
+export function hostFacts(info: EngineInfo | undefined, hyperVAvailable: boolean): HostFacts {
   if (!info) throw unavailable('the Docker engine has not answered yet: wincri cannot tell what it runs');
-  return hostFactsFromEngineInfo(info);
+  return hostFactsFromEngineInfo(info, { hyperVAvailable });
 }
 
-/** The sandbox image's engine id, pulled through the registry mirrors when the engine lacks it. */
-async function sandboxImage(deps: PodDeps, ctx: CallContext): Promise<string> {
+/** The sandbox image, pulled through the registry mirrors when the engine lacks it. */
+async function sandboxImage(deps: PodDeps, ctx: CallContext): Promise<ImageDetails> {
   const name = deps.config.sandboxImage;
   const found = await findImage(deps.docker, deps.images.mirrors, name, ctx.signal);
-  if (found) return found.id;
+  if (found) return found;
   ctx.log.info({ image: name }, 'pulling the sandbox image');
-  const pulled = await pullImage(deps.images, { image: { image: name, annotations: {}, user_specified_image: name, runtime_handler: '', image_ref: '' }, auth: null, sandbox_config: null }, ctx);
-  if (!pulled.image_ref) throw unavailable(`the sandbox image ${name} was pulled but the engine does not list it`);
-  return pulled.image_ref;
+  await pullImage(deps.images, { image: { image: name, annotations: {}, user_specified_image: name, runtime_handler: '', image_ref: '' }, auth: null, sandbox_config: null }, ctx);
+  const pulled = await findImage(deps.docker, deps.images.mirrors, name, ctx.signal);
+  if (!pulled) throw unavailable(`the sandbox image ${name} was pulled but the engine does not list it`);
+  return pulled;
 }

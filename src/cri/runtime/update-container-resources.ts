@@ -1,7 +1,7 @@
-import { unimplemented } from '../../errors.js';
 import type { UpdateContainerResourcesRequest__Output } from '../../generated/runtime/v1/UpdateContainerResourcesRequest.js';
 import type { UpdateContainerResourcesResponse } from '../../generated/runtime/v1/UpdateContainerResourcesResponse.js';
 import { linuxResources } from '../../platform/linux.js';
+import { windowsResources } from '../../platform/windows-resources.js';
 import type { CallContext } from '../context.js';
 import type { PodDeps } from './deps.js';
 import { hostFacts } from './run-pod-sandbox.js';
@@ -16,8 +16,14 @@ export async function updateContainerResources(
   ctx: CallContext,
 ): Promise<UpdateContainerResourcesResponse> {
   const container = deps.store.resolveContainer(req.container_id);
-  if (hostFacts(deps.engine.lastInfo).os === 'windows') {
-    throw unimplemented('UpdateContainerResources on a Windows engine needs the Windows mapper (src/platform/windows.ts), not wired into this build yet');
+  const facts = hostFacts(deps.engine.lastInfo, deps.config.hyperVAvailable);
+  if (facts.os === 'windows') {
+    // Docker on Windows accepts the update and applies nothing to a running container (moby
+    // daemon/update_windows.go); the new values take effect for containers created after.
+    const resources = windowsResources(req.windows, facts);
+    ctx.log.info({ container: container.id }, 'Windows resources sent to the engine, which applies them only at the next create');
+    await deps.docker.updateContainer(container.id, resources, ctx.signal);
+    return {};
   }
   const { value, notes } = linuxResources(req.linux, 'linux');
   const { OomScoreAdj, ...resources } = value;

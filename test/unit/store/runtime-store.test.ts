@@ -13,7 +13,7 @@ const signal = new AbortController().signal;
 const NS = { network: 'POD', pid: 'POD', ipc: 'POD', targetId: '' } as const;
 
 async function sandbox(docker: FakeEngine, name: string, start = true): Promise<string> {
-  const labels = sandboxLabels({ metadata: { name, namespace: 'n', uid: 'u', attempt: 0 }, labels: {}, annotations: {}, logDirectory: '', createdAt: 1n, namespaceOptions: NS, decision: undefined });
+  const labels = sandboxLabels({ metadata: { name, namespace: 'n', uid: 'u', attempt: 0 }, labels: {}, annotations: {}, logDirectory: '', createdAt: 1n, namespaceOptions: NS, decision: undefined, hostname: '', dns: null });
   const id = await docker.createContainerImpl(`k8s_POD_${name}_n_u_0`, { Image: 'pause', Labels: labels, HostConfig: { NetworkMode: 'bridge' } }, signal);
   if (start) await docker.startContainerImpl(id, signal);
   return id;
