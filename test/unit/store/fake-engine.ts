@@ -45,6 +45,11 @@ export class FakeEngine extends FakeDocker {
     return c;
   }
 
+  /** Forgets queued events: what happened "while nobody listened" (an engine restart loses them). */
+  dropQueuedEvents(): void {
+    this.#eventQueue.length = 0;
+  }
+
   emit(action: string, c: ContainerDetails): void {
     this.#eventQueue.push({ type: 'container', action, id: c.id, attributes: { ...c.labels, name: c.name }, timeNano: BigInt(this.#clock) * 1_000_000_000n });
     this.#wake?.();

@@ -130,3 +130,37 @@ async function vi_waitFor(check: () => boolean, timeoutMs = 2000): Promise<void>
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('the engine event stream breaking', () => {
+  it('reconnects from the last event time and resyncs the store (an engine restart loses its event log)', async () => {
+    const docker = new FakeEngine();
+    const store = new RuntimeStore(docker, log);
+    const a = await sandbox(docker, 'a');
+    await store.resync(signal);
+    const calls: { sinceSeconds?: number }[] = [];
+    let failures = 1;
+    const original = docker.eventsImpl.bind(docker);
+    Object.assign(docker, {
+      events: (options: { sinceSeconds?: number }, s: AbortSignal) => {
+        calls.push(options);
+        if (failures-- > 0) {
+          return (async function* () {
+            yield* [];
+            throw new Error('engine went away');
+          })();
+        }
+        return original(options, s);
+      },
+    });
+    // What the engine did while the stream was down: the store learns it from the resync.
+    docker.containers.delete(a);
+    const b = await sandbox(docker, 'b');
+    docker.dropQueuedEvents();
+    const watching = new AbortController();
+    void watchEngineEvents(docker, store, log, watching.signal, { retryMs: 5 });
+    await vi_waitFor(() => store.sandbox(b) !== undefined && calls.length >= 2);
+    expect(store.sandbox(a)).toBeUndefined();
+    expect(calls[1]?.sinceSeconds).toBeTypeOf('number');
+    watching.abort();
+  });
+});
