@@ -43,12 +43,19 @@ export interface ContainerChange {
 }
 
 const CHANGE_ACTIONS = new Set(['create', 'start', 'die', 'destroy']);
+/** How many forgotten containers wait for their destroy event. */
+const GONE_KEPT = 1000;
 
 export class RuntimeStore {
   readonly #sandboxes = new Map<string, SandboxRecord>();
   readonly #containers = new Map<string, ContainerRecord>();
   readonly #applied = new Map<string, number>();
   readonly #listeners = new Set<(change: ContainerChange) => void>();
+  /**
+   * Containers forgotten lately, kept for their engine "destroy" event, which usually arrives after
+   * wincri itself removed and forgot them: GetContainerEvents still reports them DELETED.
+   */
+  readonly #gone = new Map<string, ContainerRecord>();
   #tickets = 0;
 
   constructor(
@@ -117,7 +124,12 @@ export class RuntimeStore {
   forget(id: string): void {
     this.#applied.set(id, ++this.#tickets);
     this.#sandboxes.delete(id);
-    this.#containers.delete(id);
+    const container = this.#containers.get(id);
+    if (container) {
+      this.#containers.delete(id);
+      this.#gone.set(id, container);
+      if (this.#gone.size > GONE_KEPT) this.#gone.delete(this.#gone.keys().next().value as string);
+    }
   }
 
   /** Rebuilds the whole picture from the engine's listing. */
@@ -141,10 +153,12 @@ export class RuntimeStore {
   async applyEvent(event: EngineEvent, signal: AbortSignal): Promise<void> {
     if (event.type !== 'container') return;
     if (kindOf(event.attributes) === undefined) return;
-    const before = this.#containers.get(event.id);
+    const before = this.#containers.get(event.id) ?? this.#gone.get(event.id);
     let after: StoredObject | undefined;
-    if (event.action === 'destroy') this.forget(event.id);
-    else after = await this.refresh(event.id, signal);
+    if (event.action === 'destroy') {
+      this.forget(event.id);
+      this.#gone.delete(event.id);
+    } else after = await this.refresh(event.id, signal);
     const container = after?.kind === 'container' ? after : before;
     if (container && CHANGE_ACTIONS.has(event.action)) {
       const change: ContainerChange = { action: event.action as ContainerChange['action'], container, timeNs: event.timeNano };

@@ -89,7 +89,7 @@ afterAll(async () => {
 
 describe('kill -9 and restart', () => {
   it(`${PODS} pods x 2 containers come back as they were; the cut-off work leaves no orphan; logs are whole`, async () => {
-    const made = [];
+    const made: { pod: string; containers: string[] }[] = [];
     for (let i = 0; i < PODS; i++) made.push(await makePod(i));
     const ours = (s: Awaited<ReturnType<typeof snapshot>>) => ({
       pods: s.pods.items.filter((p) => made.some((m) => m.pod === p.id)).sort((x, y) => x.id.localeCompare(y.id)),

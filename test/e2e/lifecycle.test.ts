@@ -132,6 +132,20 @@ describe('crictl lifecycle against wincri and the rig dockerd', () => {
     expect(engineNames(`_basic-${RUN_ID}_`)).toEqual([]);
   });
 
+  it('events: created, started, stopped, deleted', async () => {
+    const events = crictl(rig.crictl, wincri.endpoint, ['events', '-o', 'json'], 6000);
+    await new Promise((r) => setTimeout(r, 500));
+    const { id: podId, config } = await runPod('events');
+    const id = (await createCtr(podId, config, 'ev')).stdout.trim();
+    for (const args of [['start', id], ['stop', '-t', '0', id], ['rm', id], ['rmp', '-f', podId]]) {
+      const step = await run(...args);
+      expect(step.code, `${args.join(' ')}: ${step.stderr}`).toBe(0);
+    }
+    const out = (await events).stdout;
+    const seen = [...out.matchAll(/"containerId": "(\w+)",\s+"containerEventType": "(\w+)"/g)].filter((m) => m[1] === id).map((m) => m[2]);
+    expect(seen).toEqual(['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT']);
+  });
+
   it('rmp removes a running pod with its containers', async () => {
     const { id: podId, config } = await runPod('force');
     const created = await createCtr(podId, config, 'busy');

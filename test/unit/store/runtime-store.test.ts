@@ -103,7 +103,9 @@ describe('engine events feed the store and GetContainerEvents', () => {
     await seen(2);
     await docker.stopContainerImpl(id, 0, signal);
     await seen(3);
+    // As RemoveContainer does: remove, forget at once; the engine's destroy event comes after.
     await docker.removeContainerImpl(id, { force: true }, signal);
+    store.forget(id);
     await seen(4);
 
     expect(got.filter((e) => e.container_id === id).map((e) => e.container_event_type)).toEqual([
