@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { loadServeConfig, parseCommand, USAGE } from './cli.js';
 import type { Config } from './config/config.js';
@@ -21,6 +22,7 @@ import { watchEngineEvents } from './store/engine-events.js';
 import { recover } from './store/recover.js';
 import { RuntimeStore } from './store/runtime-store.js';
 import { LogCopiers } from './logs/copiers.js';
+import { grantableCapabilities } from './platform/linux.js';
 
 /** Wiring only: config -> logger -> docker -> stores -> services -> server; signals. */
 async function serve(config: Config, log: Logger): Promise<void> {
@@ -48,6 +50,8 @@ async function serve(config: Config, log: Logger): Promise<void> {
     logs.restartAll(report.logTargets);
     log.info({ sandboxes: report.sandboxes, containers: report.containers, removed: report.removed.length }, 'recovered pods and containers from the engine');
   }
+  const grantableCapabilities = await readGrantableCapabilities();
+  if (grantableCapabilities) log.warn({ grantableCapabilities }, 'this host withholds capabilities: privileged containers get the grantable ones');
   const execKiller = new EngineExecKiller(docker, async () => (await engine.current()).info?.osType ?? 'linux');
   const watching = new AbortController();
   void watchEngineEvents(docker, store, log.child({ component: 'engine-events' }), watching.signal);
@@ -59,7 +63,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     version: PACKAGE_VERSION,
     runtimeHandlerNames: runtimeHandlerNames(handlerTable),
     runtimeSettings: { podCidr: '' },
-    lifecycle: { store, events: new ContainerEventHub(store), handlerTable, images, locks: new KeyedLock(), logs, execKiller },
+    lifecycle: { store, events: new ContainerEventHub(store), handlerTable, images, locks: new KeyedLock(), logs, execKiller, grantableCapabilities },
   });
   const image = imageRpcs(images);
   const server = await startCriServer(parseEndpoint(config.listen), { runtime, image }, log);
@@ -80,6 +84,19 @@ function stopOnSignals(server: CriServer, engine: EngineState, log: Logger, rele
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** Linux: the capability bounding set runc will meet (the engine runs on this host); undefined when full or unknown. */
+async function readGrantableCapabilities(): Promise<string[] | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const status = await readFile('/proc/self/status', 'utf8');
+    const mask = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    const last = Number((await readFile('/proc/sys/kernel/cap_last_cap', 'utf8')).trim());
+    return mask === undefined || !Number.isInteger(last) ? undefined : grantableCapabilities(BigInt(`0x${mask}`), last);
+  } catch {
+    return undefined;
+  }
 }
 
 async function main(argv: string[]): Promise<void> {

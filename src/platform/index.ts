@@ -41,6 +41,8 @@ export interface ContainerRequest {
   sandbox: SandboxRef;
   facts: HostFacts;
   seccompProfileJson?: string | undefined;
+  /** Linux: set only when the host cannot grant every capability (linux.grantableCapabilities). */
+  grantableCapabilities?: readonly string[] | undefined;
 }
 
 export interface PlatformMapper {
@@ -71,6 +73,7 @@ const LINUX: PlatformMapper = {
         dockerRuntime: req.sandbox.decision?.dockerRuntime,
       },
       seccompProfileJson: req.seccompProfileJson,
+      grantableCapabilities: req.grantableCapabilities,
     }),
 };
 

@@ -44,6 +44,8 @@ export interface ContainerInput {
     dockerRuntime?: string | undefined;
   };
   seccompProfileJson?: string | undefined;
+  /** Set only when the host cannot grant every capability: see `grantableCapabilities`. */
+  grantableCapabilities?: readonly string[] | undefined;
 }
 
 export function namespaceOptions(option: NamespaceOption__Output | null | undefined): NamespaceOptions {
@@ -369,11 +371,60 @@ export function containerCreateBody(input: ContainerInput): Mapped<ContainerCrea
   else if (sc?.apparmor?.profile_type === 'Localhost')
     securityOpt.push(`apparmor=${sc.apparmor.localhost_ref.replace(/^localhost\//, '')}`);
   if (securityOpt.length > 0) host.SecurityOpt = securityOpt;
+  if (input.grantableCapabilities) withinGrantable(host, input.grantableCapabilities, sc?.no_new_privs === true, notes);
 
   const body = neutralContainerBody(config, input.image, input.labels, host);
   const who = user(sc);
   if (who !== undefined) body.User = who;
   return { value: body, notes };
+}
+
+/** Capability names by number (linux/capability.h), as Docker spells them without the CAP_ prefix. */
+const CAPABILITY_NAMES = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
+  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ',
+] as const;
+
+/**
+ * The capabilities a container may be given here, from the host's capability bounding set
+ * (`CapBnd` of /proc/self/status) and the kernel's last capability; undefined when the host can
+ * grant them all (the usual case). Docker's `Privileged` and `CapAdd: ["ALL"]` ask runc for every
+ * capability the kernel knows, and runc fails ("unable to apply caps: operation not permitted")
+ * where the bounding set withholds one; containerd gives "all" as the bounding set instead. Names
+ * stop at AUDIT_READ, the last one Docker 20.10 accepts.
+ */
+export function grantableCapabilities(boundingMask: bigint, lastCap: number): string[] | undefined {
+  const all = (1n << BigInt(lastCap + 1)) - 1n;
+  if ((boundingMask & all) === all) return undefined;
+  return CAPABILITY_NAMES.filter((_, bit) => bit <= lastCap && ((boundingMask >> BigInt(bit)) & 1n) === 1n).map((n) => `CAP_${n}`);
+}
+
+/**
+ * On a host that withholds capabilities, "all capabilities" becomes the ones it can grant: `ALL` in
+ * CapAdd is spelled out, and privileged becomes every grantable capability with no seccomp, AppArmor,
+ * masked or read-only paths (what remains of privileged that Docker lets a caller say; host
+ * devices and a writable /sys are not given, and a note says so).
+ */
+function withinGrantable(host: HostConfig, grantable: readonly string[], noNewPrivs: boolean, notes: string[]): void {
+  const all = (c: string) => c.toUpperCase() === 'ALL' || c.toUpperCase() === 'CAP_ALL';
+  if (host.Privileged) {
+    host.Privileged = false;
+    host.CapAdd = [...grantable];
+    delete host.CapDrop;
+    host.MaskedPaths = [];
+    host.ReadonlyPaths = [];
+    host.SecurityOpt = ['seccomp=unconfined', 'apparmor=unconfined', ...(noNewPrivs ? ['no-new-privileges'] : [])];
+    notes.push(
+      'privileged given as every capability this host can grant, unconfined, nothing masked: the host withholds some ' +
+        'capabilities, and Docker\'s privileged mode fails there; host devices and a writable /sys are not given',
+    );
+  } else if (host.CapAdd?.some(all)) {
+    host.CapAdd = [...new Set([...host.CapAdd.filter((c) => !all(c)), ...grantable])];
+    notes.push('capability ALL spelled out as the capabilities this host can grant (it withholds some)');
+  }
 }
 
 /**

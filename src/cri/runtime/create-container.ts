@@ -78,6 +78,7 @@ export async function createContainer(deps: PodDeps, req: CreateContainerRequest
     },
     facts,
     seccompProfileJson,
+    grantableCapabilities: deps.grantableCapabilities,
   });
   for (const note of notes) ctx.log.info({ container: name }, note);
   for (const mount of body.HostConfig?.Mounts ?? []) if (mount.Source) await ensureDirectory(mount.Source);

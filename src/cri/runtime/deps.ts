@@ -40,6 +40,8 @@ export interface LifecycleDeps {
   logs: LogCopiers;
   /** Kills a timed-out ExecSync's process. */
   execKiller: ExecKiller;
+  /** Linux: the capabilities containers can be given, when the host withholds some (else undefined). */
+  grantableCapabilities?: readonly string[] | undefined;
 }
 
 /** The lifecycle handlers' view: RuntimeDeps with the lifecycle parts present. */

@@ -6,6 +6,7 @@ import type { Mount__Output } from '../../../src/generated/runtime/v1/Mount.js';
 import type { PodSandboxConfig__Output } from '../../../src/generated/runtime/v1/PodSandboxConfig.js';
 import {
   bindMounts,
+  grantableCapabilities,
   containerCreateBody,
   linuxResources,
   sandboxCreateBody,
@@ -448,3 +449,40 @@ function securityBase() {
     supplemental_groups_policy: 'Merge' as const,
   };
 }
+
+describe('capabilities on a host that withholds some (no CAP_SYS_RESOURCE, as on the rig)', () => {
+  const RIG_BOUND = 0x000001fffeffffffn;
+
+  it.each([
+    [0x1ffffffffffn, 40, undefined],
+    [0x3fffffffffn, 37, undefined],
+  ])('a full bounding set %s (last cap %d) needs nothing', (mask, last, expected) => {
+    expect(grantableCapabilities(mask, last)).toBe(expected);
+  });
+
+  it('lists what the bounding set holds, up to the names Docker 20.10 knows', () => {
+    const caps = grantableCapabilities(RIG_BOUND, 40) ?? [];
+    expect(caps).toContain('CAP_SYS_ADMIN');
+    expect(caps).not.toContain('CAP_SYS_RESOURCE');
+    expect(caps).toHaveLength(37);
+    expect(caps.at(-1)).toBe('CAP_AUDIT_READ');
+  });
+
+  const grantable = ['CAP_CHOWN', 'CAP_SYS_ADMIN'];
+  it('privileged becomes the grantable capabilities, unconfined, nothing masked', () => {
+    const sc = security({ privileged: true, capabilities: { add_capabilities: [], drop_capabilities: ['NET_RAW'], add_ambient_capabilities: [] } });
+    const { value, notes } = containerCreateBody({ ...input(container({ linux: { resources: null, security_context: sc } })), grantableCapabilities: grantable });
+    expect(value.HostConfig).toMatchObject({ Privileged: false, CapAdd: grantable, MaskedPaths: [], ReadonlyPaths: [], SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'] });
+    expect(value.HostConfig?.CapDrop).toBeUndefined();
+    expect(notes.join()).toContain('privileged given as every capability this host can grant');
+  });
+
+  it('ALL is spelled out; other settings are left alone', () => {
+    const sc = security({ capabilities: { add_capabilities: ['ALL', 'NET_ADMIN'], drop_capabilities: [], add_ambient_capabilities: [] } });
+    const { value } = containerCreateBody({ ...input(container({ linux: { resources: null, security_context: sc } })), grantableCapabilities: grantable });
+    expect(value.HostConfig?.CapAdd).toEqual(['NET_ADMIN', ...grantable]);
+    expect(value.HostConfig?.Privileged).toBe(false);
+    const plain = containerCreateBody({ ...input(container()), grantableCapabilities: grantable }).value;
+    expect(plain.HostConfig?.CapAdd).toBeUndefined();
+  });
+});
