@@ -10,8 +10,11 @@
 # image is the same wherever it is built. On the offline rig that still works: the rig's engine
 # gives build containers the host's DNS and egress, which reach the npm registry (the only
 # network allowed here); the registry's TLS is re-signed by an egress proxy, which
-# wincri-node-base:20 trusts through NODE_EXTRA_CA_CERTS. Measured with the classic builder
-# (docker 20.10, DOCKER_BUILDKIT=0) on 2 cores: see test/e2e/dockerfile.test.ts for the numbers.
+# wincri-node-base:20 trusts through NODE_EXTRA_CA_CERTS; and build containers need the uplink's
+# MTU (1400, set by scripts/rig/dockerd.sh): at Docker's default 1500, `npm ci` stalled for
+# minutes in about one run of three. Measured with the classic builder (docker 20.10,
+# DOCKER_BUILDKIT=0) on 2 cores: about 35 s from cold, `npm ci` about 10 s of it; copying a
+# host-built dist/ and node_modules instead would save little and tie the image to the host.
 ARG BASE_IMAGE=node:20-bookworm-slim
 
 FROM ${BASE_IMAGE} AS build

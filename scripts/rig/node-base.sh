@@ -39,6 +39,10 @@ ln -s ../lib/node_modules/npm/bin/npx-cli.js "$ROOT/usr/bin/npx"
 # The egress proxy here re-signs TLS with its own CA, which node's built-in CA list does not know;
 # the host bundle contains it, and NODE_EXTRA_CA_CERTS makes node (and so npm) trust it.
 cp /etc/ssl/certs/ca-certificates.crt "$ROOT/etc/ssl/certs/"
+# npm's global config ($prefix/etc/npmrc). A stalled fetch fails after 60 s and is retried instead
+# of npm's default 5 minutes; the update check is one registry call nobody reads in a build.
+mkdir -p "$ROOT/usr/etc"
+printf 'fetch-timeout=60000\nfetch-retries=4\nupdate-notifier=false\nfund=false\naudit=false\n' >"$ROOT/usr/etc/npmrc"
 # The official node images have a `node` user (1000); keep that shape.
 printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$ROOT/etc/passwd"
 printf 'root:x:0:\nnode:x:1000:\nnogroup:x:65534:\n' >"$ROOT/etc/group"
