@@ -45,7 +45,7 @@ EOF
 
 cat >"$DIR/cni/10-ref.conflist" <<EOF
 {"cniVersion": "1.0.0", "name": "wincri-ref", "plugins": [
-  {"type": "bridge", "bridge": "$CNI_BRIDGE", "isGateway": true, "ipMasq": true,
+  {"type": "bridge", "bridge": "$CNI_BRIDGE", "isGateway": true, "ipMasq": true, "mtu": $(rig_uplink_mtu),
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.99.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
   {"type": "portmap", "capabilities": {"portMappings": true}},
   {"type": "loopback"}]}

@@ -53,18 +53,10 @@ EOF
   }
 }
 
-# The uplink's MTU (1400 on these VMs). Containers left at Docker's 1500 advertise a TCP MSS the
-# path cannot carry, and downloads through NAT stall now and then (an `npm ci` hung for minutes).
-uplink_mtu() {
-  local dev
-  dev=$(ip route show default | awk '{ print $5; exit }')
-  cat "/sys/class/net/${dev:-lo}/mtu" 2>/dev/null || echo 1500
-}
-
 # launch_dockerd DRIVER: start dockerd in the background and wait for /_ping.
 launch_dockerd() {
   local driver=$1 mtu
-  mtu=$(uplink_mtu)
+  mtu=$(rig_uplink_mtu)
   rig_log "starting dockerd (storage driver $driver, bridge $BRIDGE $BRIDGE_CIDR, mtu $mtu)"
   # An explicit, empty config file keeps a stray /etc/docker/daemon.json out of the rig.
   echo '{}' >"$DAEMON_JSON"

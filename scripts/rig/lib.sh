@@ -138,3 +138,12 @@ rig_import() {
   tar -C "$root" --sort=name --mtime="@$RIG_EPOCH" --owner=0 --group=0 --numeric-owner -cf - . |
     rig_docker import "${args[@]}" - "$image" >/dev/null
 }
+
+# rig_uplink_mtu: the MTU of the default route's device (1400 on these VMs). Container and pod
+# interfaces left at 1500 advertise a TCP MSS the path cannot carry, and downloads through NAT
+# stall now and then (an `npm ci` in a build container hung for minutes).
+rig_uplink_mtu() {
+  local dev
+  dev=$(ip route show default | awk '{ print $5; exit }')
+  cat "/sys/class/net/${dev:-lo}/mtu" 2>/dev/null || echo 1500
+}

@@ -20,8 +20,9 @@ write_rig_json() {
     --arg storageDriver "$(cat "$RIG_STATE/storage-driver")" \
     --arg nodeBaseImage wincri-node-base:20 \
     --arg cniBinDir /usr/lib/cni \
+    --argjson mtu "$(rig_uplink_mtu)" \
     '{$dockerHost, $docker, $registry, $authRegistry, $authUser, $authPass, $crictl, $critest,
-      mirrors: ($mirrors | split(",")), $storageDriver, $nodeBaseImage, $cniBinDir,
+      mirrors: ($mirrors | split(",")), $storageDriver, $nodeBaseImage, $cniBinDir, $mtu,
       sandboxImage: "registry.k8s.io/pause:3.10",
       privateImage: "\($authRegistry)/wincri-test/private:1",
       testImage: "\($registry)/wincri-test/busybox:latest"}' >"$WINCRI_RIG_JSON.tmp"
