@@ -89,7 +89,12 @@ const engineDefaults = (): Pick<HostConfig, 'RestartPolicy' | 'LogConfig'> => ({
 const WINDOWS: PlatformMapper = {
   os: 'windows',
   sandboxCreateBody(req) {
-    const { body: fragment, notes } = windowsSandboxCreateOptions(req.config, req.facts, req.decision, WINDOWS_POD_NETWORK);
+    const { body: fragment, notes } = windowsSandboxCreateOptions(
+      req.config,
+      req.facts,
+      req.decision,
+      WINDOWS_POD_NETWORK,
+    );
     const body: ContainerCreateBody = {
       ...fragment,
       Image: req.image,
@@ -115,7 +120,10 @@ const WINDOWS: PlatformMapper = {
       dnsConfig: sandbox.dns,
     };
     const { body: fragment, notes } = windowsContainerCreateOptions(req.config, ref, req.facts);
-    const body = linux.neutralContainerBody(req.config, req.image, req.labels, { ...fragment.HostConfig, ...engineDefaults() });
+    const body = linux.neutralContainerBody(req.config, req.image, req.labels, {
+      ...fragment.HostConfig,
+      ...engineDefaults(),
+    });
     if (fragment.User !== undefined) body.User = fragment.User;
     if (fragment.Hostname !== undefined) body.Hostname = fragment.Hostname;
     assertWindowsSafe(body);

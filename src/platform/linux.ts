@@ -105,7 +105,10 @@ export function sandboxCreateBody(input: SandboxInput): Mapped<ContainerCreateBo
 }
 
 /** The pod's port mappings as Docker's ExposedPorts and PortBindings (host_port 0: exposed only). */
-export function publishPorts(body: ContainerCreateBody, mappings: PodSandboxConfig__Output['port_mappings']): void {
+export function publishPorts(
+  body: ContainerCreateBody,
+  mappings: PodSandboxConfig__Output['port_mappings'],
+): void {
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp?: string; HostPort?: string }[]> = {};
   for (const [i, pm] of mappings.entries()) {
@@ -371,7 +374,8 @@ export function containerCreateBody(input: ContainerInput): Mapped<ContainerCrea
   else if (sc?.apparmor?.profile_type === 'Localhost')
     securityOpt.push(`apparmor=${sc.apparmor.localhost_ref.replace(/^localhost\//, '')}`);
   if (securityOpt.length > 0) host.SecurityOpt = securityOpt;
-  if (input.grantableCapabilities) withinGrantable(host, input.grantableCapabilities, sc?.no_new_privs === true, notes);
+  if (input.grantableCapabilities)
+    withinGrantable(host, input.grantableCapabilities, sc?.no_new_privs === true, notes);
 
   const body = neutralContainerBody(config, input.image, input.labels, host);
   const who = user(sc);
@@ -381,11 +385,44 @@ export function containerCreateBody(input: ContainerInput): Mapped<ContainerCrea
 
 /** Capability names by number (linux/capability.h), as Docker spells them without the CAP_ prefix. */
 const CAPABILITY_NAMES = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
-  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
-  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
-  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
-  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'DAC_READ_SEARCH',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'SETPCAP',
+  'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE',
+  'NET_BROADCAST',
+  'NET_ADMIN',
+  'NET_RAW',
+  'IPC_LOCK',
+  'IPC_OWNER',
+  'SYS_MODULE',
+  'SYS_RAWIO',
+  'SYS_CHROOT',
+  'SYS_PTRACE',
+  'SYS_PACCT',
+  'SYS_ADMIN',
+  'SYS_BOOT',
+  'SYS_NICE',
+  'SYS_RESOURCE',
+  'SYS_TIME',
+  'SYS_TTY_CONFIG',
+  'MKNOD',
+  'LEASE',
+  'AUDIT_WRITE',
+  'AUDIT_CONTROL',
+  'SETFCAP',
+  'MAC_OVERRIDE',
+  'MAC_ADMIN',
+  'SYSLOG',
+  'WAKE_ALARM',
+  'BLOCK_SUSPEND',
+  'AUDIT_READ',
 ] as const;
 
 /**
@@ -399,7 +436,9 @@ const CAPABILITY_NAMES = [
 export function grantableCapabilities(boundingMask: bigint, lastCap: number): string[] | undefined {
   const all = (1n << BigInt(lastCap + 1)) - 1n;
   if ((boundingMask & all) === all) return undefined;
-  return CAPABILITY_NAMES.filter((_, bit) => bit <= lastCap && ((boundingMask >> BigInt(bit)) & 1n) === 1n).map((n) => `CAP_${n}`);
+  return CAPABILITY_NAMES.filter(
+    (_, bit) => bit <= lastCap && ((boundingMask >> BigInt(bit)) & 1n) === 1n,
+  ).map((n) => `CAP_${n}`);
 }
 
 /**
@@ -408,7 +447,12 @@ export function grantableCapabilities(boundingMask: bigint, lastCap: number): st
  * masked or read-only paths (what remains of privileged that Docker lets a caller say; host
  * devices and a writable /sys are not given, and a note says so).
  */
-function withinGrantable(host: HostConfig, grantable: readonly string[], noNewPrivs: boolean, notes: string[]): void {
+function withinGrantable(
+  host: HostConfig,
+  grantable: readonly string[],
+  noNewPrivs: boolean,
+  notes: string[],
+): void {
   const all = (c: string) => c.toUpperCase() === 'ALL' || c.toUpperCase() === 'CAP_ALL';
   if (host.Privileged) {
     host.Privileged = false;
@@ -416,10 +460,14 @@ function withinGrantable(host: HostConfig, grantable: readonly string[], noNewPr
     delete host.CapDrop;
     host.MaskedPaths = [];
     host.ReadonlyPaths = [];
-    host.SecurityOpt = ['seccomp=unconfined', 'apparmor=unconfined', ...(noNewPrivs ? ['no-new-privileges'] : [])];
+    host.SecurityOpt = [
+      'seccomp=unconfined',
+      'apparmor=unconfined',
+      ...(noNewPrivs ? ['no-new-privileges'] : []),
+    ];
     notes.push(
       'privileged given as every capability this host can grant, unconfined, nothing masked: the host withholds some ' +
-        'capabilities, and Docker\'s privileged mode fails there; host devices and a writable /sys are not given',
+        "capabilities, and Docker's privileged mode fails there; host devices and a writable /sys are not given",
     );
   } else if (host.CapAdd?.some(all)) {
     host.CapAdd = [...new Set([...host.CapAdd.filter((c) => !all(c)), ...grantable])];

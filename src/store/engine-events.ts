@@ -28,7 +28,10 @@ export async function watchEngineEvents(
   let resyncNeeded = false;
   while (!signal.aborted) {
     try {
-      const events = docker.events(sinceSeconds === undefined ? { types: ['container'] } : { sinceSeconds, types: ['container'] }, signal);
+      const events = docker.events(
+        sinceSeconds === undefined ? { types: ['container'] } : { sinceSeconds, types: ['container'] },
+        signal,
+      );
       if (resyncNeeded) {
         // Resync beside the reconnected stream: events that arrive meanwhile are applied too, and
         // the store's tickets keep the newer answer.
@@ -41,7 +44,11 @@ export async function watchEngineEvents(
       for await (const event of events) {
         delay = first;
         sinceSeconds = Number(event.timeNano / 1_000_000_000n);
-        await store.applyEvent(event, signal).catch((err: unknown) => log.warn({ err, event: event.action, id: event.id }, 'could not apply an engine event'));
+        await store
+          .applyEvent(event, signal)
+          .catch((err: unknown) =>
+            log.warn({ err, event: event.action, id: event.id }, 'could not apply an engine event'),
+          );
       }
       if (signal.aborted) return;
       log.warn('the engine closed its event stream; reconnecting');

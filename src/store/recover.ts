@@ -24,7 +24,12 @@ export interface RecoveryReport {
   logTargets: { containerId: string; path: string; tty: boolean }[];
 }
 
-export async function recover(docker: DockerClient, store: RuntimeStore, log: Logger, signal: AbortSignal): Promise<RecoveryReport> {
+export async function recover(
+  docker: DockerClient,
+  store: RuntimeStore,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<RecoveryReport> {
   await store.resync(signal);
   const removed: RecoveryReport['removed'] = [];
   const remove = async (id: string, name: string, why: string) => {
@@ -42,15 +47,27 @@ export async function recover(docker: DockerClient, store: RuntimeStore, log: Lo
   };
   for (const sandbox of [...store.sandboxes]) {
     if (sandbox.details.state.status === 'created' && sandbox.details.state.startedAt.startsWith('0001-')) {
-      for (const c of store.containersOf(sandbox.id)) await remove(c.id, c.name, 'its sandbox was never started');
+      for (const c of store.containersOf(sandbox.id))
+        await remove(c.id, c.name, 'its sandbox was never started');
       await remove(sandbox.id, sandbox.name, 'a RunPodSandbox cut off before the sandbox started');
     }
   }
   for (const container of [...store.containers]) {
-    if (store.sandbox(container.sandboxId) === undefined) await remove(container.id, container.name, 'its pod sandbox no longer exists');
+    if (store.sandbox(container.sandboxId) === undefined)
+      await remove(container.id, container.name, 'its pod sandbox no longer exists');
   }
   const logTargets = [...store.containers]
-    .filter((c) => c.logPath !== '' && !c.details.state.startedAt.startsWith('0001-') && c.details.state.startedAt !== '')
+    .filter(
+      (c) =>
+        c.logPath !== '' &&
+        !c.details.state.startedAt.startsWith('0001-') &&
+        c.details.state.startedAt !== '',
+    )
     .map((c) => ({ containerId: c.id, path: c.logPath, tty: c.details.config.tty }));
-  return { sandboxes: [...store.sandboxes].length, containers: [...store.containers].length, removed, logTargets };
+  return {
+    sandboxes: [...store.sandboxes].length,
+    containers: [...store.containers].length,
+    removed,
+    logTargets,
+  };
 }

@@ -135,12 +135,16 @@ export class RuntimeStore {
   /** Rebuilds the whole picture from the engine's listing. */
   async resync(signal: AbortSignal): Promise<void> {
     const ticket = ++this.#tickets;
-    const listed = (await this.docker.listContainers({ all: true }, signal)).filter((c) => kindOf(c.labels) !== undefined);
+    const listed = (await this.docker.listContainers({ all: true }, signal)).filter(
+      (c) => kindOf(c.labels) !== undefined,
+    );
     const seen = new Set<string>();
     await Promise.all(
       listed.map(async (c) => {
         seen.add(c.id);
-        await this.refresh(c.id, signal).catch((err: unknown) => this.log.warn({ err, id: c.id }, 'could not inspect a container while resyncing'));
+        await this.refresh(c.id, signal).catch((err: unknown) =>
+          this.log.warn({ err, id: c.id }, 'could not inspect a container while resyncing'),
+        );
       }),
     );
     for (const id of [...this.#sandboxes.keys(), ...this.#containers.keys()]) {
@@ -161,7 +165,11 @@ export class RuntimeStore {
     } else after = await this.refresh(event.id, signal);
     const container = after?.kind === 'container' ? after : before;
     if (container && CHANGE_ACTIONS.has(event.action)) {
-      const change: ContainerChange = { action: event.action as ContainerChange['action'], container, timeNs: event.timeNano };
+      const change: ContainerChange = {
+        action: event.action as ContainerChange['action'],
+        container,
+        timeNs: event.timeNano,
+      };
       for (const listener of this.#listeners) listener(change);
     }
   }
@@ -170,17 +178,32 @@ export class RuntimeStore {
     const kind = kindOf(details.labels);
     try {
       if (kind === 'sandbox') {
-        const record: SandboxRecord = { kind, id: details.id, name: details.name, details, ...readSandboxLabels(details.labels) };
+        const record: SandboxRecord = {
+          kind,
+          id: details.id,
+          name: details.name,
+          details,
+          ...readSandboxLabels(details.labels),
+        };
         this.#sandboxes.set(details.id, record);
         return record;
       }
       if (kind === 'container') {
-        const record: ContainerRecord = { kind, id: details.id, name: details.name, details, ...readContainerLabels(details.labels) };
+        const record: ContainerRecord = {
+          kind,
+          id: details.id,
+          name: details.name,
+          details,
+          ...readContainerLabels(details.labels),
+        };
         this.#containers.set(details.id, record);
         return record;
       }
     } catch (err) {
-      this.log.warn({ err, id: details.id, name: details.name }, 'a container with wincri labels that wincri cannot read; ignored');
+      this.log.warn(
+        { err, id: details.id, name: details.name },
+        'a container with wincri labels that wincri cannot read; ignored',
+      );
     }
     return undefined;
   }
@@ -193,7 +216,9 @@ function resolve<T>(map: Map<string, T>, idOrPrefix: string, what: string): T {
   const matches = [...map.keys()].filter((id) => id.startsWith(idOrPrefix));
   if (matches.length === 0) throw notFound(`${what} ${JSON.stringify(idOrPrefix)} not found`);
   if (matches.length > 1) {
-    throw invalidArgument(`${what} id prefix ${JSON.stringify(idOrPrefix)} is ambiguous: it matches ${matches.length} ${what}s; give more characters`);
+    throw invalidArgument(
+      `${what} id prefix ${JSON.stringify(idOrPrefix)} is ambiguous: it matches ${matches.length} ${what}s; give more characters`,
+    );
   }
   return map.get(matches[0] as string) as T;
 }

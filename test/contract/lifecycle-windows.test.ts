@@ -84,17 +84,36 @@ const container = (name: string, image: string) => ({
   metadata: { name, attempt: 0 },
   image: { image, annotations: {}, user_specified_image: image, runtime_handler: '', image_ref: '' },
   command: ['cmd', '/c', 'ping -t localhost'],
-  args: [], working_dir: '', envs: [], mounts: [], devices: [], labels: {}, annotations: {}, log_path: '',
-  stdin: false, stdin_once: false, tty: false, linux: null, windows: null, CDI_devices: [], stop_signal: 'RUNTIME_DEFAULT' as const,
+  args: [],
+  working_dir: '',
+  envs: [],
+  mounts: [],
+  devices: [],
+  labels: {},
+  annotations: {},
+  log_path: '',
+  stdin: false,
+  stdin_once: false,
+  tty: false,
+  linux: null,
+  windows: null,
+  CDI_devices: [],
+  stop_signal: 'RUNTIME_DEFAULT' as const,
 });
 
 async function runPod(rpcs: RuntimeRpcs, name: string, handler = '') {
-  const { pod_sandbox_id } = await rpcs.RunPodSandbox({ config: pod(name) as never, runtime_handler: handler }, ctx);
+  const { pod_sandbox_id } = await rpcs.RunPodSandbox(
+    { config: pod(name) as never, runtime_handler: handler },
+    ctx,
+  );
   return pod_sandbox_id as string;
 }
 
 async function create(rpcs: RuntimeRpcs, podId: string, name: string, image = NANO) {
-  const { container_id } = await rpcs.CreateContainer({ pod_sandbox_id: podId, config: container(name, image) as never, sandbox_config: null }, ctx);
+  const { container_id } = await rpcs.CreateContainer(
+    { pod_sandbox_id: podId, config: container(name, image) as never, sandbox_config: null },
+    ctx,
+  );
   return container_id as string;
 }
 
@@ -111,17 +130,31 @@ describe('lifecycle on a Windows engine', () => {
   it('a process pod: sandbox on nat, containers join its network compartment, all process-isolated', async () => {
     const rpcs = await setup();
     const podId = await runPod(rpcs, 'web');
-    const sandboxBody = engine!.createBody(podId) as { HostConfig: Record<string, unknown>; Hostname?: string };
-    expect(sandboxBody.HostConfig).toMatchObject({ Isolation: 'process', NetworkMode: 'nat', Dns: ['10.0.0.10'] });
+    const sandboxBody = engine!.createBody(podId) as {
+      HostConfig: Record<string, unknown>;
+      Hostname?: string;
+    };
+    expect(sandboxBody.HostConfig).toMatchObject({
+      Isolation: 'process',
+      NetworkMode: 'nat',
+      Dns: ['10.0.0.10'],
+    });
     expect(sandboxBody.Hostname).toBe('web');
     const a = await create(rpcs, podId, 'app');
     const b = await create(rpcs, podId, 'sidecar');
     await rpcs.StartContainer({ container_id: a }, ctx);
     await rpcs.StartContainer({ container_id: b }, ctx);
-    expect(engine!.createBody(a)).toMatchObject({ HostConfig: { Isolation: 'process', NetworkMode: `container:${podId}` } });
+    expect(engine!.createBody(a)).toMatchObject({
+      HostConfig: { Isolation: 'process', NetworkMode: `container:${podId}` },
+    });
     const { status } = await rpcs.PodSandboxStatus({ pod_sandbox_id: podId, verbose: false }, ctx);
     expect(status).toMatchObject({ state: 'SANDBOX_READY', runtime_handler: '' });
-    const list = await rpcs.ListContainers({ filter: { id: '', state: { state: 'CONTAINER_RUNNING' }, pod_sandbox_id: podId, label_selector: {} } }, ctx);
+    const list = await rpcs.ListContainers(
+      {
+        filter: { id: '', state: { state: 'CONTAINER_RUNNING' }, pod_sandbox_id: podId, label_selector: {} },
+      },
+      ctx,
+    );
     expect(list.containers).toHaveLength(2);
     await rpcs.RemovePodSandbox({ pod_sandbox_id: podId }, ctx);
     expect((await rpcs.ListPodSandbox({ filter: null }, ctx)).items).toEqual([]);
@@ -130,9 +163,14 @@ describe('lifecycle on a Windows engine', () => {
   it('a Hyper-V pod: placeholder sandbox, one app container that takes network, hostname and DNS; a second is FAILED_PRECONDITION', async () => {
     const rpcs = await setup();
     const podId = await runPod(rpcs, 'iso', 'hyperv');
-    expect(engine!.createBody(podId)).toMatchObject({ HostConfig: { Isolation: 'hyperv', NetworkMode: 'none' } });
+    expect(engine!.createBody(podId)).toMatchObject({
+      HostConfig: { Isolation: 'hyperv', NetworkMode: 'none' },
+    });
     const app = await create(rpcs, podId, 'app');
-    expect(engine!.createBody(app)).toMatchObject({ Hostname: 'iso', HostConfig: { Isolation: 'hyperv', NetworkMode: 'nat', Dns: ['10.0.0.10'] } });
+    expect(engine!.createBody(app)).toMatchObject({
+      Hostname: 'iso',
+      HostConfig: { Isolation: 'hyperv', NetworkMode: 'nat', Dns: ['10.0.0.10'] },
+    });
     const err = await failure(create(rpcs, podId, 'sidecar'));
     expect(err.kind).toBe('FailedPrecondition');
     expect(err.message).toContain('Hyper-V isolation');

@@ -50,7 +50,12 @@ beforeEach(async () => {
     version: '0.1.0',
     runtimeHandlerNames: ['', 'runc'],
     runtimeSettings: { podCidr: '' },
-    lifecycle: { store, events: new ContainerEventHub(store), handlerTable: defaultHandlerTable('linux'), images, locks: new KeyedLock(),
+    lifecycle: {
+      store,
+      events: new ContainerEventHub(store),
+      handlerTable: defaultHandlerTable('linux'),
+      images,
+      locks: new KeyedLock(),
       logs: new LogCopiers({ docker, log }),
       execKiller: { kill: async () => undefined },
     },
@@ -78,20 +83,43 @@ const podConfig = (name = 'web') => ({
   log_directory: logDir,
   linux: {},
 });
-const runPod = async (name = 'web') => (await call<{ pod_sandbox_id: string }>('RunPodSandbox', { config: podConfig(name) })).pod_sandbox_id;
-const ctrConfig = (over: object = {}) => ({ metadata: { name: 'app' }, image: { image: 'busybox' }, command: ['sleep', '100'], log_path: 'app/0.log', ...over });
+const runPod = async (name = 'web') =>
+  (await call<{ pod_sandbox_id: string }>('RunPodSandbox', { config: podConfig(name) })).pod_sandbox_id;
+const ctrConfig = (over: object = {}) => ({
+  metadata: { name: 'app' },
+  image: { image: 'busybox' },
+  command: ['sleep', '100'],
+  log_path: 'app/0.log',
+  ...over,
+});
 const createCtr = async (pod: string, over: object = {}, name = 'web') =>
-  (await call<{ container_id: string }>('CreateContainer', { pod_sandbox_id: pod, config: ctrConfig(over), sandbox_config: podConfig(name) })).container_id;
+  (
+    await call<{ container_id: string }>('CreateContainer', {
+      pod_sandbox_id: pod,
+      config: ctrConfig(over),
+      sandbox_config: podConfig(name),
+    })
+  ).container_id;
 
 describe('pod sandbox lifecycle over gRPC', () => {
   it('runs a ready pod, pulling the sandbox image through the mirror, and reports it', async () => {
     const id = await runPod();
     expect(docker.calls).toContain('pullImage 127.0.0.1:5000/pause:3.10');
-    const { status, info } = await call<{ status: Record<string, unknown>; info: Record<string, string> }>('PodSandboxStatus', { pod_sandbox_id: id.slice(0, 12), verbose: true });
-    expect(status).toMatchObject({ id, state: 'SANDBOX_READY', metadata: { name: 'web', namespace: 'ns', uid: 'uid-web', attempt: 0 }, network: { ip: '172.17.0.2' } });
+    const { status, info } = await call<{ status: Record<string, unknown>; info: Record<string, string> }>(
+      'PodSandboxStatus',
+      { pod_sandbox_id: id.slice(0, 12), verbose: true },
+    );
+    expect(status).toMatchObject({
+      id,
+      state: 'SANDBOX_READY',
+      metadata: { name: 'web', namespace: 'ns', uid: 'uid-web', attempt: 0 },
+      network: { ip: '172.17.0.2' },
+    });
     expect(BigInt(status['created_at'] as string) > 0n).toBe(true);
     expect(JSON.parse(info['info'] ?? '{}')).toMatchObject({ name: 'k8s_POD_web_ns_uid-web_0' });
-    const list = await call<{ items: { id: string }[] }>('ListPodSandbox', { filter: { label_selector: {} } });
+    const list = await call<{ items: { id: string }[] }>('ListPodSandbox', {
+      filter: { label_selector: {} },
+    });
     expect(list.items.map((i) => i.id)).toEqual([id]);
   });
 
@@ -107,8 +135,14 @@ describe('pod sandbox lifecycle over gRPC', () => {
     [{}, 'config is required'],
     [{ config: { linux: {} } }, 'config.metadata is required'],
     [{ config: { metadata: { name: 'a', namespace: 'b' } } }, 'config.metadata.uid is required'],
-    [{ config: { metadata: { name: 'a', namespace: '', uid: 'u' } } }, 'config.metadata.namespace is required'],
-    [{ config: { metadata: { name: 'a', namespace: 'b', uid: 'u' } }, runtime_handler: 'kata' }, 'unknown runtime handler "kata"'],
+    [
+      { config: { metadata: { name: 'a', namespace: '', uid: 'u' } } },
+      'config.metadata.namespace is required',
+    ],
+    [
+      { config: { metadata: { name: 'a', namespace: 'b', uid: 'u' } }, runtime_handler: 'kata' },
+      'unknown runtime handler "kata"',
+    ],
   ])('refuses bad input with INVALID_ARGUMENT before making anything (%#)', async (req, message) => {
     const err = await failure(call('RunPodSandbox', req));
     expect(err.code).toBe(grpcStatus.INVALID_ARGUMENT);
@@ -137,7 +171,9 @@ describe('pod sandbox lifecycle over gRPC', () => {
     await call('RemovePodSandbox', { pod_sandbox_id: pod });
     await call('StopPodSandbox', { pod_sandbox_id: 'nope' });
     expect(docker.containers.size).toBe(0);
-    expect((await failure(call('PodSandboxStatus', { pod_sandbox_id: pod }))).code).toBe(grpcStatus.NOT_FOUND);
+    expect((await failure(call('PodSandboxStatus', { pod_sandbox_id: pod }))).code).toBe(
+      grpcStatus.NOT_FOUND,
+    );
   });
 });
 
@@ -146,10 +182,24 @@ describe('container lifecycle over gRPC', () => {
     const pod = await runPod();
     const id = await createCtr(pod, { labels: { tier: 'front' }, annotations: { a: 'b' } });
     const created = await call<{ status: Record<string, unknown> }>('ContainerStatus', { container_id: id });
-    expect(created.status).toMatchObject({ state: 'CONTAINER_CREATED', image: { image: 'busybox' }, image_ref: BUSYBOX, log_path: join(logDir, 'app/0.log'), labels: { tier: 'front' }, annotations: { a: 'b' } });
-    expect(docker.bodies.get(id)?.HostConfig).toMatchObject({ NetworkMode: `container:${pod}`, IpcMode: `container:${pod}`, PidMode: `container:${pod}` });
+    expect(created.status).toMatchObject({
+      state: 'CONTAINER_CREATED',
+      image: { image: 'busybox' },
+      image_ref: BUSYBOX,
+      log_path: join(logDir, 'app/0.log'),
+      labels: { tier: 'front' },
+      annotations: { a: 'b' },
+    });
+    expect(docker.bodies.get(id)?.HostConfig).toMatchObject({
+      NetworkMode: `container:${pod}`,
+      IpcMode: `container:${pod}`,
+      PidMode: `container:${pod}`,
+    });
     await call('StartContainer', { container_id: id });
-    const ps = (filter: object) => call<{ containers: { id: string }[] }>('ListContainers', { filter }).then((r) => r.containers.map((c) => c.id));
+    const ps = (filter: object) =>
+      call<{ containers: { id: string }[] }>('ListContainers', { filter }).then((r) =>
+        r.containers.map((c) => c.id),
+      );
     expect(await ps({ state: { state: 'CONTAINER_RUNNING' } })).toEqual([id]);
     expect(await ps({ state: { state: 'CONTAINER_EXITED' } })).toEqual([]);
     expect(await ps({ pod_sandbox_id: pod, label_selector: { tier: 'front' } })).toEqual([id]);
@@ -166,11 +216,23 @@ describe('container lifecycle over gRPC', () => {
 
   it.each([
     [{ image: { image: 'nope:1' } }, grpcStatus.NOT_FOUND, 'pull it first'],
-    [{ mounts: [{ host_path: 'rel', container_path: '/x' }] }, grpcStatus.INVALID_ARGUMENT, 'must be an absolute path'],
-    [{ mounts: [{ host_path: '/tmp/../etc', container_path: '/x' }] }, grpcStatus.INVALID_ARGUMENT, "must not contain '..'"],
+    [
+      { mounts: [{ host_path: 'rel', container_path: '/x' }] },
+      grpcStatus.INVALID_ARGUMENT,
+      'must be an absolute path',
+    ],
+    [
+      { mounts: [{ host_path: '/tmp/../etc', container_path: '/x' }] },
+      grpcStatus.INVALID_ARGUMENT,
+      "must not contain '..'",
+    ],
     [{ log_path: '../../escape.log' }, grpcStatus.INVALID_ARGUMENT, "leaves the pod's log_directory"],
     [{ log_path: '/abs.log' }, grpcStatus.INVALID_ARGUMENT, 'must be relative'],
-    [{ linux: { resources: { memory_limit_in_bytes: -1 } } }, grpcStatus.INVALID_ARGUMENT, 'must not be negative'],
+    [
+      { linux: { resources: { memory_limit_in_bytes: -1 } } },
+      grpcStatus.INVALID_ARGUMENT,
+      'must not be negative',
+    ],
     [{ metadata: null }, grpcStatus.INVALID_ARGUMENT, 'config.metadata is required'],
   ])('refuses bad container config %# and leaves nothing behind', async (over, code, message) => {
     const pod = await runPod();
@@ -182,7 +244,9 @@ describe('container lifecycle over gRPC', () => {
 
   it('unknown ids: NOT_FOUND for status and create, success for stop/remove', async () => {
     expect((await failure(call('ContainerStatus', { container_id: 'f00' }))).code).toBe(grpcStatus.NOT_FOUND);
-    expect((await failure(call('CreateContainer', { pod_sandbox_id: 'f00', config: ctrConfig() }))).code).toBe(grpcStatus.NOT_FOUND);
+    expect(
+      (await failure(call('CreateContainer', { pod_sandbox_id: 'f00', config: ctrConfig() }))).code,
+    ).toBe(grpcStatus.NOT_FOUND);
     await call('StopContainer', { container_id: 'f00' });
     await call('RemoveContainer', { container_id: 'f00' });
   });
@@ -197,8 +261,14 @@ describe('container lifecycle over gRPC', () => {
   it('updates Linux resources through the engine', async () => {
     const pod = await runPod();
     const id = await createCtr(pod);
-    await call('UpdateContainerResources', { container_id: id, linux: { memory_limit_in_bytes: 67108864, cpu_shares: 256 } });
-    const { status } = await call<{ status: { resources: { linux: Record<string, string> } } }>('ContainerStatus', { container_id: id });
+    await call('UpdateContainerResources', {
+      container_id: id,
+      linux: { memory_limit_in_bytes: 67108864, cpu_shares: 256 },
+    });
+    const { status } = await call<{ status: { resources: { linux: Record<string, string> } } }>(
+      'ContainerStatus',
+      { container_id: id },
+    );
     expect(status.resources.linux).toMatchObject({ memory_limit_in_bytes: '67108864', cpu_shares: '256' });
   });
 });

@@ -29,11 +29,27 @@ async function json(name: string, value: object): Promise<string> {
 }
 
 function engineContainers(): { name: string; labels: string }[] {
-  const out = execFileSync('docker', ['-H', rig.dockerHost, 'ps', '-a', '--filter', 'label=io.wincri.kind', '--format', '{{.Names}}\t{{.Label "io.wincri.sandbox-id"}}'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(RUN_ID)).map((l) => {
-    const [name = '', labels = ''] = l.split('\t');
-    return { name, labels };
-  });
+  const out = execFileSync(
+    'docker',
+    [
+      '-H',
+      rig.dockerHost,
+      'ps',
+      '-a',
+      '--filter',
+      'label=io.wincri.kind',
+      '--format',
+      '{{.Names}}\t{{.Label "io.wincri.sandbox-id"}}',
+    ],
+    { encoding: 'utf8' },
+  );
+  return out
+    .split('\n')
+    .filter((l) => l.includes(RUN_ID))
+    .map((l) => {
+      const [name = '', labels = ''] = l.split('\t');
+      return { name, labels };
+    });
 }
 
 async function makePod(i: number): Promise<{ pod: string; containers: string[] }> {
@@ -65,8 +81,12 @@ async function makePod(i: number): Promise<{ pod: string; containers: string[] }
 }
 
 const snapshot = async () => ({
-  pods: JSON.parse((await run('pods', '-o', 'json')).stdout) as { items: { id: string; state: string; metadata: object; createdAt: string }[] },
-  ctrs: JSON.parse((await run('ps', '-a', '-o', 'json')).stdout) as { containers: { id: string; state: string; podSandboxId: string; createdAt: string; metadata: object }[] },
+  pods: JSON.parse((await run('pods', '-o', 'json')).stdout) as {
+    items: { id: string; state: string; metadata: object; createdAt: string }[];
+  },
+  ctrs: JSON.parse((await run('ps', '-a', '-o', 'json')).stdout) as {
+    containers: { id: string; state: string; podSandboxId: string; createdAt: string; metadata: object }[];
+  },
 });
 
 beforeAll(async () => {
@@ -92,8 +112,12 @@ describe('kill -9 and restart', () => {
     const made: { pod: string; containers: string[] }[] = [];
     for (let i = 0; i < PODS; i++) made.push(await makePod(i));
     const ours = (s: Awaited<ReturnType<typeof snapshot>>) => ({
-      pods: s.pods.items.filter((p) => made.some((m) => m.pod === p.id)).sort((x, y) => x.id.localeCompare(y.id)),
-      ctrs: s.ctrs.containers.filter((c) => made.some((m) => m.pod === c.podSandboxId)).sort((x, y) => x.id.localeCompare(y.id)),
+      pods: s.pods.items
+        .filter((p) => made.some((m) => m.pod === p.id))
+        .sort((x, y) => x.id.localeCompare(y.id)),
+      ctrs: s.ctrs.containers
+        .filter((c) => made.some((m) => m.pod === c.podSandboxId))
+        .sort((x, y) => x.id.localeCompare(y.id)),
     });
     const before = ours(await snapshot());
     expect(before.pods).toHaveLength(PODS);
@@ -114,7 +138,9 @@ describe('kill -9 and restart', () => {
     const listed = new Set((await snapshot()).pods.items.map((p) => p.id));
     const allCtrs = (await snapshot()).ctrs.containers;
     for (const c of allCtrs) expect(listed.has(c.podSandboxId)).toBe(true);
-    const notReady = (await snapshot()).pods.items.filter((p) => JSON.stringify(p.metadata).includes(RUN_ID) && p.state !== 'SANDBOX_READY');
+    const notReady = (await snapshot()).pods.items.filter(
+      (p) => JSON.stringify(p.metadata).includes(RUN_ID) && p.state !== 'SANDBOX_READY',
+    );
     expect(notReady).toEqual([]);
     expect(engineContainers().every((c) => c.labels === '' || listed.has(c.labels))).toBe(true);
 
@@ -123,7 +149,10 @@ describe('kill -9 and restart', () => {
     for (let i = 0; i < PODS; i++) {
       for (const c of ['a', 'b']) {
         const text = await readFile(join(dir, 'logs', `p${i}`, c, '0.log'), 'utf8');
-        const lines = text.split('\n').filter(Boolean).map((l) => l.replace(/^\S+ stdout F /, ''));
+        const lines = text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.replace(/^\S+ stdout F /, ''));
         expect(lines).toEqual(Array.from({ length: LINES }, (_, n) => `line ${n}`));
       }
     }

@@ -21,7 +21,11 @@ const RUN_ID = `e2e${process.pid}`;
 
 /** Engine containers this file made (all of them, or those of one pod). */
 function engineNames(podName = ''): string[] {
-  const out = execFileSync('docker', ['-H', rig.dockerHost, 'ps', '-a', '--format', '{{.Names}}', '--filter', 'label=io.wincri.kind'], { encoding: 'utf8' });
+  const out = execFileSync(
+    'docker',
+    ['-H', rig.dockerHost, 'ps', '-a', '--format', '{{.Names}}', '--filter', 'label=io.wincri.kind'],
+    { encoding: 'utf8' },
+  );
   return out.split('\n').filter((n) => n.includes(RUN_ID) && n.includes(podName));
 }
 
@@ -86,7 +90,10 @@ describe('crictl lifecycle against wincri and the rig dockerd', () => {
       labels: { app: 'basic' },
       annotations: { note: 'e2e' },
     });
-    const inspectp = JSON.parse((await run('inspectp', podId)).stdout) as { status: { state: string; network: { ip: string }; labels: object; annotations: object }; info: { name: string } };
+    const inspectp = JSON.parse((await run('inspectp', podId)).stdout) as {
+      status: { state: string; network: { ip: string }; labels: object; annotations: object };
+      info: { name: string };
+    };
     expect(inspectp.status.state).toBe('SANDBOX_READY');
     expect(inspectp.status.network.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(inspectp.status).toMatchObject({ labels: { app: 'basic' }, annotations: { note: 'e2e' } });
@@ -103,20 +110,28 @@ describe('crictl lifecycle against wincri and the rig dockerd', () => {
     expect((await run('pods', '-q', '--label', 'app=basic')).stdout.trim()).toBe(podId);
 
     const inspect = JSON.parse((await run('inspect', ctrId)).stdout) as { status: Record<string, unknown> };
-    expect(inspect.status).toMatchObject({ state: 'CONTAINER_RUNNING', logPath: join(dir, 'logs', 'basic', 'web', '0.log') });
+    expect(inspect.status).toMatchObject({
+      state: 'CONTAINER_RUNNING',
+      logPath: join(dir, 'logs', 'basic', 'web', '0.log'),
+    });
     expect(inspect.status['imageRef']).toMatch(/^sha256:[0-9a-f]{64}$/);
 
     const resolv = await run('exec', '-s', ctrId, 'cat', '/etc/resolv.conf');
     expect(resolv.code, resolv.stderr).toBe(0);
-    for (const line of ['nameserver 10.10.10.10', 'search google.com', 'options ndots:8']) expect(resolv.stdout).toContain(line);
+    for (const line of ['nameserver 10.10.10.10', 'search google.com', 'options ndots:8'])
+      expect(resolv.stdout).toContain(line);
 
     const updated = await run('update', '--memory', '67108864', ctrId);
     expect(updated.code, updated.stderr).toBe(0);
-    const afterUpdate = JSON.parse((await run('inspect', ctrId)).stdout) as { status: { resources: { linux: { memoryLimitInBytes: string } } } };
+    const afterUpdate = JSON.parse((await run('inspect', ctrId)).stdout) as {
+      status: { resources: { linux: { memoryLimitInBytes: string } } };
+    };
     expect(afterUpdate.status.resources.linux.memoryLimitInBytes).toBe('67108864');
 
     expect((await run('stop', '-t', '1', ctrId)).code).toBe(0);
-    const stopped = JSON.parse((await run('inspect', ctrId)).stdout) as { status: { state: string; exitCode: number; reason: string; finishedAt: string } };
+    const stopped = JSON.parse((await run('inspect', ctrId)).stdout) as {
+      status: { state: string; exitCode: number; reason: string; finishedAt: string };
+    };
     expect(stopped.status.state).toBe('CONTAINER_EXITED');
     expect(stopped.status.reason).toBe(stopped.status.exitCode === 0 ? 'Completed' : 'Error');
     const log = await readFile(join(dir, 'logs', 'basic', 'web', '0.log'), 'utf8');
@@ -127,7 +142,9 @@ describe('crictl lifecycle against wincri and the rig dockerd', () => {
     expect((await run('ps', '-a', '-q', '--pod', podId)).stdout.trim()).toBe('');
     expect((await run('stopp', podId)).code).toBe(0);
     expect((await run('stopp', podId)).code).toBe(0);
-    expect(JSON.parse((await run('inspectp', podId)).stdout)).toMatchObject({ status: { state: 'SANDBOX_NOTREADY' } });
+    expect(JSON.parse((await run('inspectp', podId)).stdout)).toMatchObject({
+      status: { state: 'SANDBOX_NOTREADY' },
+    });
     expect((await run('rmp', podId)).code).toBe(0);
     expect(engineNames(`_basic-${RUN_ID}_`)).toEqual([]);
   });
@@ -137,13 +154,25 @@ describe('crictl lifecycle against wincri and the rig dockerd', () => {
     await new Promise((r) => setTimeout(r, 500));
     const { id: podId, config } = await runPod('events');
     const id = (await createCtr(podId, config, 'ev')).stdout.trim();
-    for (const args of [['start', id], ['stop', '-t', '0', id], ['rm', id], ['rmp', '-f', podId]]) {
+    for (const args of [
+      ['start', id],
+      ['stop', '-t', '0', id],
+      ['rm', id],
+      ['rmp', '-f', podId],
+    ]) {
       const step = await run(...args);
       expect(step.code, `${args.join(' ')}: ${step.stderr}`).toBe(0);
     }
     const out = (await events).stdout;
-    const seen = [...out.matchAll(/"containerId": "(\w+)",\s+"containerEventType": "(\w+)"/g)].filter((m) => m[1] === id).map((m) => m[2]);
-    expect(seen).toEqual(['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT']);
+    const seen = [...out.matchAll(/"containerId": "(\w+)",\s+"containerEventType": "(\w+)"/g)]
+      .filter((m) => m[1] === id)
+      .map((m) => m[2]);
+    expect(seen).toEqual([
+      'CONTAINER_CREATED_EVENT',
+      'CONTAINER_STARTED_EVENT',
+      'CONTAINER_STOPPED_EVENT',
+      'CONTAINER_DELETED_EVENT',
+    ]);
   });
 
   it('rmp removes a running pod with its containers', async () => {
@@ -167,9 +196,21 @@ describe('crictl lifecycle against wincri and the rig dockerd', () => {
   });
 
   it.each([
-    ['relative host path', { mounts: [{ host_path: 'rel/dir', container_path: '/x' }] }, /InvalidArgument.*must be an absolute path/],
-    ['escaping host path', { mounts: [{ host_path: '/tmp/../etc', container_path: '/x' }] }, /InvalidArgument.*must not contain '\.\.'/],
-    ['log path outside the log directory', { log_path: '../../outside.log' }, /InvalidArgument.*leaves the pod's log_directory/],
+    [
+      'relative host path',
+      { mounts: [{ host_path: 'rel/dir', container_path: '/x' }] },
+      /InvalidArgument.*must be an absolute path/,
+    ],
+    [
+      'escaping host path',
+      { mounts: [{ host_path: '/tmp/../etc', container_path: '/x' }] },
+      /InvalidArgument.*must not contain '\.\.'/,
+    ],
+    [
+      'log path outside the log directory',
+      { log_path: '../../outside.log' },
+      /InvalidArgument.*leaves the pod's log_directory/,
+    ],
     ['unknown image', { image: { image: 'registry.k8s.io/not-there:1' } }, /NotFound.*pull it first/],
   ])('CreateContainer refuses a %s and leaves nothing', async (_what, extra, message) => {
     const { id: podId, config } = await runPod(`bad${Math.floor(Math.random() * 1e6)}`);
@@ -184,9 +225,17 @@ describe('crictl lifecycle against wincri and the rig dockerd', () => {
   it('RunPodSandbox with incomplete metadata is INVALID_ARGUMENT naming the field; unknown ids are NOT_FOUND', async () => {
     // crictl itself refuses a config without metadata (and fills in a missing uid), so the server is
     // shown a name Docker cannot carry.
-    const out = await run('runp', await json('bad-name', { metadata: { name: `bad_name-${RUN_ID}`, namespace: 'e2e', uid: 'u' }, linux: {} }));
+    const out = await run(
+      'runp',
+      await json('bad-name', {
+        metadata: { name: `bad_name-${RUN_ID}`, namespace: 'e2e', uid: 'u' },
+        linux: {},
+      }),
+    );
     expect(out.code).not.toBe(0);
-    expect(out.stderr).toMatch(/InvalidArgument.*config\.metadata\.name .*bad_name.* cannot be part of a Docker container name/);
+    expect(out.stderr).toMatch(
+      /InvalidArgument.*config\.metadata\.name .*bad_name.* cannot be part of a Docker container name/,
+    );
     const status = await run('inspectp', 'f00dfeed');
     expect(status.stderr).toMatch(/NotFound/);
     const ctrStatus = await run('inspect', 'f00dfeed');

@@ -113,8 +113,17 @@ export function containerInfo(c: ContainerRecord): Record<string, string> {
       engineState: d.state.status,
       removing: d.state.status === 'removing',
       image: d.image,
-      config: { tty: d.config.tty, stdin: d.config.openStdin, stdinOnce: d.config.stdinOnce, user: d.config.user },
-      hostConfig: { networkMode: d.hostConfig.networkMode, pidMode: d.hostConfig.pidMode, ipcMode: d.hostConfig.ipcMode },
+      config: {
+        tty: d.config.tty,
+        stdin: d.config.openStdin,
+        stdinOnce: d.config.stdinOnce,
+        user: d.config.user,
+      },
+      hostConfig: {
+        networkMode: d.hostConfig.networkMode,
+        pidMode: d.hostConfig.pidMode,
+        ipcMode: d.hostConfig.ipcMode,
+      },
       engineLogPath: d.logPath,
     }),
   };

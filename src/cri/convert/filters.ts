@@ -1,7 +1,10 @@
 /** The CRI's List filters, as plain predicates over our records (no proto types needed). */
 
 /** True when every selector pair is among `labels` (the CRI label_selector is an exact-match AND). */
-export function matchesLabels(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+export function matchesLabels(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string>,
+): boolean {
   if (!selector) return true;
   return Object.entries(selector).every(([key, value]) => labels[key] === value);
 }

@@ -16,8 +16,12 @@ export function sandboxState(s: SandboxRecord): PodSandboxState__Output {
  */
 export function sandboxIp(s: SandboxRecord, containers: readonly ContainerRecord[] = []): string {
   if (s.namespaceOptions.network === 'NODE') return '';
-  const holders = s.decision?.isolation === 'hyperv' ? containers.filter((c) => c.details.state.running).map((c) => c.details) : [s.details];
-  for (const holder of holders) for (const network of Object.values(holder.networks)) if (network.ipAddress) return network.ipAddress;
+  const holders =
+    s.decision?.isolation === 'hyperv'
+      ? containers.filter((c) => c.details.state.running).map((c) => c.details)
+      : [s.details];
+  for (const holder of holders)
+    for (const network of Object.values(holder.networks)) if (network.ipAddress) return network.ipAddress;
   return '';
 }
 
@@ -33,14 +37,22 @@ export function toPodSandbox(s: SandboxRecord): PodSandbox {
   };
 }
 
-export function toPodSandboxStatus(s: SandboxRecord, containers: readonly ContainerRecord[] = []): PodSandboxStatus {
+export function toPodSandboxStatus(
+  s: SandboxRecord,
+  containers: readonly ContainerRecord[] = [],
+): PodSandboxStatus {
   const ip = sandboxIp(s, containers);
-  const ipv6 = s.namespaceOptions.network === 'NODE' ? '' : Object.values(s.details.networks).find((n) => n.globalIPv6Address)?.globalIPv6Address ?? '';
+  const ipv6 =
+    s.namespaceOptions.network === 'NODE'
+      ? ''
+      : (Object.values(s.details.networks).find((n) => n.globalIPv6Address)?.globalIPv6Address ?? '');
   const ns = s.namespaceOptions;
   return {
     ...toPodSandbox(s),
     network: { ip, additional_ips: ipv6 ? [{ ip: ipv6 }] : [] },
-    linux: { namespaces: { options: { network: ns.network, pid: ns.pid, ipc: ns.ipc, target_id: ns.targetId } } },
+    linux: {
+      namespaces: { options: { network: ns.network, pid: ns.pid, ipc: ns.ipc, target_id: ns.targetId } },
+    },
   };
 }
 

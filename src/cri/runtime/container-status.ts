@@ -5,7 +5,11 @@ import { containerInfo, toContainerStatus } from '../convert/container.js';
 import type { PodDeps } from './deps.js';
 
 /** ContainerStatus: from memory; NOT_FOUND for an unknown id. */
-export async function containerStatus(deps: PodDeps, req: ContainerStatusRequest__Output, _ctx: CallContext): Promise<ContainerStatusResponse> {
+export async function containerStatus(
+  deps: PodDeps,
+  req: ContainerStatusRequest__Output,
+  _ctx: CallContext,
+): Promise<ContainerStatusResponse> {
   let container = deps.store.resolveContainer(req.container_id);
   // An exited container's log file is complete before anyone is told it exited (critest reads it
   // right after); bounded, so a stuck copier delays the answer at most a moment.

@@ -25,7 +25,11 @@ import { hostFacts } from './run-pod-sandbox.js';
  * refuses a duplicate (ALREADY_EXISTS). Missing bind sources are created as directories, as
  * containerd does (the kubelet relies on it for emptyDir-like host paths).
  */
-export async function createContainer(deps: PodDeps, req: CreateContainerRequest__Output, ctx: CallContext): Promise<CreateContainerResponse> {
+export async function createContainer(
+  deps: PodDeps,
+  req: CreateContainerRequest__Output,
+  ctx: CallContext,
+): Promise<CreateContainerResponse> {
   const sandbox = deps.store.resolveSandbox(req.pod_sandbox_id);
   const config = req.config;
   if (!config) throw invalidArgument('config is required');
@@ -35,23 +39,31 @@ export async function createContainer(deps: PodDeps, req: CreateContainerRequest
   const imageName = config.image?.image ?? '';
   if (imageName === '') throw invalidArgument('config.image.image is required');
   if (!sandbox.details.state.running) {
-    throw failedPrecondition(`pod sandbox ${sandbox.id} is not ready (${sandbox.details.state.status}): containers can only be created in a running pod`);
+    throw failedPrecondition(
+      `pod sandbox ${sandbox.id} is not ready (${sandbox.details.state.status}): containers can only be created in a running pod`,
+    );
   }
   const logPath = containerLogPath(sandbox, config.log_path);
   const facts = hostFacts(deps.engine.lastInfo, deps.config.hyperVAvailable);
   const platform = platformFor(facts.os);
   const sc = config.linux?.security_context;
-  const seccompFile = facts.os === 'linux' && sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
+  const seccompFile =
+    facts.os === 'linux' && sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
   const seccompProfileJson = seccompFile === undefined ? undefined : await readSeccompProfile(seccompFile);
   hyperVPodConstraints({
     pod: `${sandbox.metadata.namespace}/${sandbox.metadata.name}`,
     isolation: sandbox.decision?.isolation,
     newContainer: metadata.name,
-    containers: deps.store.containersOf(sandbox.id).map((c) => ({ id: c.id, name: c.metadata.name, state: podContainerState(c.details) })),
+    containers: deps.store
+      .containersOf(sandbox.id)
+      .map((c) => ({ id: c.id, name: c.metadata.name, state: podContainerState(c.details) })),
   });
 
   const image = await findImage(deps.docker, deps.images.mirrors, imageName, ctx.signal);
-  if (!image) throw notFound(`image ${JSON.stringify(imageName)} is not on this node: pull it first (crictl pull ${imageName})`);
+  if (!image)
+    throw notFound(
+      `image ${JSON.stringify(imageName)} is not on this node: pull it first (crictl pull ${imageName})`,
+    );
   // A Windows pod keeps the isolation chosen at RunPodSandbox; the image must run under it.
   if (sandbox.decision) checkImageForPod(sandbox.decision, image.osVersion, facts, deps.handlerTable);
 
@@ -86,7 +98,10 @@ export async function createContainer(deps: PodDeps, req: CreateContainerRequest
   return new Rollback(ctx.log).guard(async (rollback) => {
     const id = await deps.docker.createContainer(name, body, ctx.signal).catch((err: unknown) => {
       if (hasKind(err, 'AlreadyExists')) {
-        throw alreadyExists(`a container named ${name} already exists in pod ${sandbox.id}: remove it or use the next attempt`, err);
+        throw alreadyExists(
+          `a container named ${name} already exists in pod ${sandbox.id}: remove it or use the next attempt`,
+          err,
+        );
       }
       throw err;
     });
@@ -100,16 +115,26 @@ export async function createContainer(deps: PodDeps, req: CreateContainerRequest
 }
 
 /** log_directory/log_path, which must stay inside log_directory; "" when no log is asked for. */
-export function containerLogPath(sandbox: Pick<SandboxRecord, 'logDirectory' | 'id'>, logPath: string): string {
+export function containerLogPath(
+  sandbox: Pick<SandboxRecord, 'logDirectory' | 'id'>,
+  logPath: string,
+): string {
   if (logPath === '') return '';
-  if (isAbsolute(logPath)) throw invalidArgument(`config.log_path ${JSON.stringify(logPath)} must be relative to the pod's log_directory`);
+  if (isAbsolute(logPath))
+    throw invalidArgument(
+      `config.log_path ${JSON.stringify(logPath)} must be relative to the pod's log_directory`,
+    );
   if (sandbox.logDirectory === '') {
-    throw invalidArgument(`config.log_path ${JSON.stringify(logPath)} needs a log_directory, and pod sandbox ${sandbox.id} was created without one`);
+    throw invalidArgument(
+      `config.log_path ${JSON.stringify(logPath)} needs a log_directory, and pod sandbox ${sandbox.id} was created without one`,
+    );
   }
   const full = resolve(sandbox.logDirectory, logPath);
   const inside = relative(sandbox.logDirectory, full);
   if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
-    throw invalidArgument(`config.log_path ${JSON.stringify(logPath)} leaves the pod's log_directory ${sandbox.logDirectory}`);
+    throw invalidArgument(
+      `config.log_path ${JSON.stringify(logPath)} leaves the pod's log_directory ${sandbox.logDirectory}`,
+    );
   }
   return full;
 }
@@ -131,7 +156,13 @@ export async function readSeccompProfile(path: string): Promise<string> {
 
 function podContainerState(d: ContainerDetails): PodContainerState {
   const state = containerState(d);
-  return state === 'CONTAINER_CREATED' ? 'created' : state === 'CONTAINER_RUNNING' ? 'running' : state === 'CONTAINER_EXITED' ? 'exited' : 'unknown';
+  return state === 'CONTAINER_CREATED'
+    ? 'created'
+    : state === 'CONTAINER_RUNNING'
+      ? 'running'
+      : state === 'CONTAINER_EXITED'
+        ? 'exited'
+        : 'unknown';
 }
 
 async function ensureDirectory(path: string): Promise<void> {

@@ -81,7 +81,10 @@ export class ContainerEventHub {
           await send(next);
           continue;
         }
-        if (sub.dropped) throw new Error(`this event stream fell ${this.capacity} events behind and was dropped; reconnect and relist`);
+        if (sub.dropped)
+          throw new Error(
+            `this event stream fell ${this.capacity} events behind and was dropped; reconnect and relist`,
+          );
         await new Promise<void>((resolve) => (sub.wake = resolve));
         sub.wake = undefined;
       }

@@ -6,12 +6,20 @@ import { matchesId, matchesLabels, matchesState } from '../convert/filters.js';
 import type { PodDeps } from './deps.js';
 
 /** ListContainers: from memory, filtered by id (or prefix), state, pod sandbox id (or prefix) and label selector. */
-export async function listContainers(deps: PodDeps, req: ListContainersRequest__Output, _ctx: CallContext): Promise<ListContainersResponse> {
+export async function listContainers(
+  deps: PodDeps,
+  req: ListContainersRequest__Output,
+  _ctx: CallContext,
+): Promise<ListContainersResponse> {
   const filter = req.filter;
   const containers = [];
   for (const c of deps.store.containers) {
     if (!matchesId(filter?.id, c.id) || !matchesId(filter?.pod_sandbox_id, c.sandboxId)) continue;
-    if (!matchesState(filter?.state, containerState(c.details)) || !matchesLabels(filter?.label_selector, c.labels)) continue;
+    if (
+      !matchesState(filter?.state, containerState(c.details)) ||
+      !matchesLabels(filter?.label_selector, c.labels)
+    )
+      continue;
     containers.push(toContainer(c));
   }
   return { containers };

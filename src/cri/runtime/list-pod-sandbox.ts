@@ -6,11 +6,20 @@ import { sandboxState, toPodSandbox } from '../convert/sandbox.js';
 import type { PodDeps } from './deps.js';
 
 /** ListPodSandbox: from memory, filtered by id (or prefix), state and label selector. */
-export async function listPodSandbox(deps: PodDeps, req: ListPodSandboxRequest__Output, _ctx: CallContext): Promise<ListPodSandboxResponse> {
+export async function listPodSandbox(
+  deps: PodDeps,
+  req: ListPodSandboxRequest__Output,
+  _ctx: CallContext,
+): Promise<ListPodSandboxResponse> {
   const filter = req.filter;
   const items = [];
   for (const s of deps.store.sandboxes) {
-    if (!matchesId(filter?.id, s.id) || !matchesState(filter?.state, sandboxState(s)) || !matchesLabels(filter?.label_selector, s.labels)) continue;
+    if (
+      !matchesId(filter?.id, s.id) ||
+      !matchesState(filter?.state, sandboxState(s)) ||
+      !matchesLabels(filter?.label_selector, s.labels)
+    )
+      continue;
     items.push(toPodSandbox(s));
   }
   return { items };

@@ -7,7 +7,11 @@ import { int64, nowNs } from '../convert/time.js';
 import type { PodDeps } from './deps.js';
 
 /** PodSandboxStatus: from memory. NOT_FOUND for an unknown id; the containers' statuses ride along. */
-export async function podSandboxStatus(deps: PodDeps, req: PodSandboxStatusRequest__Output, _ctx: CallContext): Promise<PodSandboxStatusResponse> {
+export async function podSandboxStatus(
+  deps: PodDeps,
+  req: PodSandboxStatusRequest__Output,
+  _ctx: CallContext,
+): Promise<PodSandboxStatusResponse> {
   const sandbox = deps.store.resolveSandbox(req.pod_sandbox_id);
   const containers = deps.store.containersOf(sandbox.id);
   return {

@@ -5,7 +5,11 @@ import type { CallContext } from '../context.js';
 import type { PodDeps } from './deps.js';
 
 /** RemoveContainer: force-removes (a running container too, as the CRI asks). Idempotent: unknown is success. */
-export async function removeContainer(deps: PodDeps, req: RemoveContainerRequest__Output, ctx: CallContext): Promise<RemoveContainerResponse> {
+export async function removeContainer(
+  deps: PodDeps,
+  req: RemoveContainerRequest__Output,
+  ctx: CallContext,
+): Promise<RemoveContainerResponse> {
   const container = deps.store.findContainer(req.container_id);
   if (!container) return {};
   await deps.locks.run(`obj:${container.id}`, () => removeObject(deps, container.id, ctx));

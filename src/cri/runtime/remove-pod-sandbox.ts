@@ -8,7 +8,11 @@ import { removeObject } from './remove-container.js';
  * RemovePodSandbox: force-removes the pod's containers, then the pause container. Idempotent (CRI):
  * an unknown pod is success. A running pod is removed too (the CRI says the runtime must force it).
  */
-export async function removePodSandbox(deps: PodDeps, req: RemovePodSandboxRequest__Output, ctx: CallContext): Promise<RemovePodSandboxResponse> {
+export async function removePodSandbox(
+  deps: PodDeps,
+  req: RemovePodSandboxRequest__Output,
+  ctx: CallContext,
+): Promise<RemovePodSandboxResponse> {
   const sandbox = deps.store.findSandbox(req.pod_sandbox_id);
   if (!sandbox) return {};
   await deps.locks.run(`obj:${sandbox.id}`, async () => {

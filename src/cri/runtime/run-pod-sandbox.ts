@@ -24,7 +24,11 @@ import { readSeccompProfile } from './create-container.js';
  * call for the same pod attempt gets ALREADY_EXISTS from the engine itself, as containerd answers
  * "name is reserved"; concurrent calls queue on the name and the loser gets the same answer.
  */
-export async function runPodSandbox(deps: PodDeps, req: RunPodSandboxRequest__Output, ctx: CallContext): Promise<RunPodSandboxResponse> {
+export async function runPodSandbox(
+  deps: PodDeps,
+  req: RunPodSandboxRequest__Output,
+  ctx: CallContext,
+): Promise<RunPodSandboxResponse> {
   const config = req.config;
   if (!config) throw invalidArgument('config is required');
   const meta = config.metadata;
@@ -32,12 +36,18 @@ export async function runPodSandbox(deps: PodDeps, req: RunPodSandboxRequest__Ou
   const identity = { name: meta.name, namespace: meta.namespace, uid: meta.uid, attempt: meta.attempt };
   const name = sandboxName(identity);
   const facts = hostFacts(deps.engine.lastInfo, deps.config.hyperVAvailable);
-  const isolationRequest = { runtimeHandler: req.runtime_handler, annotations: config.annotations, table: deps.handlerTable, host: facts };
+  const isolationRequest = {
+    runtimeHandler: req.runtime_handler,
+    annotations: config.annotations,
+    table: deps.handlerTable,
+    host: facts,
+  };
   // An unknown handler fails here, before anything is pulled or made.
   let decision = selectIsolation(isolationRequest);
   const platform = platformFor(facts.os);
   const sc = config.linux?.security_context;
-  const seccompFile = facts.os === 'linux' && sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
+  const seccompFile =
+    facts.os === 'linux' && sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
   const seccompProfileJson = seccompFile === undefined ? undefined : await readSeccompProfile(seccompFile);
 
   return deps.locks.run(`pod:${name}`, async () => {
@@ -45,7 +55,8 @@ export async function runPodSandbox(deps: PodDeps, req: RunPodSandboxRequest__Ou
     if (existing) throw nameTaken(name, existing.id);
     const image = await sandboxImage(deps, ctx);
     // On Windows the sandbox image's build decides whether process isolation can run it.
-    if (facts.os === 'windows') decision = selectIsolation({ ...isolationRequest, imageOsVersion: image.osVersion });
+    if (facts.os === 'windows')
+      decision = selectIsolation({ ...isolationRequest, imageOsVersion: image.osVersion });
     if (config.log_directory) await mkdir(config.log_directory, { recursive: true });
     const labels = sandboxLabels({
       metadata: identity,
@@ -57,9 +68,22 @@ export async function runPodSandbox(deps: PodDeps, req: RunPodSandboxRequest__Ou
       namespaceOptions: namespaceOptions(facts.os === 'windows' ? null : sc?.namespace_options),
       decision,
       hostname: config.hostname,
-      dns: config.dns_config ? { servers: [...config.dns_config.servers], searches: [...config.dns_config.searches], options: [...config.dns_config.options] } : null,
+      dns: config.dns_config
+        ? {
+            servers: [...config.dns_config.servers],
+            searches: [...config.dns_config.searches],
+            options: [...config.dns_config.options],
+          }
+        : null,
     });
-    const { value: body, notes } = platform.sandboxCreateBody({ config, image: image.id, labels, decision, facts, seccompProfileJson });
+    const { value: body, notes } = platform.sandboxCreateBody({
+      config,
+      image: image.id,
+      labels,
+      decision,
+      facts,
+      seccompProfileJson,
+    });
     for (const note of notes) ctx.log.info({ pod: name }, note);
 
     return new Rollback(ctx.log).guard(async (rollback) => {
@@ -72,7 +96,10 @@ export async function runPodSandbox(deps: PodDeps, req: RunPodSandboxRequest__Ou
       });
       await deps.docker.startContainer(id, ctx.signal);
       await deps.store.refresh(id, ctx.signal);
-      ctx.log.info({ pod: name, id, handler: decision.handler, reason: decision.reason }, 'pod sandbox ready');
+      ctx.log.info(
+        { pod: name, id, handler: decision.handler, reason: decision.reason },
+        'pod sandbox ready',
+      );
       return { pod_sandbox_id: id };
     });
   });
@@ -98,7 +125,15 @@ async function sandboxImage(deps: PodDeps, ctx: CallContext): Promise<ImageDetai
   const found = await findImage(deps.docker, deps.images.mirrors, name, ctx.signal);
   if (found) return found;
   ctx.log.info({ image: name }, 'pulling the sandbox image');
-  await pullImage(deps.images, { image: { image: name, annotations: {}, user_specified_image: name, runtime_handler: '', image_ref: '' }, auth: null, sandbox_config: null }, ctx);
+  await pullImage(
+    deps.images,
+    {
+      image: { image: name, annotations: {}, user_specified_image: name, runtime_handler: '', image_ref: '' },
+      auth: null,
+      sandbox_config: null,
+    },
+    ctx,
+  );
   const pulled = await findImage(deps.docker, deps.images.mirrors, name, ctx.signal);
   if (!pulled) throw unavailable(`the sandbox image ${name} was pulled but the engine does not list it`);
   return pulled;

@@ -6,7 +6,11 @@ import type { CallContext } from '../context.js';
 import type { PodDeps } from './deps.js';
 
 /** StartContainer: NOT_FOUND for an unknown id; the engine's refusal (bad command, ...) is the error. */
-export async function startContainer(deps: PodDeps, req: StartContainerRequest__Output, ctx: CallContext): Promise<StartContainerResponse> {
+export async function startContainer(
+  deps: PodDeps,
+  req: StartContainerRequest__Output,
+  ctx: CallContext,
+): Promise<StartContainerResponse> {
   const container = deps.store.resolveContainer(req.container_id);
   await deps.locks.run(`obj:${container.id}`, async () => {
     try {
@@ -20,7 +24,11 @@ export async function startContainer(deps: PodDeps, req: StartContainerRequest__
     if (container.logPath) {
       await mkdir(dirname(container.logPath), { recursive: true });
       await appendFile(container.logPath, '');
-      deps.logs.start({ containerId: container.id, path: container.logPath, tty: container.details.config.tty });
+      deps.logs.start({
+        containerId: container.id,
+        path: container.logPath,
+        tty: container.details.config.tty,
+      });
     }
   });
   return {};

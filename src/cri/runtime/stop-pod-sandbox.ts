@@ -9,7 +9,11 @@ import type { PodDeps } from './deps.js';
  * unknown or already stopped pod is success. The kubelet has already given each container its
  * grace period, so what is still running is killed at once, as containerd does.
  */
-export async function stopPodSandbox(deps: PodDeps, req: StopPodSandboxRequest__Output, ctx: CallContext): Promise<StopPodSandboxResponse> {
+export async function stopPodSandbox(
+  deps: PodDeps,
+  req: StopPodSandboxRequest__Output,
+  ctx: CallContext,
+): Promise<StopPodSandboxResponse> {
   const sandbox = deps.store.findSandbox(req.pod_sandbox_id);
   if (!sandbox) return {};
   await deps.locks.run(`obj:${sandbox.id}`, async () => {

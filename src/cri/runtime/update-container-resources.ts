@@ -21,13 +21,17 @@ export async function updateContainerResources(
     // Docker on Windows accepts the update and applies nothing to a running container (moby
     // daemon/update_windows.go); the new values take effect for containers created after.
     const resources = windowsResources(req.windows, facts);
-    ctx.log.info({ container: container.id }, 'Windows resources sent to the engine, which applies them only at the next create');
+    ctx.log.info(
+      { container: container.id },
+      'Windows resources sent to the engine, which applies them only at the next create',
+    );
     await deps.docker.updateContainer(container.id, resources, ctx.signal);
     return {};
   }
   const { value, notes } = linuxResources(req.linux, 'linux');
   const { OomScoreAdj, ...resources } = value;
-  if (OomScoreAdj !== undefined) notes.push('linux.oom_score_adj not changed: the engine cannot update it on a live container');
+  if (OomScoreAdj !== undefined)
+    notes.push('linux.oom_score_adj not changed: the engine cannot update it on a live container');
   for (const note of notes) ctx.log.info({ container: container.id }, note);
   await deps.locks.run(`obj:${container.id}`, async () => {
     await deps.docker.updateContainer(container.id, resources, ctx.signal);

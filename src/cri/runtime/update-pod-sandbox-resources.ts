@@ -14,6 +14,9 @@ export async function updatePodSandboxResources(
   ctx: CallContext,
 ): Promise<UpdatePodSandboxResourcesResponse> {
   const sandbox = deps.store.resolveSandbox(req.pod_sandbox_id);
-  ctx.log.info({ pod: sandbox.name, resources: req.resources, overhead: req.overhead }, 'pod resources updated by the kubelet; nothing to change in the engine');
+  ctx.log.info(
+    { pod: sandbox.name, resources: req.resources, overhead: req.overhead },
+    'pod resources updated by the kubelet; nothing to change in the engine',
+  );
   return {};
 }

@@ -17,7 +17,13 @@ const sandbox: SandboxLabels = {
   logDirectory: '/var/log/pods/ns_p_u-1',
   createdAt: 1_714_000_000_123_456_789n,
   namespaceOptions: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD', targetId: '' },
-  decision: { handler: 'runc', resolvedHandler: 'runc', isolation: undefined, dockerRuntime: 'runc', reason: 'asked' },
+  decision: {
+    handler: 'runc',
+    resolvedHandler: 'runc',
+    isolation: undefined,
+    dockerRuntime: 'runc',
+    reason: 'asked',
+  },
   hostname: 'web-0',
   dns: { servers: ['10.0.0.10'], searches: ['ns.svc.cluster.local'], options: ['ndots:5'] },
 };

@@ -13,7 +13,9 @@ describe('Docker names carry the pod identity', () => {
   });
 
   it('names a container after itself, its pod and its own attempt', () => {
-    expect(containerName({ name: 'web', attempt: 3 }, pod)).toBe('k8s_web_nginx-7c5_default_0b7e-11ef-9a3c_3');
+    expect(containerName({ name: 'web', attempt: 3 }, pod)).toBe(
+      'k8s_web_nginx-7c5_default_0b7e-11ef-9a3c_3',
+    );
   });
 
   it.each([

@@ -63,7 +63,8 @@ function security(
 const mount = (over: Partial<Mount__Output> = {}): Mount__Output =>
   criMount({ container_path: '/data', host_path: '/srv/data', ...over });
 
-const container = (over: Partial<ContainerConfig__Output> = {}): ContainerConfig__Output => containerConfig({ metadata: { name: 'c', attempt: 0 }, ...over });
+const container = (over: Partial<ContainerConfig__Output> = {}): ContainerConfig__Output =>
+  containerConfig({ metadata: { name: 'c', attempt: 0 }, ...over });
 
 function input(
   config: ContainerConfig__Output,
@@ -470,16 +471,37 @@ describe('capabilities on a host that withholds some (no CAP_SYS_RESOURCE, as on
 
   const grantable = ['CAP_CHOWN', 'CAP_SYS_ADMIN'];
   it('privileged becomes the grantable capabilities, unconfined, nothing masked', () => {
-    const sc = security({ privileged: true, capabilities: { add_capabilities: [], drop_capabilities: ['NET_RAW'], add_ambient_capabilities: [] } });
-    const { value, notes } = containerCreateBody({ ...input(container({ linux: { resources: null, security_context: sc } })), grantableCapabilities: grantable });
-    expect(value.HostConfig).toMatchObject({ Privileged: false, CapAdd: grantable, MaskedPaths: [], ReadonlyPaths: [], SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'] });
+    const sc = security({
+      privileged: true,
+      capabilities: { add_capabilities: [], drop_capabilities: ['NET_RAW'], add_ambient_capabilities: [] },
+    });
+    const { value, notes } = containerCreateBody({
+      ...input(container({ linux: { resources: null, security_context: sc } })),
+      grantableCapabilities: grantable,
+    });
+    expect(value.HostConfig).toMatchObject({
+      Privileged: false,
+      CapAdd: grantable,
+      MaskedPaths: [],
+      ReadonlyPaths: [],
+      SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+    });
     expect(value.HostConfig?.CapDrop).toBeUndefined();
     expect(notes.join()).toContain('privileged given as every capability this host can grant');
   });
 
   it('ALL is spelled out; other settings are left alone', () => {
-    const sc = security({ capabilities: { add_capabilities: ['ALL', 'NET_ADMIN'], drop_capabilities: [], add_ambient_capabilities: [] } });
-    const { value } = containerCreateBody({ ...input(container({ linux: { resources: null, security_context: sc } })), grantableCapabilities: grantable });
+    const sc = security({
+      capabilities: {
+        add_capabilities: ['ALL', 'NET_ADMIN'],
+        drop_capabilities: [],
+        add_ambient_capabilities: [],
+      },
+    });
+    const { value } = containerCreateBody({
+      ...input(container({ linux: { resources: null, security_context: sc } })),
+      grantableCapabilities: grantable,
+    });
     expect(value.HostConfig?.CapAdd).toEqual(['NET_ADMIN', ...grantable]);
     expect(value.HostConfig?.Privileged).toBe(false);
     const plain = containerCreateBody({ ...input(container()), grantableCapabilities: grantable }).value;

@@ -51,13 +51,24 @@ export class FakeEngine extends FakeDocker {
   }
 
   emit(action: string, c: ContainerDetails): void {
-    this.#eventQueue.push({ type: 'container', action, id: c.id, attributes: { ...c.labels, name: c.name }, timeNano: BigInt(this.#clock) * 1_000_000_000n });
+    this.#eventQueue.push({
+      type: 'container',
+      action,
+      id: c.id,
+      attributes: { ...c.labels, name: c.name },
+      timeNano: BigInt(this.#clock) * 1_000_000_000n,
+    });
     this.#wake?.();
   }
 
-  readonly createContainerImpl = async (name: string, body: ContainerCreateBody, _signal?: AbortSignal): Promise<string> => {
+  readonly createContainerImpl = async (
+    name: string,
+    body: ContainerCreateBody,
+    _signal?: AbortSignal,
+  ): Promise<string> => {
     this.calls.push(`createContainer ${name}`);
-    if ([...this.containers.values()].some((c) => c.name === name)) throw new CriError('AlreadyExists', `Conflict. The container name "/${name}" is already in use`);
+    if ([...this.containers.values()].some((c) => c.name === name))
+      throw new CriError('AlreadyExists', `Conflict. The container name "/${name}" is already in use`);
     const id = randomBytes(32).toString('hex');
     const host = body.HostConfig ?? {};
     const details: ContainerDetails = {
@@ -67,15 +78,36 @@ export class FakeEngine extends FakeDocker {
       imageId: body.Image,
       created: this.#now(),
       labels: body.Labels ?? {},
-      state: { status: 'created', running: false, exitCode: 0, oomKilled: false, error: '', pid: 0, startedAt: ZERO, finishedAt: ZERO },
-      config: { tty: body.Tty ?? false, openStdin: body.OpenStdin ?? false, stdinOnce: body.StdinOnce ?? false, env: body.Env ?? [], hostname: body.Hostname ?? '', user: body.User ?? '' },
+      state: {
+        status: 'created',
+        running: false,
+        exitCode: 0,
+        oomKilled: false,
+        error: '',
+        pid: 0,
+        startedAt: ZERO,
+        finishedAt: ZERO,
+      },
+      config: {
+        tty: body.Tty ?? false,
+        openStdin: body.OpenStdin ?? false,
+        stdinOnce: body.StdinOnce ?? false,
+        env: body.Env ?? [],
+        hostname: body.Hostname ?? '',
+        user: body.User ?? '',
+      },
       hostConfig: {
         networkMode: host.NetworkMode ?? 'bridge',
         isolation: '',
         pidMode: host.PidMode ?? '',
         ipcMode: host.IpcMode ?? '',
         resources: { ...host },
-        mounts: (host.Mounts ?? []).map((m) => ({ source: m.Source ?? '', target: m.Target, readOnly: m.ReadOnly ?? false, propagation: m.BindOptions?.Propagation ?? '' })),
+        mounts: (host.Mounts ?? []).map((m) => ({
+          source: m.Source ?? '',
+          target: m.Target,
+          readOnly: m.ReadOnly ?? false,
+          propagation: m.BindOptions?.Propagation ?? '',
+        })),
       },
       networks: host.NetworkMode === 'bridge' ? { bridge: { ipAddress: '', globalIPv6Address: '' } } : {},
       logPath: `/engine/${id}-json.log`,
@@ -100,25 +132,49 @@ export class FakeEngine extends FakeDocker {
     this.emit('start', c);
   };
 
-  readonly stopContainerImpl = async (id: string, _timeoutSeconds?: number, _signal?: AbortSignal): Promise<void> => {
+  readonly stopContainerImpl = async (
+    id: string,
+    _timeoutSeconds?: number,
+    _signal?: AbortSignal,
+  ): Promise<void> => {
     this.calls.push(`stopContainer ${id}`);
     const c = this.#find(id);
     if (!c.state.running) return;
-    c.state = { ...c.state, status: 'exited', running: false, pid: 0, exitCode: 137, finishedAt: this.#now() };
+    c.state = {
+      ...c.state,
+      status: 'exited',
+      running: false,
+      pid: 0,
+      exitCode: 137,
+      finishedAt: this.#now(),
+    };
     this.emit('die', c);
   };
 
-  readonly removeContainerImpl = async (id: string, _options?: { force: boolean }, _signal?: AbortSignal): Promise<void> => {
+  readonly removeContainerImpl = async (
+    id: string,
+    _options?: { force: boolean },
+    _signal?: AbortSignal,
+  ): Promise<void> => {
     this.calls.push(`removeContainer ${id}`);
     const c = this.#find(id);
     this.containers.delete(c.id);
     this.emit('destroy', c);
   };
 
-  readonly inspectContainerImpl = async (id: string): Promise<ContainerDetails> => structuredClone(this.#find(id));
+  readonly inspectContainerImpl = async (id: string): Promise<ContainerDetails> =>
+    structuredClone(this.#find(id));
 
   readonly listContainersImpl = async (): Promise<ContainerSummary[]> =>
-    [...this.containers.values()].map((c) => ({ id: c.id, name: c.name, image: c.image, imageId: c.imageId, createdSeconds: 0, state: c.state.status, labels: c.labels }));
+    [...this.containers.values()].map((c) => ({
+      id: c.id,
+      name: c.name,
+      image: c.image,
+      imageId: c.imageId,
+      createdSeconds: 0,
+      state: c.state.status,
+      labels: c.labels,
+    }));
 
   readonly updateContainerImpl = async (id: string, resources: Resources): Promise<void> => {
     this.calls.push(`updateContainer ${id}`);

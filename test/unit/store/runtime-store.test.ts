@@ -13,14 +13,36 @@ const signal = new AbortController().signal;
 const NS = { network: 'POD', pid: 'POD', ipc: 'POD', targetId: '' } as const;
 
 async function sandbox(docker: FakeEngine, name: string, start = true): Promise<string> {
-  const labels = sandboxLabels({ metadata: { name, namespace: 'n', uid: 'u', attempt: 0 }, labels: {}, annotations: {}, logDirectory: '', createdAt: 1n, namespaceOptions: NS, decision: undefined, hostname: '', dns: null });
-  const id = await docker.createContainerImpl(`k8s_POD_${name}_n_u_0`, { Image: 'pause', Labels: labels, HostConfig: { NetworkMode: 'bridge' } }, signal);
+  const labels = sandboxLabels({
+    metadata: { name, namespace: 'n', uid: 'u', attempt: 0 },
+    labels: {},
+    annotations: {},
+    logDirectory: '',
+    createdAt: 1n,
+    namespaceOptions: NS,
+    decision: undefined,
+    hostname: '',
+    dns: null,
+  });
+  const id = await docker.createContainerImpl(
+    `k8s_POD_${name}_n_u_0`,
+    { Image: 'pause', Labels: labels, HostConfig: { NetworkMode: 'bridge' } },
+    signal,
+  );
   if (start) await docker.startContainerImpl(id, signal);
   return id;
 }
 
 async function container(docker: FakeEngine, sandboxId: string, name: string): Promise<string> {
-  const labels = containerLabels({ sandboxId, metadata: { name, attempt: 0 }, labels: {}, annotations: {}, logPath: '', createdAt: 2n, image: 'busybox' });
+  const labels = containerLabels({
+    sandboxId,
+    metadata: { name, attempt: 0 },
+    labels: {},
+    annotations: {},
+    logPath: '',
+    createdAt: 2n,
+    image: 'busybox',
+  });
   return docker.createContainerImpl(`k8s_${name}_p_n_u_0`, { Image: 'busybox', Labels: labels }, signal);
 }
 
@@ -109,9 +131,14 @@ describe('engine events feed the store and GetContainerEvents', () => {
     await seen(4);
 
     expect(got.filter((e) => e.container_id === id).map((e) => e.container_event_type)).toEqual([
-      'CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT',
+      'CONTAINER_CREATED_EVENT',
+      'CONTAINER_STARTED_EVENT',
+      'CONTAINER_STOPPED_EVENT',
+      'CONTAINER_DELETED_EVENT',
     ]);
-    const started = got.find((e) => e.container_id === id && e.container_event_type === 'CONTAINER_STARTED_EVENT');
+    const started = got.find(
+      (e) => e.container_id === id && e.container_event_type === 'CONTAINER_STARTED_EVENT',
+    );
     expect(started?.pod_sandbox_status).toMatchObject({ id: pod, state: 'SANDBOX_READY' });
     expect(started?.containers_statuses?.[0]).toMatchObject({ id, state: 'CONTAINER_RUNNING' });
     expect(store.findContainer(id)).toBeUndefined();
