@@ -251,6 +251,22 @@ describe('container lifecycle over gRPC', () => {
     await call('RemoveContainer', { container_id: 'f00' });
   });
 
+  it('CreateContainer racing RemovePodSandbox leaves no container behind its pod', async () => {
+    for (let round = 0; round < 5; round++) {
+      const pod = await runPod(`race${round}`);
+      const [created, removed] = await Promise.allSettled([
+        createCtr(pod, {}, `race${round}`),
+        call('RemovePodSandbox', { pod_sandbox_id: pod }),
+      ]);
+      expect(removed.status).toBe('fulfilled');
+      if (created.status === 'rejected')
+        expect([grpcStatus.FAILED_PRECONDITION, grpcStatus.NOT_FOUND]).toContain(
+          (created.reason as ServiceError).code,
+        );
+      expect(docker.containers.size).toBe(0);
+    }
+  });
+
   it('a duplicate container name is ALREADY_EXISTS', async () => {
     const pod = await runPod();
     await createCtr(pod);

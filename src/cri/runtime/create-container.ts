@@ -4,6 +4,7 @@ import { alreadyExists, failedPrecondition, hasKind, invalidArgument, notFound }
 import type { CreateContainerRequest__Output } from '../../generated/runtime/v1/CreateContainerRequest.js';
 import type { CreateContainerResponse } from '../../generated/runtime/v1/CreateContainerResponse.js';
 import type { ContainerDetails } from '../../docker/client.js';
+import type { ContainerCreateBody } from '../../docker/types.js';
 import { hyperVPodConstraints, type PodContainerState } from '../../isolation/hyperv-pod.js';
 import { checkImageForPod } from '../../isolation/select.js';
 import { platformFor } from '../../platform/index.js';
@@ -95,6 +96,24 @@ export async function createContainer(
   for (const note of notes) ctx.log.info({ container: name }, note);
   for (const mount of body.HostConfig?.Mounts ?? []) if (mount.Source) await ensureDirectory(mount.Source);
 
+  // Under the pod's lock: a StopPodSandbox or RemovePodSandbox running now finishes first, and a
+  // container is never made in a pod that is being taken down (it would outlive its pod).
+  return deps.locks.run(`obj:${sandbox.id}`, () => createInPod(deps, sandbox.id, name, body, ctx));
+}
+
+async function createInPod(
+  deps: PodDeps,
+  sandboxId: string,
+  name: string,
+  body: ContainerCreateBody,
+  ctx: CallContext,
+): Promise<CreateContainerResponse> {
+  const sandbox = deps.store.sandbox(sandboxId);
+  if (!sandbox?.details.state.running) {
+    throw failedPrecondition(
+      `pod sandbox ${sandboxId} was stopped or removed while the container was being prepared`,
+    );
+  }
   return new Rollback(ctx.log).guard(async (rollback) => {
     const id = await deps.docker.createContainer(name, body, ctx.signal).catch((err: unknown) => {
       if (hasKind(err, 'AlreadyExists')) {
