@@ -23,6 +23,14 @@ import { recover } from './store/recover.js';
 import { RuntimeStore } from './store/runtime-store.js';
 import { LogCopiers } from './logs/copiers.js';
 import { grantableCapabilities } from './platform/linux.js';
+import { keepCollectorInStep } from './cri/stats-tracking.js';
+import { StatsCollector } from './stats/collector.js';
+import {
+  DockerStreamRuntime,
+  dialInNetworkNamespace,
+  dialPodAddress,
+} from './streaming/docker-stream-runtime.js';
+import { StreamingServer } from './streaming/server.js';
 
 /** Wiring only: config -> logger -> docker -> stores -> services -> server; signals. */
 async function serve(config: Config, log: Logger): Promise<void> {
@@ -46,15 +54,46 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const store = new RuntimeStore(docker, log.child({ component: 'store' }));
   const logs = new LogCopiers({ docker, log: log.child({ component: 'logs' }) });
   if (engine.lastInfo) {
-    const report = await recover(docker, store, log.child({ component: 'recover' }), AbortSignal.timeout(120_000));
+    const report = await recover(
+      docker,
+      store,
+      log.child({ component: 'recover' }),
+      AbortSignal.timeout(120_000),
+    );
     logs.restartAll(report.logTargets);
-    log.info({ sandboxes: report.sandboxes, containers: report.containers, removed: report.removed.length }, 'recovered pods and containers from the engine');
+    log.info(
+      { sandboxes: report.sandboxes, containers: report.containers, removed: report.removed.length },
+      'recovered pods and containers from the engine',
+    );
   }
   const grantableCapabilities = await readGrantableCapabilities();
-  if (grantableCapabilities) log.warn({ grantableCapabilities }, 'this host withholds capabilities: privileged containers get the grantable ones');
-  const execKiller = new EngineExecKiller(docker, async () => (await engine.current()).info?.osType ?? 'linux');
+  if (grantableCapabilities)
+    log.warn(
+      { grantableCapabilities },
+      'this host withholds capabilities: privileged containers get the grantable ones',
+    );
+  const execKiller = new EngineExecKiller(
+    docker,
+    async () => (await engine.current()).info?.osType ?? 'linux',
+  );
   const watching = new AbortController();
   void watchEngineEvents(docker, store, log.child({ component: 'engine-events' }), watching.signal);
+
+  const platform = () => (engine.lastInfo?.osType === 'windows' ? 'windows' : 'linux') as 'linux' | 'windows';
+  const collector = new StatsCollector({
+    source: docker,
+    logger: log.child({ component: 'stats' }),
+    intervalMs: config.statsIntervalMs,
+  });
+  collector.start();
+  const stopTracking = keepCollectorInStep(collector, store, platform, config.statsIntervalMs);
+  const streaming = await startStreaming(
+    config,
+    docker,
+    execKiller,
+    platform,
+    log.child({ component: 'streaming' }),
+  );
 
   const runtime = runtimeRpcs({
     config,
@@ -63,24 +102,72 @@ async function serve(config: Config, log: Logger): Promise<void> {
     version: PACKAGE_VERSION,
     runtimeHandlerNames: runtimeHandlerNames(handlerTable),
     runtimeSettings: { podCidr: '' },
-    lifecycle: { store, events: new ContainerEventHub(store), handlerTable, images, locks: new KeyedLock(), logs, execKiller, grantableCapabilities },
+    lifecycle: {
+      store,
+      events: new ContainerEventHub(store),
+      handlerTable,
+      images,
+      locks: new KeyedLock(),
+      logs,
+      execKiller,
+      grantableCapabilities,
+    },
+    monitoring: { stats: collector, platform },
+    streaming,
   });
   const image = imageRpcs(images);
   const server = await startCriServer(parseEndpoint(config.listen), { runtime, image }, log);
   stopOnSignals(server, engine, log, async () => {
     watching.abort();
+    stopTracking();
+    collector.stop();
+    await streaming.close();
     await logs.stopAll();
   });
 }
 
-function stopOnSignals(server: CriServer, engine: EngineState, log: Logger, release: () => Promise<void>): void {
+/** The exec/attach/port-forward server: loopback unless --streaming-address says otherwise. */
+async function startStreaming(
+  config: Config,
+  docker: DockerodeClient,
+  execKiller: EngineExecKiller,
+  platform: () => 'linux' | 'windows',
+  log: Logger,
+): Promise<StreamingServer> {
+  const separator = config.streamingAddress.lastIndexOf(':');
+  const address = config.streamingAddress.slice(0, separator).replace(/^\[|\]$/g, '');
+  const port = Number(config.streamingAddress.slice(separator + 1));
+  const runtime = new DockerStreamRuntime(
+    docker,
+    (exec) => execKiller.kill(exec, AbortSignal.timeout(10_000), log),
+    (target, stream, signal) =>
+      (platform() === 'windows' ? dialPodAddress : dialInNetworkNamespace)(target, stream, signal),
+  );
+  const tls = config.streamingTls && {
+    cert: await readFile(config.streamingTls.certFile),
+    key: await readFile(config.streamingTls.keyFile),
+  };
+  const server = await StreamingServer.start({ runtime, log, address, port, ...(tls ? { tls } : {}) });
+  log.info({ address: config.streamingAddress }, 'streaming server listening');
+  return server;
+}
+
+function stopOnSignals(
+  server: CriServer,
+  engine: EngineState,
+  log: Logger,
+  release: () => Promise<void>,
+): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     engine.stop();
-    void server.close().then(release).then(() => process.exit(0));
+    void server
+      .close()
+      .then(release)
+      .then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -93,7 +180,9 @@ async function readGrantableCapabilities(): Promise<string[] | undefined> {
     const status = await readFile('/proc/self/status', 'utf8');
     const mask = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
     const last = Number((await readFile('/proc/sys/kernel/cap_last_cap', 'utf8')).trim());
-    return mask === undefined || !Number.isInteger(last) ? undefined : grantableCapabilities(BigInt(`0x${mask}`), last);
+    return mask === undefined || !Number.isInteger(last)
+      ? undefined
+      : grantableCapabilities(BigInt(`0x${mask}`), last);
   } catch {
     return undefined;
   }

@@ -46,7 +46,6 @@ interface DialRequest {
   body?: unknown;
   isStream?: boolean;
   hijack?: boolean;
-  openStdin?: boolean;
   authconfig?: RegistryAuth;
 }
 
@@ -95,7 +94,10 @@ export class DockerodeClient implements DockerClient {
       abortSignal: signal,
       isStream: request.isStream ?? false,
       hijack: request.hijack ?? false,
-      openStdin: request.openStdin ?? false,
+      // Never hold the request body open: docker-modem would then not send the headers until
+      // a first write, and a body-less hijack (attach) would never reach the engine. After the
+      // upgrade, stdin travels on the hijacked socket itself.
+      openStdin: false,
     };
     if (request.authconfig) options['authconfig'] = request.authconfig;
     return new Promise<T>((resolve, reject) =>
@@ -354,7 +356,6 @@ export class DockerodeClient implements DockerClient {
         body: { Detach: false, Tty: options.tty },
         isStream: true,
         hijack: true,
-        openStdin: options.stdin,
       },
       signal,
       { 409: 'FailedPrecondition' },
@@ -396,7 +397,6 @@ export class DockerodeClient implements DockerClient {
         query: { stream: true, stdin: options.stdin, stdout: options.stdout, stderr: options.stderr },
         isStream: true,
         hijack: true,
-        openStdin: options.stdin,
       },
       signal,
     );

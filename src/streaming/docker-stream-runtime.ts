@@ -15,7 +15,7 @@ import type {
 } from './runtime.js';
 
 /** Stops an exec'd process: Docker has no kill call for an exec (see src/cri/runtime/exec-sync.ts). */
-export type ExecKiller = (exec: { execId: string; containerId: string }) => Promise<void>;
+export type ExecKiller = (exec: { execId: string; containerId: string; pid: number }) => Promise<void>;
 
 /** How port-forward reaches a port inside the pod. */
 export type PortDialer = (target: { pid: number; ip: string; port: number }, stream: Duplex, signal: AbortSignal) => Promise<void>;
@@ -38,7 +38,7 @@ export class DockerStreamRuntime implements StreamRuntime {
       signal,
     );
     // The client going away must kill the process, not leave it running unattended.
-    const onAbort = () => void this.killExec({ execId, containerId: req.containerId }).catch(() => undefined);
+    const onAbort = () => void this.#kill(execId, req.containerId);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const connection = await this.docker.execStart(execId, { tty: req.tty, stdin: req.stdin !== undefined }, signal);
@@ -68,6 +68,15 @@ export class DockerStreamRuntime implements StreamRuntime {
     if (!sandbox.state.running) throw failedPrecondition(`pod sandbox ${req.podSandboxId} is not running`);
     const ip = Object.values(sandbox.networks).find((n) => n.ipAddress)?.ipAddress ?? '';
     await this.dialPort({ pid: sandbox.state.pid, ip, port: req.port }, req.stream, signal);
+  }
+
+  async #kill(execId: string, containerId: string): Promise<void> {
+    try {
+      const { running, pid } = await this.docker.execInspect(execId, AbortSignal.timeout(5_000));
+      if (running && pid > 0) await this.killExec({ execId, containerId, pid });
+    } catch {
+      // The process is gone or the engine is: nothing is left to stop.
+    }
   }
 
   /** The exit code, once Docker has noticed the process ended (it may lag the stream's end). */

@@ -1,6 +1,7 @@
 import { unimplemented } from '../../errors.js';
 import type { CallContext } from '../context.js';
 import type { RuntimeRpcs } from '../rpc-types.js';
+import { containerStats, listContainerStats } from './container-stats.js';
 import { containerStatus } from './container-status.js';
 import { createContainer } from './create-container.js';
 import { execSync } from './exec-sync.js';
@@ -8,6 +9,8 @@ import type { PodDeps, RuntimeDeps } from './deps.js';
 import { getContainerEvents } from './get-container-events.js';
 import { listContainers } from './list-containers.js';
 import { listPodSandbox } from './list-pod-sandbox.js';
+import { listMetricDescriptors, listPodSandboxMetrics } from './pod-sandbox-metrics.js';
+import { listPodSandboxStats, podSandboxStats } from './pod-sandbox-stats.js';
 import { podSandboxStatus } from './pod-sandbox-status.js';
 import { removeContainer } from './remove-container.js';
 import { removePodSandbox } from './remove-pod-sandbox.js';
@@ -19,7 +22,9 @@ import { stopPodSandbox } from './stop-pod-sandbox.js';
 import { updateContainerResources } from './update-container-resources.js';
 import { updatePodSandboxResources } from './update-pod-sandbox-resources.js';
 import { runtimeConfig, updateRuntimeConfig } from './runtime-config.js';
+import type { StatsDeps } from './stats-views.js';
 import { status } from './status.js';
+import { attach, exec, portForward, type StreamUrlDeps } from './stream-urls.js';
 import { version } from './version.js';
 
 /**
@@ -32,10 +37,20 @@ const notServed = (rpc: string, why: string) => () =>
 /** The RuntimeService table: one handler per RPC, each in the file named after it. */
 export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
   const lifecycle = 'the pod and container lifecycle is being built (issue #3)';
-  const streaming = 'the streaming server is being built (issue #6)';
-  const stats = 'the stats module is being built (issue #5)';
+  const streaming = 'the streaming server is not running';
+  const stats = 'the stats collector is not running';
   const listStreaming = 'CRIListStreaming is alpha; clients fall back to the unary List RPC';
   const pods: PodDeps | undefined = deps.lifecycle && { ...deps, ...deps.lifecycle };
+  const monitored: StatsDeps | undefined = pods &&
+    deps.monitoring && { store: pods.store, ...deps.monitoring };
+  const streams: StreamUrlDeps | undefined = pods &&
+    deps.streaming && { store: pods.store, streaming: deps.streaming };
+  /** A stats handler when the collector is wired (main.ts), UNIMPLEMENTED otherwise. */
+  const measured = <Req, Res>(rpc: string, handler: (d: StatsDeps, req: Req) => Promise<Res>) =>
+    monitored ? (req: Req) => handler(monitored, req) : notServed(rpc, stats);
+  /** A streaming handler when the streaming server is wired (main.ts), UNIMPLEMENTED otherwise. */
+  const streamed = <Req, Res>(rpc: string, handler: (d: StreamUrlDeps, req: Req) => Promise<Res>) =>
+    streams ? (req: Req) => handler(streams, req) : notServed(rpc, streaming);
   /** A lifecycle handler when the lifecycle is wired (main.ts), UNIMPLEMENTED otherwise. */
   const life = <Req, Res>(rpc: string, handler: (d: PodDeps, req: Req, ctx: CallContext) => Promise<Res>) =>
     pods ? (req: Req, ctx: CallContext) => handler(pods, req, ctx) : notServed(rpc, lifecycle);
@@ -62,20 +77,26 @@ export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
       reopenContainerLog({ findContainer: async (id) => reopenTarget(d, id), logs: d.logs }, req, ctx),
     ),
     ExecSync: life('ExecSync', (d, req: Parameters<typeof execSync>[1], ctx) =>
-      execSync({ docker: d.docker, findContainer: async (id) => execTarget(d, id), killer: d.execKiller }, req, ctx),
+      execSync(
+        { docker: d.docker, findContainer: async (id) => execTarget(d, id), killer: d.execKiller },
+        req,
+        ctx,
+      ),
     ),
-    GetContainerEvents: pods ? (req, send, ctx) => getContainerEvents(pods, req, send, ctx) : notServed('GetContainerEvents', lifecycle),
+    GetContainerEvents: pods
+      ? (req, send, ctx) => getContainerEvents(pods, req, send, ctx)
+      : notServed('GetContainerEvents', lifecycle),
 
-    Exec: notServed('Exec', streaming),
-    Attach: notServed('Attach', streaming),
-    PortForward: notServed('PortForward', streaming),
+    Exec: streamed('Exec', exec),
+    Attach: streamed('Attach', attach),
+    PortForward: streamed('PortForward', portForward),
 
-    ContainerStats: notServed('ContainerStats', stats),
-    ListContainerStats: notServed('ListContainerStats', stats),
-    PodSandboxStats: notServed('PodSandboxStats', stats),
-    ListPodSandboxStats: notServed('ListPodSandboxStats', stats),
-    ListMetricDescriptors: notServed('ListMetricDescriptors', stats),
-    ListPodSandboxMetrics: notServed('ListPodSandboxMetrics', stats),
+    ContainerStats: measured('ContainerStats', containerStats),
+    ListContainerStats: measured('ListContainerStats', listContainerStats),
+    PodSandboxStats: measured('PodSandboxStats', podSandboxStats),
+    ListPodSandboxStats: measured('ListPodSandboxStats', listPodSandboxStats),
+    ListMetricDescriptors: measured('ListMetricDescriptors', listMetricDescriptors),
+    ListPodSandboxMetrics: measured('ListPodSandboxMetrics', (d: StatsDeps) => listPodSandboxMetrics(d)),
 
     CheckpointContainer: notServed(
       'CheckpointContainer',
