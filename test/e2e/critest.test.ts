@@ -11,8 +11,15 @@ import { startWincri, type WincriProcess } from '../support/wincri-process.js';
  * dockerd. Each area runs as its own ginkgo invocation; every skipped spec is listed with its
  * reason in critest-skips.txt.
  */
-const AREAS: { name: string; focus: string }[] = [
-  { name: 'runtime info and images', focus: 'Runtime info|Image Manager|Image Consistency|Image Identifier Consistency' },
+const AREAS: { name: string; focus: string; flags: string[] }[] = [
+  // Every validation spec (no focus), with the default SPDY transport for streaming.
+  { name: 'the whole validation suite', focus: '', flags: [] },
+  // crictl --transport websocket and kubectl's newer clients: WebSocket v5 and SPDY-over-WebSocket.
+  {
+    name: 'streaming over WebSocket',
+    focus: 'Streaming',
+    flags: ['-websocket-exec', '-websocket-attach', '-websocket-portforward'],
+  },
 ];
 
 function skipList(): string[] {
@@ -29,10 +36,11 @@ interface CritestResult {
   output: string;
 }
 
-function runCritest(rig: Rig, endpoint: string, focus: string): Promise<CritestResult> {
+function runCritest(rig: Rig, endpoint: string, focus: string, flags: string[]): Promise<CritestResult> {
   const args = [
     `-runtime-endpoint=${endpoint}`,
-    `-ginkgo.focus=${focus}`,
+    ...(focus ? [`-ginkgo.focus=${focus}`] : []),
+    ...flags,
     `-ginkgo.skip=${skipList().join('|')}`,
     '-ginkgo.no-color',
     '-ginkgo.timeout=20m',
@@ -56,8 +64,8 @@ beforeAll(async () => {
 afterAll(async () => wincri?.stop());
 
 describe('critest', () => {
-  it.each(AREAS)('$name', async ({ focus }) => {
-    const result = await runCritest(rig, wincri.endpoint, focus);
+  it.each(AREAS)('$name', async ({ focus, flags }) => {
+    const result = await runCritest(rig, wincri.endpoint, focus, flags);
     const failures = result.output.split('\n').filter((line) => line.includes('[FAIL]')).join('\n');
     expect(result.failed, `critest failures:\n${failures}\n\n${result.output.slice(-4000)}`).toBe(0);
     expect(result.passed).toBeGreaterThan(0);
