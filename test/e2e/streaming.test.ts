@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUSYBOX, CrictlPods } from '../support/crictl-pods.js';
+import { loadRig, type Rig } from '../support/rig.js';
+import { startWincri, type WincriProcess } from '../support/wincri-process.js';
+
+/**
+ * exec, attach and port-forward through crictl (the Go client kubelet and kubectl share) against
+ * wincri's streaming server and the rig's dockerd, over SPDY and over WebSocket.
+ */
+let rig: Rig;
+let wincri: WincriProcess;
+let pods: CrictlPods;
+let containerId: string;
+let podId: string;
+
+beforeAll(async () => {
+  rig = loadRig();
+  wincri = await startWincri({ dockerHost: rig.dockerHost, mirrors: rig.mirrors });
+  pods = new CrictlPods(rig.crictl, () => wincri.endpoint);
+  expect((await pods.run('pull', BUSYBOX)).code).toBe(0);
+  const pod = await pods.pod('stream');
+  podId = pod.id;
+  // A web server bound to 127.0.0.1 only: reachable through port-forward, not from the host.
+  containerId = await pods.container(pod, 'web', ['sh', '-c', 'mkdir -p /www && echo inside-the-pod > /www/index.html && httpd -f -p 127.0.0.1:8080 -h /www']);
+});
+afterAll(async () => {
+  await pods?.cleanup();
+  await wincri?.stop();
+});
+
+/** Runs crictl with stdin, for `exec -i`. */
+function crictlWithInput(args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(rig.crictl, ['--runtime-endpoint', wincri.endpoint, '--timeout', '30s', ...args], {
+      env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+function httpGet(port: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/index.html', timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe.each(['spdy', 'websocket'])('crictl over %s', (transport) => {
+  it('exec: output, and the exit code of a failing command', async () => {
+    const ok = await pods.run('exec', '--transport', transport, containerId, 'sh', '-c', 'echo out; echo err >&2');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('out');
+    // crictl exits 1 for a streaming exec that failed, and prints the code it was told (the v4
+    // status on the error stream): only `exec -s` passes the code through as its own.
+    const failed = await pods.run('exec', '--transport', transport, containerId, 'sh', '-c', 'exit 3');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/command terminated with exit code 3/);
+  });
+
+  it('exec -i: stdin reaches the process, and its EOF ends it', async () => {
+    const out = await crictlWithInput(['exec', '-i', '--transport', transport, containerId, 'sh', '-c', 'tr a-z A-Z'], 'hello wincri\n');
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toBe('HELLO WINCRI\n');
+  });
+
+  it('port-forward reaches a service bound to 127.0.0.1 inside the pod', async () => {
+    const localPort = transport === 'spdy' ? 18081 : 18082;
+    const child = spawn(rig.crictl, ['--runtime-endpoint', wincri.endpoint, 'port-forward', '--transport', transport, podId, `${localPort}:8080`], {
+      env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('port-forward did not start')), 20_000);
+        const onData = (c: Buffer) => {
+          if (c.toString().includes('Forwarding from')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+      });
+      const answer = await httpGet(localPort);
+      expect(answer).toEqual({ status: 200, body: 'inside-the-pod\n' });
+    } finally {
+      child.kill('SIGINT');
+    }
+  });
+});
+
+describe('bad input', () => {
+  it('exec in an unknown container is NOT_FOUND', async () => {
+    const out = await pods.run('exec', 'no-such-container', 'true');
+    expect(out.stderr).toMatch(/NotFound/);
+  });
+
+  it('a streaming URL is single-use: a second request with the same token is 404', async () => {
+    const { criClient } = await import('../support/cri-client.js');
+    const client = criClient(wincri.endpoint);
+    try {
+      const { url } = await client.call<{ url: string }>('runtime', 'Exec', { container_id: containerId, cmd: ['true'], stdout: true });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/exec\/[A-Za-z0-9_-]+$/);
+      const first = await fetch(url, { method: 'POST' });
+      expect(first.status).toBe(400); // no upgrade headers: the token is spent all the same
+      const second = await fetch(url, { method: 'POST' });
+      expect(second.status).toBe(404);
+    } finally {
+      client.close();
+    }
+  });
+});
