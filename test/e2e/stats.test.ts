@@ -1,0 +1,128 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUSYBOX, CrictlPods } from '../support/crictl-pods.js';
+import { loadRig, type Rig } from '../support/rig.js';
+import { startWincri, type WincriProcess } from '../support/wincri-process.js';
+
+/**
+ * The CRI monitoring endpoints through crictl on the rig's dockerd: real numbers from real
+ * containers (a CPU spinner, a memory holder, an idle one), sampled every second here.
+ */
+let rig: Rig;
+let wincri: WincriProcess;
+let pods: CrictlPods;
+let configDir: string;
+const ids: Record<string, string> = {};
+let podId = '';
+
+interface CrictlStats {
+  attributes: { id: string };
+  cpu: { timestamp: string; usageNanoCores?: { value: string } };
+  memory: { timestamp: string; workingSetBytes?: { value: string } };
+}
+
+async function statsOf(id: string): Promise<CrictlStats> {
+  const out = await pods.run('stats', '-o', 'json', '--id', id);
+  expect(out.code, out.stderr).toBe(0);
+  const parsed = JSON.parse(out.stdout) as { stats: CrictlStats[] };
+  const found = parsed.stats.find((s) => s.attributes.id === id);
+  if (!found) throw new Error(`no stats for ${id}: ${out.stdout}`);
+  return found;
+}
+
+const value = (v: { value: string } | undefined) => Number(v?.value ?? Number.NaN);
+
+/** Waits until the collector has a rate for the container (two samples). */
+async function settledStats(id: string): Promise<CrictlStats> {
+  for (let i = 0; i < 40; i++) {
+    const s = await statsOf(id);
+    if (s.cpu.usageNanoCores !== undefined && s.memory.workingSetBytes !== undefined) return s;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no settled stats for ${id}`);
+}
+
+beforeAll(async () => {
+  rig = loadRig();
+  configDir = await mkdtemp(join(tmpdir(), 'wincri-stats-e2e-'));
+  const configFile = join(configDir, 'wincri.json');
+  await writeFile(configFile, JSON.stringify({ statsIntervalMs: 1000 }));
+  wincri = await startWincri({ dockerHost: rig.dockerHost, mirrors: rig.mirrors, extra: ['--config', configFile] });
+  pods = new CrictlPods(rig.crictl, () => wincri.endpoint);
+  expect((await pods.run('pull', BUSYBOX)).code).toBe(0);
+  const pod = await pods.pod('stats');
+  podId = pod.id;
+  ids['spin'] = await pods.container(pod, 'spin', ['sh', '-c', 'while :; do :; done']);
+  ids['idle'] = await pods.container(pod, 'idle', ['sleep', '3600']);
+  ids['memory'] = await pods.container(pod, 'memory', ['sleep', '3600']);
+});
+afterAll(async () => {
+  await pods?.cleanup();
+  await wincri?.stop();
+  if (configDir) await rm(configDir, { recursive: true, force: true });
+});
+
+describe('crictl stats', () => {
+  it('a container spinning one CPU uses about one core; an idle one about none', async () => {
+    await settledStats(ids['idle']!);
+    await new Promise((r) => setTimeout(r, 2500));
+    const spin = await settledStats(ids['spin']!);
+    const idle = await settledStats(ids['idle']!);
+    expect(value(spin.cpu.usageNanoCores)).toBeGreaterThan(0.8e9);
+    expect(value(spin.cpu.usageNanoCores)).toBeLessThan(1.2e9);
+    expect(value(idle.cpu.usageNanoCores)).toBeLessThan(0.02e9);
+    expect(BigInt(spin.cpu.timestamp)).toBeGreaterThan(0n);
+  });
+
+  it('after allocating 64 MiB the working set grows by about that much', async () => {
+    const before = value((await settledStats(ids['memory']!)).memory.workingSetBytes);
+    // Hold 64 MiB in a process that then sleeps: a 64 MiB string in awk.
+    const exec = pods.run('exec', '-s', '--timeout', '60', ids['memory']!, 'sh', '-c',
+      'awk \'BEGIN { s = sprintf("%67108864s", ""); system("sleep 8") }\'');
+    let grown = 0;
+    for (let i = 0; i < 20 && grown < 60 * 2 ** 20; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      grown = value((await statsOf(ids['memory']!)).memory.workingSetBytes) - before;
+    }
+    await exec;
+    expect(grown).toBeGreaterThan(56 * 2 ** 20);
+    expect(grown).toBeLessThan(160 * 2 ** 20);
+  });
+
+  it('statsp sums the pod; metricdescs and metricsp speak cAdvisor', async () => {
+    const statsp = await pods.run('statsp', '-o', 'json', '--id', podId);
+    expect(statsp.code, statsp.stderr).toBe(0);
+    const pod = (JSON.parse(statsp.stdout) as { stats: { attributes: { id: string }; linux: { cpu: { usageNanoCores: { value: string } }; containers: unknown[] } }[] }).stats[0];
+    expect(pod?.attributes.id).toBe(podId);
+    expect(pod?.linux.containers).toHaveLength(3);
+    expect(value(pod?.linux.cpu.usageNanoCores)).toBeGreaterThan(0.8e9);
+
+    const descs = await pods.run('metricdescs');
+    expect(descs.code, descs.stderr).toBe(0);
+    expect(descs.stdout).toContain('container_cpu_usage_seconds_total');
+    expect(descs.stdout).toContain('container_memory_working_set_bytes');
+
+    const metrics = await pods.run('metricsp');
+    expect(metrics.code, metrics.stderr).toBe(0);
+    expect(metrics.stdout).toContain(podId);
+    expect(metrics.stdout).toContain('container_memory_working_set_bytes');
+  });
+
+  it('unknown ids are NOT_FOUND', async () => {
+    const out = await pods.run('stats', '--id', 'no-such-container-id', '-o', 'json');
+    // ListContainerStats filters (an empty list); ContainerStats by id is NOT_FOUND over gRPC.
+    expect(JSON.parse(out.stdout)).toEqual({ stats: [] });
+    const { criClient } = await import('../support/cri-client.js');
+    const client = criClient(wincri.endpoint);
+    try {
+      const err = (await client.call('runtime', 'ContainerStats', { container_id: 'nope' }).catch((e: unknown) => e)) as { code: number };
+      expect(err.code).toBe(5);
+      const podErr = (await client.call('runtime', 'PodSandboxStats', { pod_sandbox_id: 'nope' }).catch((e: unknown) => e)) as { code: number };
+      expect(podErr.code).toBe(5);
+    } finally {
+      client.close();
+    }
+  });
+});
