@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUSYBOX, CrictlPods } from '../support/crictl-pods.js';
@@ -96,6 +96,43 @@ describe.each(['spdy', 'websocket'])('crictl over %s', (transport) => {
       expect(answer).toEqual({ status: 200, body: 'inside-the-pod\n' });
     } finally {
       child.kill('SIGINT');
+    }
+  });
+});
+
+describe('crictl exec -it in a terminal (tmux)', () => {
+  const session = `wincri-e2e-${process.pid}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+  const screen = () => tmux('capture-pane', '-p', '-t', session);
+  async function waitFor(text: RegExp): Promise<string> {
+    for (let i = 0; i < 100; i++) {
+      const shown = screen();
+      if (text.test(shown)) return shown;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the terminal never showed ${text}:\n${screen()}`);
+  }
+
+  it.each(['spdy', 'websocket'])('over %s: type a command, read its output, resize the terminal', async (transport) => {
+    const command = `${rig.crictl} --runtime-endpoint ${wincri.endpoint} exec -it --transport ${transport} ${containerId} sh`;
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', `CRI_CONFIG_FILE=/dev/null ${command}`);
+    try {
+      await waitFor(/^\/ #\s*$/m); // busybox sh prompt (capture-pane trims the trailing space)
+      tmux('send-keys', '-t', session, 'echo answer=$((6*7))', 'Enter');
+      await waitFor(/^answer=42$/m);
+      tmux('send-keys', '-t', session, 'stty size', 'Enter');
+      await waitFor(/^30 100$/m);
+      tmux('resize-window', '-t', session, '-x', '120', '-y', '40');
+      await new Promise((r) => setTimeout(r, 300));
+      tmux('send-keys', '-t', session, 'stty size', 'Enter');
+      await waitFor(/^40 120$/m);
+      tmux('send-keys', '-t', session, 'exit', 'Enter');
+    } finally {
+      try {
+        tmux('kill-session', '-t', session);
+      } catch {
+        // The session ended with the shell.
+      }
     }
   });
 });
