@@ -138,6 +138,22 @@ describe('crictl exec -it in a terminal (tmux)', () => {
 });
 
 describe('bad input', () => {
+  it('a client that goes away mid-exec leaves no process behind', async () => {
+    const child = spawn(rig.crictl, ['--runtime-endpoint', wincri.endpoint, 'exec', '-i', containerId, 'sleep', '4242'], {
+      env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
+    });
+    const running = async () => (await pods.run('exec', '-s', containerId, 'pgrep', 'sleep')).stdout.trim();
+    for (let i = 0; i < 50 && (await running()) === ''; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await running()).not.toBe('');
+    child.kill('SIGKILL');
+    let left = 'not checked';
+    for (let i = 0; i < 50 && left !== ''; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await running();
+    }
+    expect(left).toBe('');
+  });
+
   it('exec in an unknown container is NOT_FOUND', async () => {
     const out = await pods.run('exec', 'no-such-container', 'true');
     expect(out.stderr).toMatch(/NotFound/);
