@@ -275,6 +275,25 @@ export class WindowsEngineDouble {
     return this.#container(idOrName).body;
   }
 
+  /**
+   * Puts a catalog image on the engine without the pull's platform filter, as `docker load` of an
+   * image saved on another host does (a load does not compare os.version with the host's): the way
+   * an image newer than the host gets onto a Windows node. `osVersion` picks the variant; the
+   * default is the newest. Emits the image `load` event.
+   */
+  load(reference: string, osVersion?: string): void {
+    const normalized = normalize(reference);
+    const entry = this.#registry.find((e) => normalize(e.reference) === normalized);
+    if (!entry) throw new Error(`${reference} is not in the double's catalog`);
+    const variant =
+      osVersion === undefined
+        ? [...entry.variants].sort((a, b) => buildOf(b.osVersion) - buildOf(a.osVersion))[0]
+        : entry.variants.find((v) => v.osVersion === osVersion);
+    if (!variant) throw new Error(`${reference} has no variant ${osVersion ?? ''}`);
+    const { image } = this.#keep(entry, variant, normalized);
+    this.#emit('image', 'load', image.id, { name: familiar(normalized) });
+  }
+
   /** Makes a running container's process exit with `code`, as if it ended by itself. */
   exit(idOrName: string, code: number): void {
     const c = this.#container(idOrName);
@@ -564,6 +583,15 @@ export class WindowsEngineDouble {
       return {
         error: `no matching manifest for windows(10.0.${this.build})/amd64 in the manifest list entries`,
       };
+    return this.#keep(entry, variant, normalized);
+  }
+
+  /** Stores a variant of a catalog entry under the tag `normalized`, as a pull or a load leaves it. */
+  #keep(
+    entry: CatalogImage,
+    variant: CatalogImage['variants'][number],
+    normalized: string,
+  ): { image: ImageRecord; fresh: boolean } {
     const id = `sha256:${sha(`${entry.reference}@${variant.osVersion}`)}`;
     const tag = familiar(normalized);
     const digest = `${familiar(repoOf(normalized))}@sha256:${sha(`${entry.reference}/index`)}`;

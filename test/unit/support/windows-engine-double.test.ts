@@ -136,6 +136,26 @@ describe('images', () => {
     );
   });
 
+  it('loads a newer-than-host image as docker load does, which then fails to start under either isolation', async () => {
+    const d = await start({ profile: 'ws2022' });
+    d.load('mcr.microsoft.com/windows/servercore:ltsc2025');
+    expect(
+      (await json('GET', '/images/mcr.microsoft.com/windows/servercore:ltsc2025/json'))['OsVersion'],
+    ).toBe('10.0.26100.2033');
+    d.load('registry.k8s.io/pause:3.10.2', '10.0.17763.6414');
+    expect((await json('GET', `/images/${PAUSE}/json`))['OsVersion']).toBe('10.0.17763.6414');
+    expect(() => d.load('example.com/nothing:1')).toThrow(/not in the double's catalog/);
+    for (const isolation of ['process', 'hyperv']) {
+      const { Id } = (await json('POST', `/containers/create?name=new-${isolation}`, {
+        Image: 'mcr.microsoft.com/windows/servercore:ltsc2025',
+        HostConfig: { Isolation: isolation },
+      })) as { Id: string };
+      const reply = await message('POST', `/containers/${Id}/start`);
+      expect(reply.status).toBe(500);
+      expect(reply.message).toContain('(0xc0370101)');
+    }
+  });
+
   it('answers 404 for an unknown repository', async () => {
     await start();
     expect(await message('POST', '/images/create?fromImage=example.com/nothing&tag=1')).toEqual({
