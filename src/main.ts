@@ -53,19 +53,15 @@ async function serve(config: Config, log: Logger): Promise<void> {
   );
   const store = new RuntimeStore(docker, log.child({ component: 'store' }));
   const logs = new LogCopiers({ docker, log: log.child({ component: 'logs' }) });
-  if (engine.lastInfo) {
-    const report = await recover(
-      docker,
-      store,
-      log.child({ component: 'recover' }),
-      AbortSignal.timeout(120_000),
-    );
-    logs.restartAll(report.logTargets);
-    log.info(
-      { sandboxes: report.sandboxes, containers: report.containers, removed: report.removed.length },
-      'recovered pods and containers from the engine',
-    );
-  }
+  const recovering = recoverWhenReachable(
+    engine,
+    () => recover(docker, store, log.child({ component: 'recover' }), AbortSignal.timeout(120_000)),
+    logs,
+    log,
+  );
+  // With the engine up, serve only once the pods are known; without it, serve at once (Status
+  // says why nothing is ready) and recover as soon as the engine answers.
+  if (engine.lastInfo) await recovering;
   const grantableCapabilities = await readGrantableCapabilities();
   if (grantableCapabilities)
     log.warn(
@@ -150,6 +146,35 @@ async function startStreaming(
   const server = await StreamingServer.start({ runtime, log, address, port, ...(tls ? { tls } : {}) });
   log.info({ address: config.streamingAddress }, 'streaming server listening');
   return server;
+}
+
+/**
+ * Rebuilds the store from the engine, cleans up half-made pods and resumes log copying; if the
+ * engine is not reachable yet, retries until it is (the lifecycle RPCs answer UNAVAILABLE until then).
+ */
+async function recoverWhenReachable(
+  engine: EngineState,
+  recoverNow: () => ReturnType<typeof recover>,
+  logs: LogCopiers,
+  log: Logger,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    if ((await engine.current()).ready) {
+      try {
+        const report = await recoverNow();
+        logs.restartAll(report.logTargets);
+        log.info(
+          { sandboxes: report.sandboxes, containers: report.containers, removed: report.removed.length },
+          'recovered pods and containers from the engine',
+        );
+        return;
+      } catch (err) {
+        log.warn({ err }, 'recovery from the engine failed; retrying');
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * 2 ** attempt, 10_000)));
+    await engine.refresh();
+  }
 }
 
 function stopOnSignals(

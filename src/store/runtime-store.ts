@@ -57,6 +57,7 @@ export class RuntimeStore {
    */
   readonly #gone = new Map<string, ContainerRecord>();
   #tickets = 0;
+  #synced = false;
 
   constructor(
     private readonly docker: DockerClient,
@@ -132,6 +133,14 @@ export class RuntimeStore {
     }
   }
 
+  /**
+   * True once the picture was built from the engine at least once. Before that, an empty store
+   * would read as "no pods" to kubelet, which then recreates them: callers answer UNAVAILABLE.
+   */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
   /** Rebuilds the whole picture from the engine's listing. */
   async resync(signal: AbortSignal): Promise<void> {
     const ticket = ++this.#tickets;
@@ -151,6 +160,7 @@ export class RuntimeStore {
       // Only drop what the listing missed and nothing touched since the listing began.
       if (!seen.has(id) && (this.#applied.get(id) ?? 0) < ticket) this.forget(id);
     }
+    this.#synced = true;
   }
 
   /** Applies one engine event: re-reads the container (or forgets it) and tells listeners. */

@@ -42,6 +42,7 @@ async function setup(): Promise<RuntimeRpcs> {
   await state.refresh();
   const config = resolveConfig('windows', { listen: 'npipe:////./pipe/wincri-test', hyperVAvailable: true });
   const store = new RuntimeStore(docker, log);
+  await store.resync(AbortSignal.timeout(5_000));
   const images: ImageDeps = {
     docker,
     mirrors: config.registryMirrors,

@@ -35,6 +35,7 @@ beforeEach(async () => {
   engine = new EngineState(docker, log, 60_000);
   await engine.refresh();
   store = new RuntimeStore(docker, log);
+  await store.resync(AbortSignal.timeout(5_000));
   const config = resolveConfig('linux', { registryMirrors: ['registry.k8s.io=http://127.0.0.1:5000'] });
   const images: ImageDeps = {
     docker,

@@ -1,4 +1,4 @@
-import { unimplemented } from '../../errors.js';
+import { unavailable, unimplemented } from '../../errors.js';
 import type { CallContext } from '../context.js';
 import type { RuntimeRpcs } from '../rpc-types.js';
 import { containerStats, listContainerStats } from './container-stats.js';
@@ -53,7 +53,16 @@ export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
     streams ? (req: Req) => handler(streams, req) : notServed(rpc, streaming);
   /** A lifecycle handler when the lifecycle is wired (main.ts), UNIMPLEMENTED otherwise. */
   const life = <Req, Res>(rpc: string, handler: (d: PodDeps, req: Req, ctx: CallContext) => Promise<Res>) =>
-    pods ? (req: Req, ctx: CallContext) => handler(pods, req, ctx) : notServed(rpc, lifecycle);
+    pods
+      ? (req: Req, ctx: CallContext) =>
+          pods.store.synced
+            ? handler(pods, req, ctx)
+            : Promise.reject(
+                unavailable(
+                  `${rpc}: wincri has not read the pods from the Docker engine yet (is the engine up?); retry shortly`,
+                ),
+              )
+      : notServed(rpc, lifecycle);
   return {
     Version: (req) => version(deps, req),
     Status: (req, ctx) => status(deps, req, ctx),
