@@ -1,0 +1,771 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crictl, type CommandResult } from '../support/crictl.js';
+import { loadRig } from '../support/rig.js';
+import { startWincri, type WincriProcess } from '../support/wincri-process.js';
+import {
+  type RecordedRequest,
+  type WindowsEngineDouble,
+  type WindowsEngineDoubleOptions,
+  startWindowsEngineDouble,
+} from '../support/windows-engine-double.js';
+
+/**
+ * wincri against a Windows-shaped engine, end to end: the Windows engine double
+ * (test/support/windows-engine-double.ts) on a unix socket, the built wincri talking to it, and
+ * crictl driving wincri. What is asserted is what a Windows dockerd would receive: the exact
+ * `POST /containers/create` bodies (isolation, CPU, memory, storage, gMSA, user, network mode,
+ * DNS, mounts) and that no Linux-only field reaches the engine. Each "node" is one double and one
+ * wincri; the isolation decision is taken against the sandbox (pause) image, so nodes differ by
+ * Windows build and by the pause image they are configured with (docs/windows.md).
+ */
+
+const CRICTL = existsSync('/run/wincri-rig/rig.json') ? loadRig().crictl : '/var/cache/wincri-rig/bin/crictl';
+
+const PAUSE_2025 = 'registry.k8s.io/pause:3.10.2'; // has a 26100 variant
+const PAUSE_OLD = 'mcr.microsoft.com/oss/kubernetes/pause:3.10'; // 17763 and 20348 only
+const SERVERCORE_2019 = 'mcr.microsoft.com/windows/servercore:ltsc2019';
+const SERVERCORE_2022 = 'mcr.microsoft.com/windows/servercore:ltsc2022';
+const SERVERCORE_2025 = 'mcr.microsoft.com/windows/servercore:ltsc2025';
+const NANOSERVER_2022 = 'mcr.microsoft.com/windows/nanoserver:ltsc2022';
+
+const GMSA_SPEC = {
+  CmsPlugins: ['ActiveDirectory'],
+  DomainJoinConfig: {
+    Sid: 'S-1-5-21-3700119848-2853083131-2094573802',
+    MachineAccountName: 'WebApp01',
+    Guid: '8665abd4-e947-4dd0-9a51-f8254943c90b',
+    DnsTreeName: 'contoso.com',
+    DnsName: 'contoso.com',
+    NetBiosName: 'CONTOSO',
+  },
+  ActiveDirectoryConfig: {
+    GroupManagedServiceAccounts: [
+      { Name: 'WebApp01', Scope: 'contoso.com' },
+      { Name: 'WebApp01', Scope: 'CONTOSO' },
+    ],
+  },
+};
+const GMSA_RAW = `credentialspec=raw://${JSON.stringify(GMSA_SPEC)}`;
+
+/** What the kubelet sends in PodSandboxConfig.linux on a Windows node too; none of it may reach the engine. */
+const KUBELET_LINUX_POD_PART = {
+  cgroup_parent: '/kubepods/besteffort/pod1234',
+  sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
+  security_context: {
+    // crictl reads proto enums as numbers: POD = 0, CONTAINER = 1; RuntimeDefault = 0.
+    namespace_options: { network: 0, pid: 1, ipc: 0 },
+    seccomp: { profile_type: 0 },
+    run_as_user: { value: 1000 },
+    supplemental_groups: [2000],
+  },
+};
+const LINUX_CONTAINER_PART = {
+  resources: {
+    cpu_period: 100000,
+    cpu_quota: 50000,
+    cpu_shares: 512,
+    memory_limit_in_bytes: 1 << 26,
+    oom_score_adj: 1000,
+  },
+  security_context: {
+    capabilities: { add_capabilities: ['NET_ADMIN'], drop_capabilities: ['ALL'] },
+    masked_paths: ['/proc/kcore'],
+    readonly_paths: ['/proc/sys'],
+    seccomp: { profile_type: 0 },
+    no_new_privs: true,
+    run_as_user: { value: 1000 },
+  },
+};
+
+/**
+ * HostConfig fields a Windows engine refuses, ignores or misreads (moby daemon_windows.go and the
+ * Linux-only HostConfig fields), written out here rather than imported from src/platform, so that a
+ * gap in wincri's own list would not hide here too.
+ */
+const LINUX_ONLY_HOST_CONFIG = (
+  'CapAdd CapDrop Capabilities Sysctls PidMode IpcMode UTSMode UsernsMode CgroupnsMode Cgroup ' +
+  'CgroupParent MaskedPaths ReadonlyPaths Privileged ReadonlyRootfs Tmpfs ShmSize OomScoreAdj ' +
+  'OomKillDisable CpusetCpus CpusetMems CpuPeriod CpuQuota CpuRealtimePeriod CpuRealtimeRuntime ' +
+  'MemorySwap MemoryReservation MemorySwappiness KernelMemory PidsLimit Ulimits BlkioWeight ' +
+  'BlkioWeightDevice Runtime GroupAdd DeviceCgroupRules'
+).split(' ');
+
+function expectNothingLinux(body: Record<string, unknown>): void {
+  const hc = (body['HostConfig'] ?? {}) as Record<string, unknown>;
+  expect(LINUX_ONLY_HOST_CONFIG.filter((k) => k in hc)).toEqual([]);
+  for (const opt of (hc['SecurityOpt'] as string[] | undefined) ?? [])
+    expect(opt).toMatch(/^credentialspec=/);
+  for (const m of (hc['Mounts'] as Record<string, unknown>[] | undefined) ?? []) {
+    expect(m['Type']).not.toBe('tmpfs');
+    expect(m).not.toHaveProperty('BindOptions');
+  }
+  expect(JSON.stringify(body)).not.toMatch(/seccomp|apparmor|no-new-privileges|NET_ADMIN|\/proc\//i);
+}
+
+interface Node {
+  double: WindowsEngineDouble;
+  wincri: WincriProcess;
+  dir: string;
+  run(...args: string[]): Promise<CommandResult>;
+  /** Writes `value` as JSON into the node's directory and returns the path. */
+  file(name: string, value: object): Promise<string>;
+  /** The `POST /containers/create` requests recorded so far. */
+  creates(): RecordedRequest[];
+  stop(): Promise<void>;
+}
+
+type NodeOptions = WindowsEngineDoubleOptions & { sandboxImage: string; hyperV: boolean; load?: string[] };
+
+async function startNode(options: NodeOptions): Promise<Node> {
+  const dir = await mkdtemp(join(tmpdir(), 'wincri-windows-e2e-'));
+  const double = await startWindowsEngineDouble({ ...options, hyperVAvailable: options.hyperV });
+  for (const ref of options.load ?? []) double.load(ref);
+  const config = join(dir, 'wincri.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      hyperVAvailable: options.hyperV,
+      sandboxImage: options.sandboxImage,
+      statsIntervalMs: 1000,
+    }),
+  );
+  // wincri makes missing bind sources ("C:\data") relative to its working directory when it runs on
+  // Linux; start it in the node's directory so that nothing lands in the repository.
+  const cwd = process.cwd();
+  process.chdir(dir);
+  let wincri: WincriProcess;
+  try {
+    wincri = await startWincri({ dockerHost: `unix://${double.socketPath}`, extra: ['--config', config] });
+  } finally {
+    process.chdir(cwd);
+  }
+  let n = 0;
+  return {
+    double,
+    wincri,
+    dir,
+    run: (...args) => crictl(CRICTL, wincri.endpoint, args),
+    async file(name, value) {
+      const path = join(dir, `${name}-${n++}.json`);
+      await writeFile(path, JSON.stringify(value));
+      return path;
+    },
+    creates: () => double.requestsTo('POST', '/containers/create'),
+    async stop() {
+      await wincri.stop();
+      await double.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a node before the enclosing describe block's tests (handing it to `set`) and stops it after. */
+function useNode(options: NodeOptions, set: (node: Node) => void): void {
+  let node: Node | undefined;
+  beforeAll(async () => {
+    node = await startNode(options);
+    set(node);
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+}
+
+function podConfig(node: Node, name: string, extra: object = {}): object {
+  return {
+    metadata: { name, namespace: 'wdouble', uid: `${name}-uid`, attempt: 0 },
+    log_directory: join(node.dir, 'logs', name),
+    linux: KUBELET_LINUX_POD_PART,
+    ...extra,
+  };
+}
+
+function containerConfig(name: string, image: string, extra: object = {}): object {
+  return {
+    metadata: { name, attempt: 0 },
+    image: { image },
+    command: ['cmd.exe', '/c', 'ping -t localhost'],
+    log_path: `${name}/0.log`,
+    ...extra,
+  };
+}
+
+/** A pod as crictl knows it: its id and the config file `create` needs again. */
+interface Pod {
+  id: string;
+  config: string;
+}
+
+async function runPod(node: Node, handler: string, config: object): Promise<Pod> {
+  const path = await node.file('pod', config);
+  const out = await node.run('runp', '--runtime', handler, path);
+  expect(out.code, out.stderr).toBe(0);
+  return { id: out.stdout.trim(), config: path };
+}
+
+async function createContainer(node: Node, pod: Pod, config: object): Promise<CommandResult> {
+  return node.run('create', pod.id, await node.file('ctr', config), pod.config);
+}
+
+async function createAndStart(node: Node, pod: Pod, config: object): Promise<string> {
+  const created = await createContainer(node, pod, config);
+  expect(created.code, created.stderr).toBe(0);
+  const id = created.stdout.trim();
+  const started = await node.run('start', id);
+  expect(started.code, started.stderr).toBe(0);
+  return id;
+}
+
+const bodyOf = (node: Node, id: string) => node.double.createBody(id);
+const hostConfigOf = (node: Node, id: string) => bodyOf(node, id)['HostConfig'] as Record<string, unknown>;
+
+/** crictl prints "rpc error: code = X desc = ..." for a failed call, quotes escaped; returns it unescaped. */
+function expectRpcError(out: CommandResult, code: string): string {
+  expect(out.code, out.stdout).not.toBe(0);
+  expect(out.stderr).toContain(`code = ${code}`);
+  return out.stderr.replaceAll('\\"', '"');
+}
+
+/** A runp that must fail with `code` before the engine is asked to create anything; returns the message. */
+async function refusedRunp(node: Node, handler: string, config: object, code: string): Promise<string> {
+  const before = node.creates().length;
+  const out = await node.run('runp', '--runtime', handler, await node.file('pod', config));
+  const err = expectRpcError(out, code);
+  expect(node.creates().length).toBe(before);
+  return err;
+}
+
+/** A create that must fail with `code` before the engine is asked to create anything; returns the message. */
+async function refusedCreate(node: Node, pod: Pod, config: object, code: string): Promise<string> {
+  const before = node.creates().length;
+  const err = expectRpcError(await createContainer(node, pod, config), code);
+  expect(node.creates().length).toBe(before);
+  return err;
+}
+
+async function inspectpInfo(node: Node, id: string): Promise<Record<string, unknown>> {
+  const out = await node.run('inspectp', id);
+  expect(out.code, out.stderr).toBe(0);
+  return (JSON.parse(out.stdout) as { info: Record<string, unknown> }).info;
+}
+
+const ENGINE_DEFAULTS = { RestartPolicy: { Name: 'no' }, LogConfig: { Type: 'json-file' } };
+
+// ---- Windows Server 2025, pause with a 26100 variant, Hyper-V installed ------------------------
+
+describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
+  let node: Node;
+  useNode(
+    {
+      profile: 'ws2025',
+      ncpu: 4,
+      sandboxImage: PAUSE_2025,
+      hyperV: true,
+      images: [SERVERCORE_2025, SERVERCORE_2022, SERVERCORE_2019, NANOSERVER_2022],
+    },
+    (n) => (node = n),
+  );
+
+  it('info: a ready Windows engine of build 26100 and every Windows handler', async () => {
+    const out = await node.run('info');
+    expect(out.code, out.stderr).toBe(0);
+    const info = JSON.parse(out.stdout) as {
+      status: { conditions: { type: string; status: boolean }[] };
+      runtimeHandlers: { name?: string }[];
+      engine: Record<string, unknown>;
+      config: Record<string, unknown>;
+    };
+    expect(info.status.conditions).toEqual([
+      expect.objectContaining({ type: 'RuntimeReady', status: true }),
+      expect.objectContaining({ type: 'NetworkReady', status: true }),
+    ]);
+    expect(info.engine).toMatchObject({
+      osType: 'windows',
+      osVersion: '10.0.26100',
+      storageDriver: 'windowsfilter',
+      defaultIsolation: 'process',
+      ncpu: 4,
+      ready: true,
+    });
+    expect(info.runtimeHandlers.map((h) => h.name ?? '')).toEqual([
+      '',
+      ...'process hyperv auto runhcs-wcow-process runhcs-wcow-hypervisor'.split(' '),
+    ]);
+    expect(info.config).toMatchObject({ sandboxImage: PAUSE_2025 });
+  });
+
+  it('runtime-config: no Linux part (no cgroup driver) for a Windows engine', async () => {
+    const out = await node.run('runtime-config');
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).not.toMatch(/linux|cgroup/i);
+  });
+
+  describe('a process-isolated pod with gMSA, DNS, resources and mounts', () => {
+    let pod: Pod;
+    let app = '';
+    let counted = '';
+
+    beforeAll(async () => {
+      pod = await runPod(
+        node,
+        'process',
+        podConfig(node, 'web', {
+          hostname: 'web-0',
+          dns_config: {
+            servers: ['10.96.0.10'],
+            searches: ['wdouble.svc.cluster.local', 'svc.cluster.local'],
+            options: ['ndots:5'],
+          },
+          port_mappings: [{ protocol: 0, container_port: 80, host_port: 8080 }],
+          windows: {
+            security_context: {
+              run_as_username: 'ContainerUser',
+              credential_spec: JSON.stringify(GMSA_SPEC),
+            },
+          },
+        }),
+      );
+      app = await createAndStart(
+        node,
+        pod,
+        containerConfig('app', SERVERCORE_2025, {
+          envs: [{ key: 'GREETING', value: 'hello' }],
+          working_dir: 'C:\\app',
+          mounts: [
+            { container_path: 'C:\\data', host_path: 'C:\\data', readonly: true },
+            { container_path: '/logs', host_path: 'D:\\logs\\web' },
+            { container_path: '\\\\.\\pipe\\docker_engine', host_path: '\\\\.\\pipe\\docker_engine' },
+            // The kubelet's single-file mounts, which Docker cannot bind on Windows.
+            {
+              container_path: '/dev/termination-log',
+              host_path: 'C:\\var\\lib\\kubelet\\pods\\web-uid\\containers\\app\\0a1b',
+            },
+            {
+              container_path: 'C:\\Windows\\System32\\drivers\\etc\\hosts',
+              host_path: 'C:\\var\\lib\\kubelet\\pods\\web-uid\\etc-hosts',
+            },
+          ],
+          linux: LINUX_CONTAINER_PART,
+          windows: {
+            resources: {
+              cpu_maximum: 2500,
+              memory_limit_in_bytes: 268435456,
+              rootfs_size_in_bytes: 21474836480,
+            },
+            security_context: {
+              run_as_username: 'ContainerAdministrator',
+              credential_spec: JSON.stringify(GMSA_SPEC),
+            },
+          },
+        }),
+      );
+      counted = await createAndStart(
+        node,
+        pod,
+        containerConfig('counted', NANOSERVER_2022, {
+          windows: { resources: { cpu_count: 2, cpu_maximum: 5000, memory_limit_in_bytes: 134217728 } },
+        }),
+      );
+    });
+
+    it('the sandbox holds the pod network, hostname, DNS, ports and gMSA, process-isolated', () => {
+      const body = bodyOf(node, pod.id);
+      expect(body['Hostname']).toBe('web-0');
+      expect(body['User']).toBe('ContainerUser');
+      expect(body['Image']).toMatch(/^sha256:/);
+      expect(body['HostConfig']).toEqual({
+        Isolation: 'process',
+        NetworkMode: 'nat',
+        Dns: ['10.96.0.10'],
+        DnsSearch: ['wdouble.svc.cluster.local', 'svc.cluster.local'],
+        DnsOptions: ['ndots:5'],
+        SecurityOpt: [GMSA_RAW],
+        PortBindings: { '80/tcp': [{ HostPort: '8080' }] },
+        ...ENGINE_DEFAULTS,
+      });
+      expect(body['ExposedPorts']).toEqual({ '80/tcp': {} });
+      expectNothingLinux(body);
+    });
+
+    it("an app container joins the sandbox's network compartment with cpu_maximum, memory, rootfs size and mounts", () => {
+      const body = bodyOf(node, app);
+      expect(body['HostConfig']).toEqual({
+        Isolation: 'process',
+        // cpu_maximum 2500 of 10000 on 4 CPUs = one CPU: 2500 x 4 x 1e5.
+        NanoCpus: 1_000_000_000,
+        Memory: 268435456,
+        NetworkMode: `container:${pod.id}`,
+        StorageOpt: { size: '21474836480' },
+        Mounts: [
+          { Type: 'bind', Source: 'C:\\data', Target: 'C:\\data', ReadOnly: true },
+          { Type: 'bind', Source: 'D:\\logs\\web', Target: 'C:\\logs' },
+          { Type: 'npipe', Source: '\\\\.\\pipe\\docker_engine', Target: '\\\\.\\pipe\\docker_engine' },
+        ],
+        SecurityOpt: [GMSA_RAW],
+        ...ENGINE_DEFAULTS,
+      });
+      expect(body['User']).toBe('ContainerAdministrator');
+      expect(body['Env']).toEqual(['GREETING=hello']);
+      expect(body['WorkingDir']).toBe('C:\\app');
+      // CRI command is the entrypoint, args the Cmd.
+      expect(body['Entrypoint']).toEqual(['cmd.exe', '/c', 'ping -t localhost']);
+      // Docker refuses a hostname or DNS next to container:<id>; they live on the sandbox.
+      expect(body).not.toHaveProperty('Hostname');
+      expectNothingLinux(body);
+    });
+
+    it('cpu_count wins over cpu_maximum: exactly one CPU control is sent', () => {
+      const hc = hostConfigOf(node, counted);
+      expect(hc).toEqual({
+        Isolation: 'process',
+        CpuCount: 2,
+        Memory: 134217728,
+        NetworkMode: `container:${pod.id}`,
+        ...ENGINE_DEFAULTS,
+      });
+      expect(bodyOf(node, counted)).not.toHaveProperty('User');
+      expectNothingLinux(bodyOf(node, counted));
+    });
+
+    it('inspectp shows the isolation decision and the pod IP from the nat network', async () => {
+      const info = await inspectpInfo(node, pod.id);
+      expect(info['isolation']).toEqual({
+        handler: 'process',
+        resolvedHandler: 'process',
+        isolation: 'process',
+        hostBuild: 26100,
+        imageBuild: 26100,
+        reason:
+          'handler "process": process isolation as asked; image build 26100 runs process-isolated on host build 26100',
+      });
+      const status = JSON.parse((await node.run('inspectp', pod.id)).stdout) as {
+        status: { state: string; runtimeHandler: string; network: { ip: string } };
+      };
+      expect(status.status.state).toBe('SANDBOX_READY');
+      expect(status.status.runtimeHandler).toBe('process');
+      expect(status.status.network.ip).toMatch(/^172\.28\./);
+    });
+
+    it('ps and inspect report the containers running', async () => {
+      const ps = await node.run('ps', '-o', 'json', '--pod', pod.id);
+      expect(ps.code, ps.stderr).toBe(0);
+      const listed = (JSON.parse(ps.stdout) as { containers: { id: string; state: string }[] }).containers;
+      expect(listed.map((c) => c.id).sort()).toEqual([app, counted].sort());
+      expect(listed.every((c) => c.state === 'CONTAINER_RUNNING')).toBe(true);
+      const inspect = await node.run('inspect', app);
+      expect(inspect.code, inspect.stderr).toBe(0);
+      expect(JSON.parse(inspect.stdout)).toMatchObject({ status: { state: 'CONTAINER_RUNNING' } });
+    });
+
+    it('stats: Windows stats JSON (privateworkingset, 100 ns CPU units) comes out as CRI stats', async () => {
+      let stats:
+        | {
+            cpu: { usageCoreNanoSeconds?: { value: string }; usageNanoCores?: { value: string } };
+            memory: { workingSetBytes?: { value: string } };
+            writableLayer?: unknown;
+          }
+        | undefined;
+      for (let i = 0; i < 20; i++) {
+        const out = await node.run('stats', '-o', 'json', '--id', app);
+        expect(out.code, out.stderr).toBe(0);
+        const parsed = JSON.parse(out.stdout) as { stats: (typeof stats & { attributes: { id: string } })[] };
+        stats = parsed.stats.find((s) => s?.attributes.id === app);
+        if (stats?.cpu.usageNanoCores !== undefined) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(stats).toBeDefined();
+      // The double's fixture: privateworkingset 61435904; total_usage 156250000 x 100 ns per sample.
+      expect(Number(stats?.memory.workingSetBytes?.value)).toBe(61435904);
+      expect(Number(stats?.cpu.usageCoreNanoSeconds?.value) % 15_625_000_000).toBe(0);
+      expect(Number(stats?.cpu.usageCoreNanoSeconds?.value)).toBeGreaterThan(0);
+      expect(stats?.cpu.usageNanoCores).toBeDefined();
+      expect(node.double.requestsTo('GET', `/containers/${app}/stats`).length).toBeGreaterThan(0);
+    });
+
+    it('stop, rm, stopp and rmp take the pod down on the engine', async () => {
+      expect((await node.run('stop', counted)).code).toBe(0);
+      expect((await node.run('rm', counted)).code).toBe(0);
+      expect((await node.run('stopp', pod.id)).code).toBe(0);
+      expect((await node.run('rmp', pod.id)).code).toBe(0);
+      for (const id of [pod.id, app, counted]) {
+        expect(node.double.requestsTo('DELETE', `/containers/${id}`).length).toBeGreaterThan(0);
+      }
+      const pods = await node.run('pods', '-q');
+      expect(pods.stdout).not.toContain(pod.id);
+    });
+  });
+
+  describe('a Hyper-V pod', () => {
+    let pod: Pod;
+    let app = '';
+
+    beforeAll(async () => {
+      pod = await runPod(
+        node,
+        'hyperv',
+        podConfig(node, 'legacy', {
+          hostname: 'legacy-0',
+          dns_config: { servers: ['10.96.0.10'], searches: ['wdouble.svc.cluster.local'], options: [] },
+          windows: { security_context: { run_as_username: '', credential_spec: JSON.stringify(GMSA_SPEC) } },
+        }),
+      );
+    });
+
+    it('the sandbox is a Hyper-V placeholder with no network', () => {
+      const body = bodyOf(node, pod.id);
+      expect(body['HostConfig']).toEqual({
+        Isolation: 'hyperv',
+        NetworkMode: 'none',
+        SecurityOpt: [GMSA_RAW],
+        ...ENGINE_DEFAULTS,
+      });
+      expect(body).not.toHaveProperty('Hostname');
+      expect(body).not.toHaveProperty('User');
+      expectNothingLinux(body);
+    });
+
+    it('its one app container (an older 17763 image) takes the pod network, hostname and DNS, Hyper-V isolated', async () => {
+      app = await createAndStart(
+        node,
+        pod,
+        containerConfig('app', SERVERCORE_2019, {
+          windows: { resources: { cpu_maximum: 5000, memory_limit_in_bytes: 1073741824 } },
+        }),
+      );
+      const body = bodyOf(node, app);
+      expect(body['Hostname']).toBe('legacy-0');
+      expect(body['HostConfig']).toEqual({
+        Isolation: 'hyperv',
+        NanoCpus: 2_000_000_000,
+        Memory: 1073741824,
+        NetworkMode: 'nat',
+        Dns: ['10.96.0.10'],
+        DnsSearch: ['wdouble.svc.cluster.local'],
+        ...ENGINE_DEFAULTS,
+      });
+      expectNothingLinux(body);
+    });
+
+    it('a second live container is refused with FAILED_PRECONDITION, and the engine is not asked', async () => {
+      const sidecar = containerConfig('sidecar', SERVERCORE_2025);
+      const err = await refusedCreate(node, pod, sidecar, 'FailedPrecondition');
+      expect(err).toContain('Hyper-V');
+      expect(err).toContain('"sidecar" cannot be created while "app"');
+    });
+
+    it('once the first container has exited, the next one may be made (init containers, restarts)', async () => {
+      expect((await node.run('stop', app)).code).toBe(0);
+      const next = await createAndStart(node, pod, containerConfig('app2', SERVERCORE_2025));
+      expect(hostConfigOf(node, next)['Isolation']).toBe('hyperv');
+    });
+
+    it('inspectp shows the Hyper-V decision', async () => {
+      const info = await inspectpInfo(node, pod.id);
+      expect(info['isolation']).toMatchObject({
+        handler: 'hyperv',
+        isolation: 'hyperv',
+        hostBuild: 26100,
+        imageBuild: 26100,
+      });
+      expect(String((info['isolation'] as { reason: string }).reason)).toContain(
+        'Hyper-V isolation as asked',
+      );
+    });
+
+    // Left out, finding: docs/windows.md says a Hyper-V pod's app container "takes the pod network
+    // itself (the pod's network mode, hostname, DNS and port mappings)", but the app container's
+    // create body carries no PortBindings/ExposedPorts for the pod's port_mappings (the sandbox,
+    // NetworkMode none, gets none either: src/platform/index.ts publishes ports only for process
+    // pods), so hostPort mappings of a Hyper-V pod are silently dropped.
+  });
+
+  it('auto with an image of the host build picks process isolation', async () => {
+    const pod = await runPod(node, 'auto', podConfig(node, 'auto-same'));
+    expect(hostConfigOf(node, pod.id)['Isolation']).toBe('process');
+    const info = await inspectpInfo(node, pod.id);
+    expect(info['isolation']).toMatchObject({ handler: 'auto', isolation: 'process', imageBuild: 26100 });
+    expect((info['isolation'] as { reason: string }).reason).toContain('auto chose process isolation');
+    const ctr = await createAndStart(node, pod, containerConfig('app', SERVERCORE_2022));
+    expect(hostConfigOf(node, ctr)).toMatchObject({
+      Isolation: 'process',
+      NetworkMode: `container:${pod.id}`,
+    });
+  });
+
+  it('the containerd handler names work unchanged', async () => {
+    const p = await runPod(node, 'runhcs-wcow-process', podConfig(node, 'ctrd-process'));
+    const h = await runPod(node, 'runhcs-wcow-hypervisor', podConfig(node, 'ctrd-hyperv'));
+    expect(hostConfigOf(node, p.id)['Isolation']).toBe('process');
+    expect(hostConfigOf(node, h.id)['Isolation']).toBe('hyperv');
+  });
+
+  it('an app image the pod isolation cannot run: FAILED_PRECONDITION naming builds and handler, nothing created', async () => {
+    const pod = await runPod(node, 'process', podConfig(node, 'old-app'));
+    const err = await refusedCreate(node, pod, containerConfig('app', SERVERCORE_2019), 'FailedPrecondition');
+    expect(err).toMatch(/image is built for Windows 10\.0 build 17763/);
+    expect(err).toMatch(/this host is 10\.0 build 26100/);
+    expect(err).toContain('runtime handler hyperv or runhcs-wcow-hypervisor');
+  });
+
+  it('an unknown handler is INVALID_ARGUMENT before anything is pulled or made', async () => {
+    const before = node.double.requests.length;
+    const err = await refusedRunp(node, 'kata', podConfig(node, 'unknown'), 'InvalidArgument');
+    expect(err).toContain('unknown runtime handler "kata"');
+    expect(err).toContain('process, hyperv, auto, runhcs-wcow-process, runhcs-wcow-hypervisor');
+    const after = node.double.requests.slice(before).filter((r) => r.method !== 'GET');
+    expect(after).toEqual([]);
+  });
+
+  it('host_process is refused clearly, for a pod and for a container, and nothing is created', async () => {
+    const hostProcess = {
+      windows: { security_context: { run_as_username: 'NT AUTHORITY\\SYSTEM', host_process: true } },
+    };
+    const err = await refusedRunp(node, 'process', podConfig(node, 'hpc', hostProcess), 'InvalidArgument');
+    expect(err).toContain('HostProcess');
+    expect(err).toContain('containerd');
+
+    const pod = await runPod(node, 'process', podConfig(node, 'hpc-ctr'));
+    const agent = containerConfig('agent', SERVERCORE_2025, hostProcess);
+    expect(await refusedCreate(node, pod, agent, 'InvalidArgument')).toContain('HostProcess');
+  });
+
+  it('the removed dockershim annotation asking for Hyper-V under a process handler is refused', async () => {
+    const annotated = podConfig(node, 'legacy-annotation', {
+      annotations: { 'experimental.windows.kubernetes.io/isolation-type': 'hyperv' },
+    });
+    expect(await refusedRunp(node, 'process', annotated, 'InvalidArgument')).toContain('RuntimeClass');
+  });
+
+  it('every create body the engine received is fit for Windows', () => {
+    const creates = node.creates();
+    expect(creates.length).toBeGreaterThan(8);
+    for (const req of creates) {
+      const body = req.body as Record<string, unknown>;
+      expect(['process', 'hyperv']).toContain((body['HostConfig'] as Record<string, unknown>)['Isolation']);
+      expectNothingLinux(body);
+    }
+  });
+
+  it('no start ever failed on the engine (no 0xc0370101 reached HCS)', () => {
+    // The double answers 500 with HCS's mismatch text at start; wincri never met one here.
+    expect(node.wincri.logs()).not.toContain('0xc0370101)');
+  });
+});
+
+// ---- Windows Server 2025 with a pinned old pause (no 26100 variant) -----------------------------
+
+describe('Windows Server 2025 (26100), an old pause image (17763 variant pulled)', () => {
+  let node: Node;
+  useNode({ profile: 'ws2025', sandboxImage: PAUSE_OLD, hyperV: true }, (n) => (node = n));
+
+  it('auto picks Hyper-V for the older image', async () => {
+    const pod = await runPod(node, 'auto', podConfig(node, 'auto-old'));
+    expect(hostConfigOf(node, pod.id)).toEqual({
+      Isolation: 'hyperv',
+      NetworkMode: 'none',
+      ...ENGINE_DEFAULTS,
+    });
+    const info = await inspectpInfo(node, pod.id);
+    expect(info['isolation']).toMatchObject({
+      handler: 'auto',
+      resolvedHandler: 'auto',
+      isolation: 'hyperv',
+      hostBuild: 26100,
+      imageBuild: 17763,
+    });
+    expect((info['isolation'] as { reason: string }).reason).toContain('auto chose Hyper-V isolation');
+  });
+
+  it('process is FAILED_PRECONDITION naming host build, image build and the handler to use; nothing created', async () => {
+    const err = await refusedRunp(node, 'process', podConfig(node, 'process-old'), 'FailedPrecondition');
+    expect(err).toMatch(/image is built for Windows 10\.0 build 17763/);
+    expect(err).toMatch(/this host is 10\.0 build 26100/);
+    expect(err).toContain('runtime handler hyperv or runhcs-wcow-hypervisor');
+  });
+});
+
+describe('Windows Server 2025 (26100), an old pause image, no Hyper-V', () => {
+  let node: Node;
+  useNode({ profile: 'ws2025', sandboxImage: PAUSE_OLD, hyperV: false }, (n) => (node = n));
+
+  it('auto cannot run it: FAILED_PRECONDITION saying to install Hyper-V; nothing created', async () => {
+    const err = await refusedRunp(node, 'auto', podConfig(node, 'auto-nohv'), 'FailedPrecondition');
+    expect(err).toContain('17763');
+    expect(err).toContain('26100');
+    expect(err).toContain('install the Hyper-V role');
+    expect(node.creates()).toEqual([]);
+  });
+
+  it('hyperv is refused up front, pointing at the process handlers', async () => {
+    const err = await refusedRunp(node, 'hyperv', podConfig(node, 'hv-nohv'), 'FailedPrecondition');
+    expect(err).toContain('Hyper-V is not available on this host (build 26100)');
+    expect(err).toContain('process or runhcs-wcow-process');
+    expect(node.creates()).toEqual([]);
+  });
+});
+
+// ---- Windows Server 2022 with a newer (26100) image loaded -------------------------------------
+
+describe('Windows Server 2022 (20348), a newer image on the node (docker load)', () => {
+  let node: Node;
+  let newerPause: Node;
+  useNode(
+    {
+      profile: 'ws2022',
+      sandboxImage: PAUSE_2025,
+      hyperV: true,
+      load: [SERVERCORE_2025],
+    },
+    (n) => (node = n),
+  );
+  useNode(
+    {
+      profile: 'ws2022',
+      sandboxImage: SERVERCORE_2025,
+      hyperV: true,
+      load: [SERVERCORE_2025],
+    },
+    (n) => (newerPause = n),
+  );
+
+  it('the pause image resolves to the 20348 variant and runs process-isolated', async () => {
+    const pod = await runPod(node, 'auto', podConfig(node, 'ws2022-auto'));
+    expect(hostConfigOf(node, pod.id)['Isolation']).toBe('process');
+    expect((await inspectpInfo(node, pod.id))['isolation']).toMatchObject({
+      hostBuild: 20348,
+      imageBuild: 20348,
+    });
+  });
+
+  it('a newer app image in a Hyper-V pod: FAILED_PRECONDITION naming both builds; nothing created', async () => {
+    const pod = await runPod(node, 'hyperv', podConfig(node, 'ws2022-hv'));
+    const err = await refusedCreate(node, pod, containerConfig('app', SERVERCORE_2025), 'FailedPrecondition');
+    expect(err).toMatch(/image is built for Windows 10\.0 build 26100/);
+    expect(err).toMatch(/this host is 10\.0 build 20348/);
+    expect(err).toContain('Hyper-V isolation cannot run an image newer than the host');
+  });
+
+  it.each(['auto', 'hyperv', 'process'])(
+    'a newer pause image under %s: FAILED_PRECONDITION naming host build, image build and a fix; nothing created',
+    async (handler) => {
+      const err = await refusedRunp(
+        newerPause,
+        handler,
+        podConfig(newerPause, `newer-${handler}`),
+        'FailedPrecondition',
+      );
+      expect(err).toMatch(/image is built for Windows 10\.0 build 26100/);
+      expect(err).toMatch(/this host is 10\.0 build 20348/);
+      expect(err).toContain('node.kubernetes.io/windows-build');
+      expect(newerPause.creates()).toEqual([]);
+    },
+  );
+
+  it('nothing was left in the repository by bind-source creation', () => {
+    expect(readdirSync(process.cwd()).filter((f) => /^[A-Z]:\\/i.test(f))).toEqual([]);
+  });
+});
