@@ -3,13 +3,16 @@
  *
  * It serves the part of the Engine API wincri uses (paths with or without a `/v1.xx` prefix):
  * ping, version, info, system df, images (list, inspect, pull, tag, remove), containers (create,
- * start, stop, kill, wait, remove, inspect, list with filters, stats) and a live event stream. It
- * records every request (method, path, query, parsed JSON body) for assertions.
+ * start, stop, kill, wait, remove, inspect, list with filters, stats, update, logs) and a live event
+ * stream. It records every request (method, path, query, parsed JSON body) for assertions. What a
+ * container prints is up to the test (`output`), as is when it exits (`exit`).
  *
  * It checks what a Windows daemon checks, with Docker's wording where moby has one:
  * - at create (moby daemon/daemon_windows.go verifyContainerResources, volume/mounts/windows_parser.go,
  *   runconfig validateNetContainerMode): Linux-only resources, CPU conflicts, isolation values,
  *   mount shapes, options next to `container:<id>` networking, Hyper-V with `container:<id>`;
+ * - at update (container/container_windows.go UpdateContainer): any resource at all, since Windows
+ *   cannot change the limits of a container once made;
  * - at start (daemon/oci_windows.go and HCS): SecurityOpt keys, devices under Hyper-V, joining a
  *   container that does not run, Hyper-V missing, and the image/host build mismatch HCS reports as
  *   0xc0370101 (the compatibility rule is written out here on its own, not imported from wincri, so
@@ -114,6 +117,23 @@ interface ContainerRecord {
   endpointId: string;
   statsCalls: number;
   waiters: ((code: number) => void)[];
+  /** What the container printed, as the json-file log driver keeps it. */
+  output: LogEntry[];
+  logFollowers: Set<LogFollower>;
+}
+
+interface LogEntry {
+  stream: 'stdout' | 'stderr';
+  /** RFC3339Nano with nine digits, as moby's jsonmessage.RFC3339NanoFixed writes log timestamps. */
+  time: string;
+  /** Nanoseconds since the epoch, for `since`. */
+  ns: bigint;
+  text: string;
+}
+
+interface LogFollower {
+  write(entry: LogEntry): void;
+  end(): void;
 }
 
 class HttpError extends Error {
@@ -138,6 +158,18 @@ const REFUSED_RESOURCES: Record<string, string> = {
   BlkioWeight: 'BlkioWeight',
   CgroupParent: 'CgroupParent',
 };
+/**
+ * Resources moby's Windows UpdateContainer refuses whatever their value (container/container_windows.go):
+ * "resource updating isn't supported on Windows". Pointer fields count when present at all.
+ */
+const NOT_UPDATABLE = (
+  'CpuShares Memory NanoCpus CgroupParent BlkioWeight CpuPeriod CpuQuota CpuRealtimePeriod CpuRealtimeRuntime ' +
+  'CpusetCpus CpusetMems KernelMemory MemoryReservation MemorySwap CpuCount CpuPercent IOMaximumIOps IOMaximumBandwidth'
+).split(' ');
+const NOT_UPDATABLE_LISTS = (
+  'BlkioWeightDevice BlkioDeviceReadBps BlkioDeviceWriteBps BlkioDeviceReadIOps BlkioDeviceWriteIOps ' +
+  'Devices DeviceCgroupRules Ulimits'
+).split(' ');
 const REFUSED_LISTS = [
   'Ulimits',
   'BlkioWeightDevice',
@@ -177,6 +209,11 @@ function processCompatible(hostBuild: number, imageBuild: number): boolean {
   return imageBuild >= lowest && imageBuild <= hostBuild;
 }
 const buildOf = (osVersion: string) => Number(osVersion.split('.')[2] ?? 0);
+/** A logs `since` ("1700000000" or "1700000000.123456789") in nanoseconds. */
+function sinceNs(since: string): bigint {
+  const [seconds = '0', fraction = ''] = since.split('.', 2);
+  return BigInt(seconds) * 1_000_000_000n + BigInt(fraction.padEnd(9, '0').slice(0, 9) || '0');
+}
 
 export class WindowsEngineDouble {
   readonly requests: RecordedRequest[] = [];
@@ -194,6 +231,8 @@ export class WindowsEngineDouble {
   #server: Server | undefined;
   #socketDir: string | undefined;
   #nextIp = 2;
+  #logSeq = 0;
+  #lastCreatedMs = 0;
   socketPath = '';
 
   private constructor(options: WindowsEngineDoubleOptions) {
@@ -228,6 +267,7 @@ export class WindowsEngineDouble {
   async close(): Promise<void> {
     for (const timer of this.#statsStreams) clearInterval(timer);
     for (const { res } of this.#eventStreams) res.end();
+    for (const c of this.#containers.values()) for (const follower of c.logFollowers) follower.end();
     this.#eventStreams.clear();
     const server = this.#server;
     if (server) {
@@ -292,6 +332,22 @@ export class WindowsEngineDouble {
     if (!variant) throw new Error(`${reference} has no variant ${osVersion ?? ''}`);
     const { image } = this.#keep(entry, variant, normalized);
     this.#emit('image', 'load', image.id, { name: familiar(normalized) });
+  }
+
+  /**
+   * Makes a container print `text` on `stream`, one log entry per line (a trailing newline is kept
+   * with its line, as the json-file driver keeps it), for `GET /containers/{id}/logs`.
+   */
+  output(idOrName: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    const c = this.#container(idOrName);
+    for (const line of text.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
+      const ms = Date.now();
+      const ns = BigInt(ms) * 1_000_000n + BigInt(this.#logSeq++ % 1_000_000);
+      const time = `${new Date(ms).toISOString().slice(0, 23)}${String(ns % 1_000_000n).padStart(6, '0')}Z`;
+      const entry: LogEntry = { stream, time, ns, text: line };
+      c.output.push(entry);
+      for (const follower of c.logFollowers) follower.write(entry);
+    }
   }
 
   /** Makes a running container's process exit with `code`, as if it ended by itself. */
@@ -395,6 +451,9 @@ export class WindowsEngineDouble {
     else if ((p = on('POST', /^\/containers\/([^/]+)\/kill$/))) this.#kill(this.#container(p[0]!), res);
     else if ((p = on('POST', /^\/containers\/([^/]+)\/wait$/)))
       this.#wait(this.#container(p[0]!), query['condition'] ?? 'not-running', res);
+    else if ((p = on('POST', /^\/containers\/([^/]+)\/update$/)))
+      this.#json(res, 200, this.#update(this.#container(p[0]!), body));
+    else if ((p = on('GET', /^\/containers\/([^/]+)\/logs$/))) this.#logs(this.#container(p[0]!), query, res);
     else if ((p = on('GET', /^\/containers\/([^/]+)\/stats$/)))
       this.#stats(this.#container(p[0]!), query, res);
     else if ((p = on('DELETE', /^\/containers\/([^/]+)$/))) this.#remove(this.#container(p[0]!), query, res);
@@ -740,7 +799,8 @@ export class WindowsEngineDouble {
     const record: ContainerRecord = {
       id,
       name: cleanName,
-      created: new Date().toISOString(),
+      // Strictly increasing, as Docker's nanosecond Created is, so lists sort newest first reliably.
+      created: new Date((this.#lastCreatedMs = Math.max(Date.now(), this.#lastCreatedMs + 1))).toISOString(),
       body,
       hostConfig,
       image,
@@ -754,6 +814,8 @@ export class WindowsEngineDouble {
       endpointId: '',
       statsCalls: 0,
       waiters: [],
+      output: [],
+      logFollowers: new Set(),
     };
     this.#containers.set(id, record);
     this.#emit('container', 'create', id, this.#containerAttributes(record));
@@ -934,6 +996,8 @@ export class WindowsEngineDouble {
     c.finishedAt = new Date().toISOString();
     this.#emit('container', 'die', c.id, this.#containerAttributes(c, { exitCode: String(code) }));
     for (const waiter of c.waiters.splice(0)) waiter(code);
+    for (const follower of c.logFollowers) follower.end();
+    c.logFollowers.clear();
   }
 
   #stop(c: ContainerRecord, res: ServerResponse): void {
@@ -977,6 +1041,73 @@ export class WindowsEngineDouble {
     this.#containers.delete(c.id);
     this.#emit('container', 'destroy', c.id, this.#containerAttributes(c));
     this.#noContent(res);
+  }
+
+  /** moby ContainerUpdate on Windows: Linux-only fields are refused first (400), then every resource (500). */
+  #update(c: ContainerRecord, body: unknown): Record<string, unknown> {
+    const update = isRecord(body) ? body : {};
+    this.#verifyHostConfig({}, { ...update, Isolation: c.hostConfig['Isolation'] });
+    const present = (v: unknown) => v !== undefined && v !== null && v !== 0 && v !== '';
+    const refused =
+      NOT_UPDATABLE.some((k) => present(update[k])) ||
+      NOT_UPDATABLE_LISTS.some((k) => Array.isArray(update[k]) && update[k].length > 0) ||
+      (update['MemorySwappiness'] !== undefined && update['MemorySwappiness'] !== null) ||
+      (update['OomKillDisable'] !== undefined && update['OomKillDisable'] !== null) ||
+      present(update['PidsLimit']);
+    if (refused) {
+      throw new HttpError(
+        500,
+        `Cannot update container ${c.id}: resource updating isn't supported on Windows`,
+      );
+    }
+    const policy = update['RestartPolicy'];
+    if (isRecord(policy) && typeof policy['Name'] === 'string' && policy['Name'] !== '') {
+      c.hostConfig['RestartPolicy'] = policy;
+    }
+    this.#emit('container', 'update', c.id, this.#containerAttributes(c));
+    return { Warnings: null };
+  }
+
+  /**
+   * The container's output as `GET /containers/{id}/logs` streams it: stdcopy frames (8-byte
+   * header: stream 1 or 2, three zero bytes, big-endian length) unless the container has a TTY;
+   * with `timestamps`, each message starts with its RFC3339Nano time and a space; `since` in
+   * seconds with an optional fraction; `follow` keeps the stream open until the container exits.
+   */
+  #logs(c: ContainerRecord, query: Record<string, string>, res: ServerResponse): void {
+    const yes = (k: string) => query[k] === '1' || query[k] === 'true';
+    if (!yes('stdout') && !yes('stderr'))
+      throw new HttpError(400, 'Bad parameters: you must choose at least one stream');
+    const since = query['since'] ? sinceNs(query['since']) : undefined;
+    const tty = c.body['Tty'] === true;
+    const wanted = (e: LogEntry) => yes(e.stream) && (since === undefined || e.ns > since);
+    const frame = (e: LogEntry): Buffer => {
+      const payload = Buffer.from(yes('timestamps') ? `${e.time} ${e.text}` : e.text);
+      if (tty) return payload;
+      const header = Buffer.alloc(8);
+      header[0] = e.stream === 'stdout' ? 1 : 2;
+      header.writeUInt32BE(payload.length, 4);
+      return Buffer.concat([header, payload]);
+    };
+    res.writeHead(200, {
+      'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
+      'Api-Version': this.#facts.apiVersion,
+      Ostype: 'windows',
+    });
+    res.flushHeaders();
+    for (const e of c.output) if (wanted(e)) res.write(frame(e));
+    if (!yes('follow') || c.status !== 'running') {
+      res.end();
+      return;
+    }
+    const follower: LogFollower = {
+      write: (e) => {
+        if (wanted(e)) res.write(frame(e));
+      },
+      end: () => res.end(),
+    };
+    c.logFollowers.add(follower);
+    res.on('close', () => c.logFollowers.delete(follower));
   }
 
   // ---- containers: reads -----------------------------------------------------------------------

@@ -411,6 +411,71 @@ describe('lifecycle', () => {
     expect(d.createBody('app')).toEqual({ Image: SERVERCORE_2022 });
   });
 
+  it('refuses any resource update as Windows does, and takes a restart policy', async () => {
+    await start({ images: [SERVERCORE_2022] });
+    const id = await createAndStart('app', { Image: SERVERCORE_2022, HostConfig: { Isolation: 'process' } });
+    for (const update of [{ Memory: 1 << 28 }, { NanoCpus: 1e9 }, { CpuCount: 2 }, { CpuShares: 512 }]) {
+      expect(await message('POST', `/containers/${id}/update`, update)).toEqual({
+        status: 500,
+        message: `Cannot update container ${id}: resource updating isn't supported on Windows`,
+      });
+    }
+    expect(await message('POST', `/containers/${id}/update`, { CpuPeriod: 100000 })).toEqual({
+      status: 400,
+      message: 'invalid option: Windows does not support CPUPeriod',
+    });
+    expect(await json('POST', `/containers/${id}/update`, {})).toEqual({ Warnings: null });
+    await json('POST', `/containers/${id}/update`, {
+      RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 },
+    });
+    expect(await json('GET', `/containers/${id}/json`)).toMatchObject({
+      HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } },
+    });
+  });
+
+  it('serves what a container printed as multiplexed, timestamped log frames, following until it exits', async () => {
+    const d = await start({ images: [SERVERCORE_2022] });
+    const id = await createAndStart('app', { Image: SERVERCORE_2022 });
+    d.output(id, 'one\r\ntwo\r\n');
+    d.output(id, 'oops\r\n', 'stderr');
+    const frames = (raw: Buffer) => {
+      const out: { stream: number; text: string }[] = [];
+      for (let at = 0; at + 8 <= raw.length;) {
+        const size = raw.readUInt32BE(at + 4);
+        out.push({ stream: raw[at]!, text: raw.subarray(at + 8, at + 8 + size).toString() });
+        at += 8 + size;
+      }
+      return out;
+    };
+    const read = (query: string) =>
+      new Promise<Buffer>((resolve) => {
+        request({ socketPath: d.socketPath, path: `/containers/${id}/logs?${query}` }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+        }).end();
+      });
+    expect(frames(await read('stdout=1&stderr=1'))).toEqual([
+      { stream: 1, text: 'one\r\n' },
+      { stream: 1, text: 'two\r\n' },
+      { stream: 2, text: 'oops\r\n' },
+    ]);
+    const stamped = frames(await read('stdout=1&timestamps=1'));
+    expect(stamped.map((f) => f.text)).toEqual([
+      expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z one\r\n$/),
+      expect.stringMatching(/ two\r\n$/),
+    ]);
+    const [seconds, fraction] = [stamped[0]!.text.slice(0, 19), stamped[0]!.text.slice(20, 29)];
+    const since = `${Date.parse(`${seconds}Z`) / 1000}.${fraction}`;
+    expect(frames(await read(`stdout=1&since=${since}`)).map((f) => f.text)).toEqual(['two\r\n']);
+    const following = read('stdout=1&follow=1');
+    await new Promise((r) => setTimeout(r, 50));
+    d.output(id, 'three\r\n');
+    d.exit(id, 0);
+    expect(frames(await following).map((f) => f.text)).toEqual(['one\r\n', 'two\r\n', 'three\r\n']);
+    expect((await message('GET', `/containers/${id}/logs`)).status).toBe(400);
+  });
+
   it('lists with label, status and name filters as Docker reads the filters parameter', async () => {
     await start({ images: [PAUSE] });
     const a = await createAndStart('pod-a', {
