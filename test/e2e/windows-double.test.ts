@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { criClient } from '../support/cri-client.js';
 import { crictl, type CommandResult } from '../support/crictl.js';
 import { loadRig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
@@ -324,6 +325,13 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
     const out = await node.run('runtime-config');
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).not.toMatch(/linux|cgroup/i);
+    // crictl prints nothing for an empty answer; the RPC itself says there is no linux part.
+    const client = criClient(node.wincri.endpoint);
+    try {
+      expect(await client.call('runtime', 'RuntimeConfig', {})).toEqual({ linux: null });
+    } finally {
+      client.close();
+    }
   });
 
   describe('a process-isolated pod with gMSA, DNS, resources and mounts', () => {
@@ -844,6 +852,22 @@ describe('Windows Server 2022 (20348), a newer image on the node (docker load)',
       expect(newerPause.creates()).toEqual([]);
     },
   );
+
+  it("crictl pull takes the host build's variant; an image with none fails with Docker's reason", async () => {
+    const ok = await node.run('pull', NANOSERVER_2022);
+    expect(ok.code, ok.stderr).toBe(0);
+    const inspected = JSON.parse((await node.run('inspecti', NANOSERVER_2022)).stdout) as {
+      info: { os: string; osVersion: string };
+    };
+    expect(inspected.info).toMatchObject({ os: 'windows', osVersion: '10.0.20348.2762' });
+    // servercore:ltsc2025 has only a 26100 variant, which a 20348 engine will not pull (the copy on
+    // this node came by docker load). The status code wincri gives is left unasserted: see the report.
+    const newer = await node.run('pull', SERVERCORE_2025);
+    expect(newer.code).not.toBe(0);
+    expect(newer.stderr).toContain(
+      'no matching manifest for windows(10.0.20348)/amd64 in the manifest list entries',
+    );
+  });
 
   it('nothing was left in the repository by bind-source creation', () => {
     expect(readdirSync(process.cwd()).filter((f) => /^[A-Z]:\\/i.test(f))).toEqual([]);
