@@ -1,0 +1,166 @@
+/**
+ * List/status latency at 100 pods and stats latency at 10/50/100 running containers through
+ * wincri's gRPC, each beside a Docker baseline taken in the same run; then the stats collector's
+ * CPU share and wincri's RSS growth (bench/README.md). Run after `npm run build`:
+ *   npx tsc -p bench/tsconfig.json && node dist/bench-build/bench/lists.js [cpuWindowSeconds=60]
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import {
+  HEADER,
+  cleanup,
+  ctrConfig,
+  dockerOf,
+  f,
+  machine,
+  podConfig,
+  rigFacts,
+  row,
+  startShim,
+  summarize,
+  timed,
+} from './support.js';
+
+const CPU_WINDOW_S = Number(process.argv[2] ?? 60);
+const CALLS = 1000;
+const STEPS = [10, 50, 100];
+const POOL = 4;
+
+const rig = rigFacts();
+const docker = dockerOf(rig.dockerHost);
+const dir = await mkdtemp(join(tmpdir(), 'wincri-bench-lists-'));
+const { wincri, cri } = await startShim(rig);
+const pid = wincri.process.pid!;
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const out: string[] = [];
+const say = (s: string) => (console.log(s), out.push(s));
+
+function cpuTicks(): number {
+  // /proc/<pid>/stat: fields after the ")" — utime is the 12th, stime the 13th from there.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+function rssKiB(): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1]);
+}
+const progress = (s: string) => process.stderr.write(`[${new Date().toISOString()}] ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    }),
+  );
+}
+
+/** Pods made so far: [podId, appContainerId]. */
+const made: { pod: string; ctr: string }[] = [];
+async function growTo(count: number): Promise<void> {
+  const next = Array.from({ length: count - made.length }, (_, k) => made.length + k);
+  await pool(next, POOL, async (i) => {
+    const sandbox_config = podConfig(`list${i}`, dir);
+    const pod = await cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', { config: sandbox_config });
+    const ctr = await cri.call<{ container_id: string }>('runtime', 'CreateContainer', {
+      pod_sandbox_id: pod.pod_sandbox_id,
+      config: ctrConfig('app'),
+      sandbox_config,
+    });
+    await cri.call('runtime', 'StartContainer', { container_id: ctr.container_id });
+    made.push({ pod: pod.pod_sandbox_id, ctr: ctr.container_id });
+  });
+}
+
+async function times(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) ms.push((await timed(fn))[1]);
+  return ms;
+}
+
+/** The naive stats path: one one-shot engine stats call per container, at most 4 at a time. */
+async function naiveStats(d: Docker, ids: string[]): Promise<void> {
+  await pool(ids, POOL, (id) => d.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false }));
+}
+
+try {
+  const engineBefore = (await docker.listContainers({ all: true })).length;
+  say(`# lists and stats; ${machine()}`);
+  say(`engine already held ${engineBefore} containers of other sessions (wincri sees and tracks them too)\n`);
+  await sleep(12_000); // one collector interval, then settle
+  const rss0 = rssKiB();
+
+  say('## stats RPCs vs naive per-container engine calls (same run)\n');
+  say(HEADER);
+  for (const step of STEPS) {
+    await growTo(step);
+    progress(`${made.length} pods running`);
+    await sleep(3_000); // new containers get their first sample at track time
+    const ids = made.map((m) => m.ctr);
+    const podIds = made.flatMap((m) => [m.pod, m.ctr]);
+    const lcs = await times(500, () => cri.call('runtime', 'ListContainerStats', { filter: {} }));
+    const lps = await times(500, () => cri.call('runtime', 'ListPodSandboxStats', { filter: {} }));
+    // Docker 20.10 answers a one-shot stats call on its 1 s collection tick, so the naive way costs
+    // about ceil(calls / 4) seconds a request: few repetitions keep the run short.
+    const naiveN = step <= 10 ? 3 : step <= 50 ? 2 : 1;
+    const nc = await times(naiveN, () => naiveStats(docker, ids));
+    const np = step <= 10 ? await times(2, () => naiveStats(docker, podIds)) : [];
+    say(row(`ListContainerStats @${step}`, summarize(lcs)));
+    say(row(`naive container stats @${step} (${step} calls)`, summarize(nc)));
+    say(row(`ListPodSandboxStats @${step}`, summarize(lps)));
+    if (np.length) say(row(`naive pod stats @${step} (${step * 2} calls)`, summarize(np)));
+    // How old the collector's data is when read: now − cpu.timestamp of each bench container.
+    const reply = await cri.call<{ stats: { attributes: { id: string }; cpu?: { timestamp: string } }[] }>('runtime', 'ListContainerStats', { filter: {} });
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    const mine = new Set(ids);
+    const ages = reply.stats
+      .filter((s) => mine.has(s.attributes.id) && s.cpu?.timestamp && s.cpu.timestamp !== '0')
+      .map((s) => Number(nowNs - BigInt(s.cpu!.timestamp)) / 1e6);
+    say(row(`  age of sample @${step} (${ages.length}/${step} have one)`, summarize(ages)));
+    progress(`step ${step} measured`);
+  }
+
+  const engineNow = (await docker.listContainers({ all: true })).length;
+  say(`\n## list/status at ${made.length} bench pods (${engineNow} engine containers in all), ${CALLS} calls each\n`);
+  say(HEADER);
+  const pick = <T>(xs: T[], i: number) => xs[i % xs.length]!;
+  let k = 0;
+  const results: [string, number[]][] = [
+    ['docker GET /containers/json?all=1 (baseline)', await times(CALLS, () => docker.listContainers({ all: true }))],
+    ['ListPodSandbox', await times(CALLS, () => cri.call('runtime', 'ListPodSandbox', {}))],
+    ['ListContainers', await times(CALLS, () => cri.call('runtime', 'ListContainers', {}))],
+    ['PodSandboxStatus', await times(CALLS, () => cri.call('runtime', 'PodSandboxStatus', { pod_sandbox_id: pick(made, k++).pod }))],
+    ['ContainerStatus', await times(CALLS, () => cri.call('runtime', 'ContainerStatus', { container_id: pick(made, k++).ctr }))],
+    ['docker GET /containers/json?all=1 (again)', await times(CALLS, () => docker.listContainers({ all: true }))],
+  ];
+  for (const [name, ms] of results) say(row(name, summarize(ms)));
+  progress('lists measured');
+
+  say(`\n## collector cost at ${made.length} bench containers (+ pause), idle shim, ${CPU_WINDOW_S} s window\n`);
+  const t0 = cpuTicks();
+  const w0 = performance.now();
+  await sleep(CPU_WINDOW_S * 1000);
+  const cpu = (cpuTicks() - t0) / CLK_TCK;
+  const wall = (performance.now() - w0) / 1000;
+  const rss1 = rssKiB();
+  say(`- wincri CPU: ${f(cpu)} s over ${f(wall, 1)} s = ${f((100 * cpu) / wall)} % of one core (CLK_TCK ${CLK_TCK})`);
+  say(`- wincri VmRSS: ${f(rss0 / 1024, 1)} MiB at 0 bench containers → ${f(rss1 / 1024, 1)} MiB at ${made.length} (+${f((rss1 - rss0) / 1024, 1)} MiB)`);
+} finally {
+  const [, ms] = await timed(async () => {
+    await pool([...made], POOL, async (m) => {
+      await cri.call('runtime', 'StopPodSandbox', { pod_sandbox_id: m.pod }).catch(() => undefined);
+      await cri.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: m.pod }).catch(() => undefined);
+    });
+    await cleanup(docker, cri);
+  });
+  console.log(`(cleanup ${f(ms / 1000, 1)} s)`);
+  cri.close();
+  await wincri.stop();
+  await rm(dir, { recursive: true, force: true });
+}
