@@ -3,9 +3,10 @@
  *
  * It serves the part of the Engine API wincri uses (paths with or without a `/v1.xx` prefix):
  * ping, version, info, system df, images (list, inspect, pull, tag, remove), containers (create,
- * start, stop, kill, wait, remove, inspect, list with filters, stats, update, logs) and a live event
- * stream. It records every request (method, path, query, parsed JSON body) for assertions. What a
- * container prints is up to the test (`output`), as is when it exits (`exit`).
+ * start, stop, kill, wait, remove, inspect, list with filters, stats, update, logs), execs (create,
+ * start over a hijacked connection, inspect, resize) and a live event stream. It records every
+ * request (method, path, query, parsed JSON body) for assertions. What a container prints is up to
+ * the test (`output`), as are when it exits (`exit`) and what an exec answers (`execHandler`).
  *
  * It checks what a Windows daemon checks, with Docker's wording where moby has one:
  * - at create (moby daemon/daemon_windows.go verifyContainerResources, volume/mounts/windows_parser.go,
@@ -23,6 +24,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -131,6 +133,31 @@ interface LogEntry {
   text: string;
 }
 
+/** What an exec's process does, as the test decides: its output and exit code. */
+export interface ExecResult {
+  stdout?: string;
+  stderr?: string;
+  exitCode?: number;
+}
+
+/** An exec's request as the engine received it (`POST /containers/{id}/exec`). */
+export interface ExecRequest {
+  containerId: string;
+  cmd: string[];
+  user: string;
+  env: string[];
+  tty: boolean;
+}
+
+interface ExecRecord {
+  id: string;
+  container: ContainerRecord;
+  request: ExecRequest;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+}
+
 interface LogFollower {
   write(entry: LogEntry): void;
   end(): void;
@@ -217,6 +244,8 @@ function sinceNs(since: string): bigint {
 
 export class WindowsEngineDouble {
   readonly requests: RecordedRequest[] = [];
+  /** Decides what each exec prints and how it exits; by default it prints nothing and exits 0. */
+  execHandler: (request: ExecRequest) => ExecResult = () => ({});
   readonly profile: WindowsProfile;
   readonly build: number;
   hyperVAvailable: boolean;
@@ -228,6 +257,7 @@ export class WindowsEngineDouble {
   readonly #containers = new Map<string, ContainerRecord>();
   readonly #eventStreams = new Set<{ res: ServerResponse; filters: Record<string, string[]> }>();
   readonly #statsStreams = new Set<NodeJS.Timeout>();
+  readonly #execs = new Map<string, ExecRecord>();
   #server: Server | undefined;
   #socketDir: string | undefined;
   #nextIp = 2;
@@ -256,6 +286,10 @@ export class WindowsEngineDouble {
       double.socketPath = join(double.#socketDir, 'docker.sock');
     }
     const server = createServer((req, res) => void double.#handle(req, res));
+    // Docker clients start execs (and attaches) with `Upgrade: tcp` and take over the connection.
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      double.#upgrade(req, socket, head),
+    );
     double.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -451,7 +485,14 @@ export class WindowsEngineDouble {
     else if ((p = on('POST', /^\/containers\/([^/]+)\/kill$/))) this.#kill(this.#container(p[0]!), res);
     else if ((p = on('POST', /^\/containers\/([^/]+)\/wait$/)))
       this.#wait(this.#container(p[0]!), query['condition'] ?? 'not-running', res);
-    else if ((p = on('POST', /^\/containers\/([^/]+)\/update$/)))
+    else if ((p = on('POST', /^\/containers\/([^/]+)\/exec$/)))
+      this.#json(res, 201, this.#execCreate(this.#container(p[0]!), body));
+    else if ((p = on('GET', /^\/exec\/([^/]+)\/json$/)))
+      this.#json(res, 200, this.#execInspect(this.#exec(p[0]!)));
+    else if ((p = on('POST', /^\/exec\/([^/]+)\/resize$/))) {
+      this.#exec(p[0]!);
+      this.#noContent(res, 200);
+    } else if ((p = on('POST', /^\/containers\/([^/]+)\/update$/)))
       this.#json(res, 200, this.#update(this.#container(p[0]!), body));
     else if ((p = on('GET', /^\/containers\/([^/]+)\/logs$/))) this.#logs(this.#container(p[0]!), query, res);
     else if ((p = on('GET', /^\/containers\/([^/]+)\/stats$/)))
@@ -1108,6 +1149,132 @@ export class WindowsEngineDouble {
     };
     c.logFollowers.add(follower);
     res.on('close', () => c.logFollowers.delete(follower));
+  }
+
+  // ---- execs -----------------------------------------------------------------------------------
+
+  #exec(id: string): ExecRecord {
+    const found = this.#execs.get(id);
+    if (!found) throw new HttpError(404, `No such exec instance: ${id}`);
+    return found;
+  }
+
+  #execCreate(c: ContainerRecord, body: unknown): Record<string, unknown> {
+    const b = isRecord(body) ? body : {};
+    const cmd = Array.isArray(b['Cmd']) ? b['Cmd'].map(String) : [];
+    if (cmd.length === 0) throw new HttpError(400, 'No exec command specified');
+    if (c.status !== 'running') throw new HttpError(409, `Container ${c.id} is not running`);
+    const id = randomBytes(32).toString('hex');
+    const request: ExecRequest = {
+      containerId: c.id,
+      cmd,
+      user: typeof b['User'] === 'string' ? b['User'] : '',
+      env: Array.isArray(b['Env']) ? b['Env'].map(String) : [],
+      tty: b['Tty'] === true,
+    };
+    this.#execs.set(id, { id, container: c, request, running: false, exitCode: null, pid: 0 });
+    this.#emit(
+      'container',
+      `exec_create: ${cmd.join(' ')}`,
+      c.id,
+      this.#containerAttributes(c, { execID: id }),
+    );
+    return { Id: id };
+  }
+
+  #execInspect(e: ExecRecord): Record<string, unknown> {
+    return {
+      ID: e.id,
+      ContainerID: e.container.id,
+      Running: e.running,
+      ExitCode: e.exitCode,
+      Pid: e.pid,
+      OpenStdin: false,
+      OpenStdout: true,
+      OpenStderr: true,
+      ProcessConfig: {
+        tty: e.request.tty,
+        entrypoint: e.request.cmd[0],
+        arguments: e.request.cmd.slice(1),
+        user: e.request.user,
+      },
+    };
+  }
+
+  /**
+   * A hijacked request: only `POST /exec/{id}/start` is served. Docker answers "101 UPGRADED" and
+   * then writes the process's output on the raw connection (stdcopy frames without a TTY) and
+   * closes it when the process ends.
+   */
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://engine');
+    const path = url.pathname.replace(/^\/v\d+\.\d+(?=\/)/, '');
+    const length = Number(req.headers['content-length'] ?? 0);
+    let data = head;
+    const onData = (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      if (data.length >= length) proceed();
+    };
+    const proceed = () => {
+      socket.off('data', onData);
+      const text = data.subarray(0, length).toString('utf8');
+      let body: unknown;
+      try {
+        body = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        body = text;
+      }
+      this.requests.push({
+        method: req.method ?? 'POST',
+        path,
+        query: Object.fromEntries(url.searchParams),
+        body,
+      });
+      const refuse = (status: number, message: string) => {
+        const json = `${JSON.stringify({ message })}\n`;
+        socket.end(
+          `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Conflict'}\r\nContent-Type: application/json\r\n` +
+            `Content-Length: ${Buffer.byteLength(json)}\r\nApi-Version: ${this.#facts.apiVersion}\r\nOstype: windows\r\n\r\n${json}`,
+        );
+      };
+      const match = /^\/exec\/([^/]+)\/start$/.exec(path);
+      const e = match ? this.#execs.get(decodeURIComponent(match[1]!)) : undefined;
+      if (req.method !== 'POST' || !match) return refuse(404, 'page not found');
+      if (!e) return refuse(404, `No such exec instance: ${match[1]!}`);
+      if (e.running || e.exitCode !== null) return refuse(409, `Error: Exec command ${e.id} has already run`);
+      if (e.container.status !== 'running') return refuse(409, `Container ${e.container.id} is not running`);
+      const tty = isRecord(body) ? body['Tty'] === true : e.request.tty;
+      socket.write(
+        `HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.${tty ? 'raw' : 'multiplexed'}-stream\r\n` +
+          `Connection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: ${this.#facts.apiVersion}\r\nOstype: windows\r\n\r\n`,
+      );
+      e.running = true;
+      e.pid = 1000 + Math.floor(Math.random() * 9000);
+      const result = this.execHandler(e.request);
+      const frame = (stream: 1 | 2, text: string | undefined): Buffer => {
+        const payload = Buffer.from(text ?? '');
+        if (tty || payload.length === 0) return payload;
+        const header = Buffer.alloc(8);
+        header[0] = stream;
+        header.writeUInt32BE(payload.length, 4);
+        return Buffer.concat([header, payload]);
+      };
+      socket.write(Buffer.concat([frame(1, result.stdout), frame(2, result.stderr)]));
+      e.running = false;
+      e.exitCode = result.exitCode ?? 0;
+      this.#emit(
+        'container',
+        'exec_die',
+        e.container.id,
+        this.#containerAttributes(e.container, {
+          execID: e.id,
+          exitCode: String(e.exitCode),
+        }),
+      );
+      socket.end();
+    };
+    if (data.length >= length) proceed();
+    else socket.on('data', onData);
   }
 
   // ---- containers: reads -----------------------------------------------------------------------

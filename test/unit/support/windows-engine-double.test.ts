@@ -476,6 +476,54 @@ describe('lifecycle', () => {
     expect((await message('GET', `/containers/${id}/logs`)).status).toBe(400);
   });
 
+  it('runs execs over a hijacked connection with the output and exit code the test decides', async () => {
+    const d = await start({ images: [SERVERCORE_2022] });
+    const id = await createAndStart('app', { Image: SERVERCORE_2022 });
+    d.execHandler = (r) => ({
+      stdout: `${r.cmd.join(' ')} as ${r.user}\r\n`,
+      stderr: 'warn\r\n',
+      exitCode: 2,
+    });
+    const { Id: execId } = (await json('POST', `/containers/${id}/exec`, {
+      Cmd: ['cmd', '/c', 'ver'],
+      User: 'ContainerUser',
+      AttachStdout: true,
+      AttachStderr: true,
+    })) as { Id: string };
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      const body = JSON.stringify({ Detach: false, Tty: false });
+      const req = request({
+        socketPath: d.socketPath,
+        method: 'POST',
+        path: `/v1.41/exec/${execId}/start`,
+        headers: {
+          'Content-Type': 'application/json',
+          Connection: 'Upgrade',
+          Upgrade: 'tcp',
+          'Content-Length': body.length,
+        },
+      });
+      req.on('upgrade', (res, socket, head: Buffer) => {
+        expect(res.statusCode).toBe(101);
+        const chunks: Buffer[] = [head];
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('end', () => resolve(Buffer.concat(chunks)));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(raw[0]).toBe(1);
+    expect(raw.subarray(8, 8 + raw.readUInt32BE(4)).toString()).toBe('cmd /c ver as ContainerUser\r\n');
+    expect(raw.subarray(raw.length - 'warn\r\n'.length).toString()).toBe('warn\r\n');
+    expect(await json('GET', `/exec/${execId}/json`)).toMatchObject({ Running: false, ExitCode: 2 });
+    d.exit(id, 0);
+    expect(await message('POST', `/containers/${id}/exec`, { Cmd: ['cmd'] })).toEqual({
+      status: 409,
+      message: `Container ${id} is not running`,
+    });
+    expect((await message('GET', '/exec/nothing/json')).status).toBe(404);
+  });
+
   it('lists with label, status and name filters as Docker reads the filters parameter', async () => {
     await start({ images: [PAUSE] });
     const a = await createAndStart('pod-a', {
