@@ -553,6 +553,24 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
     // and ignores the update), but moby's Windows UpdateContainer (container/container_windows.go)
     // refuses any non-zero resource, even the values the container already has.
 
+    it('exec -s runs a Windows command in the container and reports its output and exit code', async () => {
+      node.double.execHandler = (r) =>
+        r.cmd.at(-1) === 'exit 3'
+          ? { stderr: 'boom\r\n', exitCode: 3 }
+          : { stdout: 'Microsoft Windows [Version 10.0.26100.2033]\r\n' };
+      const ok = await node.run('exec', '-s', app, 'cmd', '/c', 'ver');
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('Microsoft Windows [Version 10.0.26100.2033]');
+      const failed = await node.run('exec', '-s', app, 'cmd', '/c', 'exit 3');
+      expect(failed.code).not.toBe(0);
+      expect(failed.stderr).toContain('exited with 3');
+      const execs = node.double.requestsTo('POST', `/containers/${app}/exec`);
+      expect(execs.map((r) => r.body)).toEqual([
+        expect.objectContaining({ Cmd: ['cmd', '/c', 'ver'], Tty: false }),
+        expect.objectContaining({ Cmd: ['cmd', '/c', 'exit 3'], Tty: false }),
+      ]);
+    });
+
     it('a container that exits by itself is reported EXITED with its exit code', async () => {
       node.double.exit(app, 3);
       await expect
