@@ -693,6 +693,27 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
     // pods), so hostPort mappings of a Hyper-V pod are silently dropped.
   });
 
+  it('a start HCS refuses leaves the container EXITED (StartError), so the next attempt in a Hyper-V pod may be made', async () => {
+    const pod = await runPod(node, 'hyperv', podConfig(node, 'failstart'));
+    node.double.hyperVAvailable = false; // the Hyper-V role went missing after the pod was made
+    let first = '';
+    try {
+      const created = await createContainer(node, pod, containerConfig('app', SERVERCORE_2025));
+      expect(created.code, created.stderr).toBe(0);
+      first = created.stdout.trim();
+      expect((await node.run('start', first)).code).not.toBe(0);
+    } finally {
+      node.double.hyperVAvailable = true;
+    }
+    const status = JSON.parse((await node.run('inspect', first)).stdout) as {
+      status: Record<string, unknown>;
+    };
+    expect(status.status).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 128, reason: 'StartError' });
+    expect(status.status['message']).toContain('hcs::CreateComputeSystem');
+    const retry = containerConfig('app', SERVERCORE_2025, { metadata: { name: 'app', attempt: 1 } });
+    expect(hostConfigOf(node, await createAndStart(node, pod, retry))['Isolation']).toBe('hyperv');
+  });
+
   it('auto with an image of the host build picks process isolation', async () => {
     const pod = await runPod(node, 'auto', podConfig(node, 'auto-same'));
     expect(hostConfigOf(node, pod.id)['Isolation']).toBe('process');

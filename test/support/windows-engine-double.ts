@@ -118,6 +118,8 @@ interface ContainerRecord {
   ipAddress: string;
   endpointId: string;
   statsCalls: number;
+  /** State.Error: why the last start failed, "" after a good start. */
+  startError: string;
   waiters: ((code: number) => void)[];
   /** What the container printed, as the json-file log driver keeps it. */
   output: LogEntry[];
@@ -854,6 +856,7 @@ export class WindowsEngineDouble {
       ipAddress: '',
       endpointId: '',
       statsCalls: 0,
+      startError: '',
       waiters: [],
       output: [],
       logFollowers: new Set(),
@@ -1015,7 +1018,17 @@ export class WindowsEngineDouble {
 
   #start(c: ContainerRecord, res: ServerResponse): void {
     if (c.status === 'running') return this.#noContent(res, 304);
-    this.#verifyStart(c);
+    try {
+      this.#verifyStart(c);
+    } catch (err) {
+      // moby daemon/start.go: a failed start leaves the error in State.Error and, if nothing set
+      // one, exit code 128; the status stays what it was ("created" for a first start).
+      c.startError = err instanceof Error ? err.message : String(err);
+      if (c.exitCode === 0) c.exitCode = 128;
+      throw err;
+    }
+    c.startError = '';
+    c.exitCode = 0;
     const mode = String(c.hostConfig['NetworkMode']);
     if (!mode.startsWith('container:') && mode !== 'none' && c.ipAddress === '') {
       c.ipAddress = `172.28.${Math.floor(this.#nextIp / 250)}.${(this.#nextIp % 250) + 2}`;
@@ -1319,7 +1332,7 @@ export class WindowsEngineDouble {
         Dead: false,
         Pid: c.pid,
         ExitCode: c.exitCode,
-        Error: '',
+        Error: c.startError,
         StartedAt: c.startedAt,
         FinishedAt: c.finishedAt,
       },

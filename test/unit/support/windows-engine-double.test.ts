@@ -349,6 +349,10 @@ describe('start-time failures a Windows host produces', () => {
     const reply = await message('POST', `/containers/${Id}/start`);
     expect(reply.status).toBe(500);
     expect(reply.message).toContain('a required feature is not installed');
+    // As moby leaves a failed start: still "created", the error kept, exit code 128.
+    expect(await json('GET', `/containers/${Id}/json`)).toMatchObject({
+      State: { Status: 'created', Running: false, ExitCode: 128, Error: reply.message },
+    });
   });
 
   it.each([
