@@ -42,13 +42,13 @@ function pipeThrough(cmd: string, args: string[], input: Buffer): Promise<number
 }
 
 /** GET /blob, counting bytes; resolves with ms from request to the last byte. */
-function download(host: string, port: number): Promise<number> {
+function download(host: string, port: number, path = '/blob', size = SIZE): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let n = 0;
-    get({ host, port, path: '/blob', agent: false }, (res) => {
+    get({ host, port, path, agent: false }, (res) => {
       res.on('data', (c: Buffer) => (n += c.length));
-      res.on('end', () => (n === SIZE ? resolve(performance.now() - t0) : reject(new Error(`got ${n} bytes from ${host}:${port}`))));
+      res.on('end', () => (n === size ? resolve(performance.now() - t0) : reject(new Error(`got ${n} bytes from ${host}:${port}`))));
       res.on('error', reject);
     }).on('error', reject);
   });
@@ -77,7 +77,7 @@ const stops: (() => void)[] = [];
 try {
   const sandbox_config = podConfig('stream', dir);
   const { pod_sandbox_id: podId } = await cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', { config: sandbox_config });
-  const web = ctrConfig('web', ['sh', '-c', 'mkdir -p /www && dd if=/dev/zero of=/www/blob bs=1M count=64 2>/dev/null && httpd -f -p 9000 -h /www']);
+  const web = ctrConfig('web', ['sh', '-c', 'mkdir -p /www && dd if=/dev/zero of=/www/blob bs=1M count=64 2>/dev/null && echo x > /www/small && httpd -f -p 9000 -h /www']);
   const { container_id: ctrId } = await cri.call<{ container_id: string }>('runtime', 'CreateContainer', { pod_sandbox_id: podId, config: web, sandbox_config });
   await cri.call('runtime', 'StartContainer', { container_id: ctrId });
   const status = await cri.call<{ status: { network: { ip: string } } }>('runtime', 'PodSandboxStatus', { pod_sandbox_id: podId });
@@ -108,6 +108,8 @@ try {
     ['crictl port-forward (spdy), GET 64 MiB', () => download('127.0.0.1', 19090), true],
     ['crictl port-forward (websocket), GET 64 MiB', () => download('127.0.0.1', 19091), true],
     ['direct TCP to pod IP, GET 64 MiB (baseline)', () => download(podIp, 9000), true],
+    ['crictl port-forward (spdy), GET 2 bytes (fixed cost per connection)', () => download('127.0.0.1', 19090, '/small', 2), false],
+    ['direct TCP to pod IP, GET 2 bytes (fixed cost per connection)', () => download(podIp, 9000, '/small', 2), false],
     ['crictl exec -i (spdy), empty stdin (fixed cost)', crictlExec('spdy', empty), false],
     ['docker exec -i, empty stdin (fixed cost)', dockerExec(empty), false],
   ];
