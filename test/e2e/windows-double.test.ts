@@ -764,6 +764,13 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
     expect(await refusedCreate(node, pod, agent, 'InvalidArgument')).toContain('HostProcess');
   });
 
+  it('hostNetwork (namespace_options.network NODE) is refused, since Docker has no host network on Windows', async () => {
+    const hostNetwork = podConfig(node, 'hostnet', {
+      windows: { security_context: { namespace_options: { network: 2 } } },
+    });
+    expect(await refusedRunp(node, 'process', hostNetwork, 'InvalidArgument')).toContain('hostNetwork');
+  });
+
   it('the removed dockershim annotation asking for Hyper-V under a process handler is refused', async () => {
     const annotated = podConfig(node, 'legacy-annotation', {
       annotations: { 'experimental.windows.kubernetes.io/isolation-type': 'hyperv' },
