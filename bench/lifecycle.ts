@@ -26,7 +26,13 @@ import {
 
 const N = Number(process.argv[2] ?? 15);
 const WARMUP = 2;
-const STEPS = ['RunPodSandbox', 'CreateContainer', 'StartContainer', 'StopPodSandbox', 'RemovePodSandbox'] as const;
+const STEPS = [
+  'RunPodSandbox',
+  'CreateContainer',
+  'StartContainer',
+  'StopPodSandbox',
+  'RemovePodSandbox',
+] as const;
 type Step = (typeof STEPS)[number];
 
 const rig = rigFacts();
@@ -35,21 +41,47 @@ const dir = await mkdtemp(join(tmpdir(), 'wincri-bench-lifecycle-'));
 const { wincri, cri } = await startShim(rig);
 await docker.getImage(PAUSE).inspect(); // the baseline needs it present, as wincri does
 
-const shim: Record<Step | 'total', number[]> = { RunPodSandbox: [], CreateContainer: [], StartContainer: [], StopPodSandbox: [], RemovePodSandbox: [], total: [] };
-const direct: Record<Step | 'total', number[]> = { RunPodSandbox: [], CreateContainer: [], StartContainer: [], StopPodSandbox: [], RemovePodSandbox: [], total: [] };
+const shim: Record<Step | 'total', number[]> = {
+  RunPodSandbox: [],
+  CreateContainer: [],
+  StartContainer: [],
+  StopPodSandbox: [],
+  RemovePodSandbox: [],
+  total: [],
+};
+const direct: Record<Step | 'total', number[]> = {
+  RunPodSandbox: [],
+  CreateContainer: [],
+  StartContainer: [],
+  StopPodSandbox: [],
+  RemovePodSandbox: [],
+  total: [],
+};
 
 async function viaShim(i: number, keep: boolean): Promise<void> {
   const sandbox_config = podConfig(`life${i}`, dir);
   const t: Partial<Record<Step, number>> = {};
-  const [pod, a] = await timed(() => cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', { config: sandbox_config }));
+  const [pod, a] = await timed(() =>
+    cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', { config: sandbox_config }),
+  );
   t.RunPodSandbox = a;
   const [ctr, b] = await timed(() =>
-    cri.call<{ container_id: string }>('runtime', 'CreateContainer', { pod_sandbox_id: pod.pod_sandbox_id, config: ctrConfig('app'), sandbox_config }),
+    cri.call<{ container_id: string }>('runtime', 'CreateContainer', {
+      pod_sandbox_id: pod.pod_sandbox_id,
+      config: ctrConfig('app'),
+      sandbox_config,
+    }),
   );
   t.CreateContainer = b;
-  t.StartContainer = (await timed(() => cri.call('runtime', 'StartContainer', { container_id: ctr.container_id })))[1];
-  t.StopPodSandbox = (await timed(() => cri.call('runtime', 'StopPodSandbox', { pod_sandbox_id: pod.pod_sandbox_id })))[1];
-  t.RemovePodSandbox = (await timed(() => cri.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: pod.pod_sandbox_id })))[1];
+  t.StartContainer = (
+    await timed(() => cri.call('runtime', 'StartContainer', { container_id: ctr.container_id }))
+  )[1];
+  t.StopPodSandbox = (
+    await timed(() => cri.call('runtime', 'StopPodSandbox', { pod_sandbox_id: pod.pod_sandbox_id }))
+  )[1];
+  t.RemovePodSandbox = (
+    await timed(() => cri.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: pod.pod_sandbox_id }))
+  )[1];
   if (keep) record(shim, t);
 }
 
@@ -76,14 +108,18 @@ async function viaDocker(i: number, keep: boolean): Promise<void> {
   t.CreateContainer = b;
   t.StartContainer = (await timed(() => app.start()))[1];
   // wincri's StopPodSandbox: members at once (t=0), then the sandbox.
-  t.StopPodSandbox = (await timed(async () => {
-    await app.stop({ t: 0 });
-    await pause.stop({ t: 0 });
-  }))[1];
-  t.RemovePodSandbox = (await timed(async () => {
-    await app.remove();
-    await pause.remove();
-  }))[1];
+  t.StopPodSandbox = (
+    await timed(async () => {
+      await app.stop({ t: 0 });
+      await pause.stop({ t: 0 });
+    })
+  )[1];
+  t.RemovePodSandbox = (
+    await timed(async () => {
+      await app.remove();
+      await pause.remove();
+    })
+  )[1];
   if (keep) record(direct, t);
 }
 

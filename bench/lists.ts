@@ -67,7 +67,9 @@ async function growTo(count: number): Promise<void> {
   const next = Array.from({ length: count - made.length }, (_, k) => made.length + k);
   await pool(next, POOL, async (i) => {
     const sandbox_config = podConfig(`list${i}`, dir);
-    const pod = await cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', { config: sandbox_config });
+    const pod = await cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', {
+      config: sandbox_config,
+    });
     const ctr = await cri.call<{ container_id: string }>('runtime', 'CreateContainer', {
       pod_sandbox_id: pod.pod_sandbox_id,
       config: ctrConfig('app'),
@@ -86,7 +88,9 @@ async function times(n: number, fn: () => Promise<unknown>): Promise<number[]> {
 
 /** The naive stats path: one one-shot engine stats call per container, at most 4 at a time. */
 async function naiveStats(d: Docker, ids: string[]): Promise<void> {
-  await pool(ids, POOL, (id) => d.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false }));
+  await pool(ids, POOL, (id) =>
+    d.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false }),
+  );
 }
 
 try {
@@ -116,7 +120,11 @@ try {
     say(row(`ListPodSandboxStats @${step}`, summarize(lps)));
     if (np.length) say(row(`naive pod stats @${step} (${step * 2} calls)`, summarize(np)));
     // How old the collector's data is when read: now − cpu.timestamp of each bench container.
-    const reply = await cri.call<{ stats: { attributes: { id: string }; cpu?: { timestamp: string } }[] }>('runtime', 'ListContainerStats', { filter: {} });
+    const reply = await cri.call<{ stats: { attributes: { id: string }; cpu?: { timestamp: string } }[] }>(
+      'runtime',
+      'ListContainerStats',
+      { filter: {} },
+    );
     const nowNs = BigInt(Date.now()) * 1_000_000n;
     const mine = new Set(ids);
     const ages = reply.stats
@@ -127,30 +135,52 @@ try {
   }
 
   const engineNow = (await docker.listContainers({ all: true })).length;
-  say(`\n## list/status at ${made.length} bench pods (${engineNow} engine containers in all), ${CALLS} calls each\n`);
+  say(
+    `\n## list/status at ${made.length} bench pods (${engineNow} engine containers in all), ${CALLS} calls each\n`,
+  );
   say(HEADER);
   const pick = <T>(xs: T[], i: number) => xs[i % xs.length]!;
   let k = 0;
   const results: [string, number[]][] = [
-    ['docker GET /containers/json?all=1 (baseline)', await times(CALLS, () => docker.listContainers({ all: true }))],
+    [
+      'docker GET /containers/json?all=1 (baseline)',
+      await times(CALLS, () => docker.listContainers({ all: true })),
+    ],
     ['ListPodSandbox', await times(CALLS, () => cri.call('runtime', 'ListPodSandbox', {}))],
     ['ListContainers', await times(CALLS, () => cri.call('runtime', 'ListContainers', {}))],
-    ['PodSandboxStatus', await times(CALLS, () => cri.call('runtime', 'PodSandboxStatus', { pod_sandbox_id: pick(made, k++).pod }))],
-    ['ContainerStatus', await times(CALLS, () => cri.call('runtime', 'ContainerStatus', { container_id: pick(made, k++).ctr }))],
-    ['docker GET /containers/json?all=1 (again)', await times(CALLS, () => docker.listContainers({ all: true }))],
+    [
+      'PodSandboxStatus',
+      await times(CALLS, () =>
+        cri.call('runtime', 'PodSandboxStatus', { pod_sandbox_id: pick(made, k++).pod }),
+      ),
+    ],
+    [
+      'ContainerStatus',
+      await times(CALLS, () => cri.call('runtime', 'ContainerStatus', { container_id: pick(made, k++).ctr })),
+    ],
+    [
+      'docker GET /containers/json?all=1 (again)',
+      await times(CALLS, () => docker.listContainers({ all: true })),
+    ],
   ];
   for (const [name, ms] of results) say(row(name, summarize(ms)));
   progress('lists measured');
 
-  say(`\n## collector cost at ${made.length} bench containers (+ pause), idle shim, ${CPU_WINDOW_S} s window\n`);
+  say(
+    `\n## collector cost at ${made.length} bench containers (+ pause), idle shim, ${CPU_WINDOW_S} s window\n`,
+  );
   const t0 = cpuTicks();
   const w0 = performance.now();
   await sleep(CPU_WINDOW_S * 1000);
   const cpu = (cpuTicks() - t0) / CLK_TCK;
   const wall = (performance.now() - w0) / 1000;
   const rss1 = rssKiB();
-  say(`- wincri CPU: ${f(cpu)} s over ${f(wall, 1)} s = ${f((100 * cpu) / wall)} % of one core (CLK_TCK ${CLK_TCK})`);
-  say(`- wincri VmRSS: ${f(rss0 / 1024, 1)} MiB at 0 bench containers → ${f(rss1 / 1024, 1)} MiB at ${made.length} (+${f((rss1 - rss0) / 1024, 1)} MiB)`);
+  say(
+    `- wincri CPU: ${f(cpu)} s over ${f(wall, 1)} s = ${f((100 * cpu) / wall)} % of one core (CLK_TCK ${CLK_TCK})`,
+  );
+  say(
+    `- wincri VmRSS: ${f(rss0 / 1024, 1)} MiB at 0 bench containers → ${f(rss1 / 1024, 1)} MiB at ${made.length} (+${f((rss1 - rss0) / 1024, 1)} MiB)`,
+  );
 } finally {
   const [, ms] = await timed(async () => {
     await pool([...made], POOL, async (m) => {

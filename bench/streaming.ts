@@ -9,7 +9,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanup, ctrConfig, dockerOf, f, machine, podConfig, rigFacts, startShim, summarize } from './support.js';
+import {
+  cleanup,
+  ctrConfig,
+  dockerOf,
+  f,
+  machine,
+  podConfig,
+  rigFacts,
+  startShim,
+  summarize,
+} from './support.js';
 
 const REPS = Number(process.argv[2] ?? 3);
 const SIZE = 64 * 1024 * 1024;
@@ -34,7 +44,11 @@ function pipeThrough(cmd: string, args: string[], input: Buffer): Promise<number
     child.on('close', (code) => {
       const ms = performance.now() - t0;
       if (code !== 0 || stdout.trim() !== String(input.length)) {
-        reject(new Error(`${cmd} ${args.join(' ')}: code ${code}, stdout ${stdout.trim()}, stderr ${stderr.slice(-300)}`));
+        reject(
+          new Error(
+            `${cmd} ${args.join(' ')}: code ${code}, stdout ${stdout.trim()}, stderr ${stderr.slice(-300)}`,
+          ),
+        );
       } else resolve(ms);
     });
     child.stdin.end(input);
@@ -48,7 +62,11 @@ function download(host: string, port: number, path = '/blob', size = SIZE): Prom
     let n = 0;
     get({ host, port, path, agent: false }, (res) => {
       res.on('data', (c: Buffer) => (n += c.length));
-      res.on('end', () => (n === size ? resolve(performance.now() - t0) : reject(new Error(`got ${n} bytes from ${host}:${port}`))));
+      res.on('end', () =>
+        n === size
+          ? resolve(performance.now() - t0)
+          : reject(new Error(`got ${n} bytes from ${host}:${port}`)),
+      );
       res.on('error', reject);
     }).on('error', reject);
   });
@@ -56,9 +74,21 @@ function download(host: string, port: number, path = '/blob', size = SIZE): Prom
 
 function portForward(podId: string, localPort: number, transport: string): Promise<() => void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(rig.crictl, ['--runtime-endpoint', wincri.endpoint, 'port-forward', '--transport', transport, podId, `${localPort}:9000`], {
-      env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
-    });
+    const child = spawn(
+      rig.crictl,
+      [
+        '--runtime-endpoint',
+        wincri.endpoint,
+        'port-forward',
+        '--transport',
+        transport,
+        podId,
+        `${localPort}:9000`,
+      ],
+      {
+        env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
+      },
+    );
     let text = '';
     const timer = setTimeout(() => reject(new Error(`port-forward did not start: ${text}`)), 20_000);
     const seen = (c: Buffer) => {
@@ -76,11 +106,23 @@ function portForward(podId: string, localPort: number, transport: string): Promi
 const stops: (() => void)[] = [];
 try {
   const sandbox_config = podConfig('stream', dir);
-  const { pod_sandbox_id: podId } = await cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', { config: sandbox_config });
-  const web = ctrConfig('web', ['sh', '-c', 'mkdir -p /www && dd if=/dev/zero of=/www/blob bs=1M count=64 2>/dev/null && echo x > /www/small && httpd -f -p 9000 -h /www']);
-  const { container_id: ctrId } = await cri.call<{ container_id: string }>('runtime', 'CreateContainer', { pod_sandbox_id: podId, config: web, sandbox_config });
+  const { pod_sandbox_id: podId } = await cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', {
+    config: sandbox_config,
+  });
+  const web = ctrConfig('web', [
+    'sh',
+    '-c',
+    'mkdir -p /www && dd if=/dev/zero of=/www/blob bs=1M count=64 2>/dev/null && echo x > /www/small && httpd -f -p 9000 -h /www',
+  ]);
+  const { container_id: ctrId } = await cri.call<{ container_id: string }>('runtime', 'CreateContainer', {
+    pod_sandbox_id: podId,
+    config: web,
+    sandbox_config,
+  });
   await cri.call('runtime', 'StartContainer', { container_id: ctrId });
-  const status = await cri.call<{ status: { network: { ip: string } } }>('runtime', 'PodSandboxStatus', { pod_sandbox_id: podId });
+  const status = await cri.call<{ status: { network: { ip: string } } }>('runtime', 'PodSandboxStatus', {
+    pod_sandbox_id: podId,
+  });
   const podIp = status.status.network.ip;
   const engineId = (await docker.getContainer(ctrId).inspect()).Id; // CRI ids are engine ids
   for (let i = 0; ; i++) {
@@ -98,8 +140,25 @@ try {
   await download('127.0.0.1', 19091);
 
   const crictlExec = (transport: string, input: Buffer) => () =>
-    pipeThrough(rig.crictl, ['--runtime-endpoint', wincri.endpoint, '--timeout', '60s', 'exec', '-i', '--transport', transport, ctrId, 'wc', '-c'], input);
-  const dockerExec = (input: Buffer) => () => pipeThrough(DOCKER, ['-H', rig.dockerHost, 'exec', '-i', engineId, 'wc', '-c'], input);
+    pipeThrough(
+      rig.crictl,
+      [
+        '--runtime-endpoint',
+        wincri.endpoint,
+        '--timeout',
+        '60s',
+        'exec',
+        '-i',
+        '--transport',
+        transport,
+        ctrId,
+        'wc',
+        '-c',
+      ],
+      input,
+    );
+  const dockerExec = (input: Buffer) => () =>
+    pipeThrough(DOCKER, ['-H', rig.dockerHost, 'exec', '-i', engineId, 'wc', '-c'], input);
   const empty = Buffer.alloc(0);
   const cases: [string, () => Promise<number>, boolean][] = [
     ['crictl exec -i (spdy), 64 MiB stdin → wc -c', crictlExec('spdy', payload), true],
@@ -108,8 +167,16 @@ try {
     ['crictl port-forward (spdy), GET 64 MiB', () => download('127.0.0.1', 19090), true],
     ['crictl port-forward (websocket), GET 64 MiB', () => download('127.0.0.1', 19091), true],
     ['direct TCP to pod IP, GET 64 MiB (baseline)', () => download(podIp, 9000), true],
-    ['crictl port-forward (spdy), GET 2 bytes (fixed cost per connection)', () => download('127.0.0.1', 19090, '/small', 2), false],
-    ['direct TCP to pod IP, GET 2 bytes (fixed cost per connection)', () => download(podIp, 9000, '/small', 2), false],
+    [
+      'crictl port-forward (spdy), GET 2 bytes (fixed cost per connection)',
+      () => download('127.0.0.1', 19090, '/small', 2),
+      false,
+    ],
+    [
+      'direct TCP to pod IP, GET 2 bytes (fixed cost per connection)',
+      () => download(podIp, 9000, '/small', 2),
+      false,
+    ],
     ['crictl exec -i (spdy), empty stdin (fixed cost)', crictlExec('spdy', empty), false],
     ['docker exec -i, empty stdin (fixed cost)', dockerExec(empty), false],
   ];
@@ -122,12 +189,16 @@ try {
   console.log('| what | mean ms | min ms | max ms | MB/s (64 MiB / mean) |\n|---|---|---|---|---|');
   for (const [name, , bulk] of cases) {
     const s = summarize(ms.get(name)!);
-    console.log(`| ${name} | ${f(s.mean, 0)} | ${f(s.min, 0)} | ${f(s.max, 0)} | ${bulk ? f(SIZE / 1e6 / (s.mean / 1000), 1) : '-'} |`);
+    console.log(
+      `| ${name} | ${f(s.mean, 0)} | ${f(s.min, 0)} | ${f(s.max, 0)} | ${bulk ? f(SIZE / 1e6 / (s.mean / 1000), 1) : '-'} |`,
+    );
   }
   const mean = (name: string) => summarize(ms.get(name)!).mean;
   const [a, b, c, d, e, g] = cases.map(([name]) => mean(name));
-  console.log(`\nratios (time, >1 = slower than the baseline): exec spdy ${f(a! / c!)}x, exec websocket ${f(b! / c!)}x, ` +
-    `port-forward spdy ${f(d! / g!)}x, port-forward websocket ${f(e! / g!)}x`);
+  console.log(
+    `\nratios (time, >1 = slower than the baseline): exec spdy ${f(a! / c!)}x, exec websocket ${f(b! / c!)}x, ` +
+      `port-forward spdy ${f(d! / g!)}x, port-forward websocket ${f(e! / g!)}x`,
+  );
 } finally {
   for (const stop of stops) stop();
   await cleanup(docker, cri);

@@ -29,7 +29,10 @@ export function dockerOf(host: string): Docker {
   return new Docker({ socketPath: host.slice('unix://'.length) });
 }
 
-export async function startShim(rig: RigFacts, extra: string[] = []): Promise<{ wincri: WincriProcess; cri: CriClient }> {
+export async function startShim(
+  rig: RigFacts,
+  extra: string[] = [],
+): Promise<{ wincri: WincriProcess; cri: CriClient }> {
   const wincri = await startWincri({ dockerHost: rig.dockerHost, mirrors: rig.mirrors, extra });
   const cri = criClient(wincri.endpoint);
   await cri.call('image', 'PullImage', { image: { image: BUSYBOX } });
@@ -48,7 +51,8 @@ export interface Summary {
 /** Nearest-rank percentiles over the samples (ms). */
 export function summarize(samples: number[]): Summary {
   const s = [...samples].sort((a, b) => a - b);
-  const rank = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
+  const rank = (p: number) =>
+    s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
   return {
     n: s.length,
     mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
@@ -75,7 +79,11 @@ export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 /** Removes every pod (through CRI) and every engine container whose name carries RUN_ID. */
 export async function cleanup(docker: Docker, cri?: CriClient): Promise<void> {
   if (cri) {
-    const pods = await cri.call<{ items: { id: string; metadata: { name: string } }[] }>('runtime', 'ListPodSandbox', {});
+    const pods = await cri.call<{ items: { id: string; metadata: { name: string } }[] }>(
+      'runtime',
+      'ListPodSandbox',
+      {},
+    );
     for (const p of pods.items.filter((p) => p.metadata.name.includes(RUN_ID))) {
       await cri.call('runtime', 'StopPodSandbox', { pod_sandbox_id: p.id }).catch(() => undefined);
       await cri.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: p.id }).catch(() => undefined);
@@ -83,7 +91,10 @@ export async function cleanup(docker: Docker, cri?: CriClient): Promise<void> {
   }
   const left = await docker.listContainers({ all: true });
   for (const c of left.filter((c) => c.Names.some((n) => n.includes(RUN_ID)))) {
-    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
 }
 
