@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -289,6 +291,7 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
       sandboxImage: PAUSE_2025,
       hyperV: true,
       images: [SERVERCORE_2025, SERVERCORE_2022, SERVERCORE_2019, NANOSERVER_2022],
+      ipPrefix: '127.77',
     },
     (n) => (node = n),
   );
@@ -477,7 +480,7 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
       };
       expect(status.status.state).toBe('SANDBOX_READY');
       expect(status.status.runtimeHandler).toBe('process');
-      expect(status.status.network.ip).toMatch(/^172\.28\./);
+      expect(status.status.network.ip).toMatch(/^127\.77\./);
     });
 
     it('ps and inspect report the containers running', async () => {
@@ -544,6 +547,47 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
       expect(out.code, out.stderr).toBe(0);
       expect(out.stdout).toBe('listening on :80\r\nready\r\n');
       expect(out.stderr).toBe('warning: no config\r\n');
+    });
+
+    it("port-forward dials the pod's IP on the nat network, as wincri does on Windows", async () => {
+      const status = JSON.parse((await node.run('inspectp', pod.id)).stdout) as {
+        status: { network: { ip: string } };
+      };
+      const podIp = status.status.network.ip; // 127.77.x.y: the double hands out loopback "nat" addresses
+      const service = createServer((socket) => socket.end('inside-the-windows-pod\n'));
+      await new Promise<void>((resolve) => service.listen(18090, podIp, resolve));
+      const child = spawn(
+        CRICTL,
+        ['--runtime-endpoint', node.wincri.endpoint, 'port-forward', pod.id, '0:18090'],
+        {
+          env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
+        },
+      );
+      try {
+        const localPort = await new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('port-forward did not start')), 10_000);
+          const onData = (c: Buffer) => {
+            const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(c.toString());
+            if (m) {
+              clearTimeout(timer);
+              resolve(Number(m[1]));
+            }
+          };
+          child.stdout.on('data', onData);
+          child.stderr.on('data', onData);
+        });
+        const answer = await new Promise<string>((resolve, reject) => {
+          let text = '';
+          const socket = connect(localPort, '127.0.0.1');
+          socket.on('data', (c: Buffer) => (text += c.toString()));
+          socket.on('end', () => resolve(text));
+          socket.on('error', reject);
+        });
+        expect(answer).toBe('inside-the-windows-pod\n');
+      } finally {
+        child.kill('SIGINT');
+        await new Promise<void>((resolve) => service.close(() => resolve()));
+      }
     });
 
     // Left out, finding: UpdateContainerResources with windows resources (what the kubelet sends on

@@ -67,6 +67,11 @@ export interface WindowsEngineDoubleOptions {
   images?: string[];
   /** What the "registry" holds. Default: test/fixtures/windows/images.json. */
   registry?: CatalogImage[];
+  /**
+   * First two octets of the container IPs on the nat network. Default "172.28"; "127.x" gives
+   * loopback addresses a test can listen on, to reach "pod IPs" (port-forward on Windows dials them).
+   */
+  ipPrefix?: string;
   /** Exit codes for stop and kill; Windows has no signals, so these are whatever the test says. */
   stopExitCode?: number;
   killExitCode?: number;
@@ -1031,7 +1036,8 @@ export class WindowsEngineDouble {
     c.exitCode = 0;
     const mode = String(c.hostConfig['NetworkMode']);
     if (!mode.startsWith('container:') && mode !== 'none' && c.ipAddress === '') {
-      c.ipAddress = `172.28.${Math.floor(this.#nextIp / 250)}.${(this.#nextIp % 250) + 2}`;
+      const prefix = this.#options.ipPrefix ?? '172.28';
+      c.ipAddress = `${prefix}.${Math.floor(this.#nextIp / 250)}.${(this.#nextIp % 250) + 2}`;
       c.endpointId = sha(`${c.id}/endpoint`).slice(0, 36);
       this.#nextIp++;
     }

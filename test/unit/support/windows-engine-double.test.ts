@@ -528,6 +528,16 @@ describe('lifecycle', () => {
     expect((await message('GET', '/exec/nothing/json')).status).toBe(404);
   });
 
+  it('hands out nat addresses under ipPrefix, so a test can listen on a "pod IP"', async () => {
+    await start({ images: [SERVERCORE_2022], ipPrefix: '127.77' });
+    const id = await createAndStart('app', { Image: SERVERCORE_2022 });
+    const inspect = (await json('GET', `/containers/${id}/json`)) as {
+      NetworkSettings: { Networks: { nat: { IPAddress: string; Gateway: string } } };
+    };
+    expect(inspect.NetworkSettings.Networks.nat.IPAddress).toMatch(/^127\.77\.\d+\.\d+$/);
+    expect(inspect.NetworkSettings.Networks.nat.Gateway).toMatch(/^127\.77\.\d+\.1$/);
+  });
+
   it('lists with label, status and name filters as Docker reads the filters parameter', async () => {
     await start({ images: [PAUSE] });
     const a = await createAndStart('pod-a', {
