@@ -615,6 +615,20 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
       ]);
     });
 
+    it('exec -s past its timeout: wincri ends the process tree with taskkill in the container', async () => {
+      node.double.execHandler = (r) => (r.cmd.includes('ping -t localhost') ? { runsUntilKilled: true } : {});
+      const out = await node.run('exec', '-s', '--timeout', '1', app, 'cmd', '/c', 'ping -t localhost');
+      expect(out.code).not.toBe(0);
+      expect(out.stderr).toContain('code = DeadlineExceeded');
+      expect(out.stderr).toContain('its process was killed');
+      const started = node.double
+        .requestsTo('POST', `/containers/${app}/exec`)
+        .map((r) => r.body as { Cmd: string[] });
+      const hung = started.findIndex((b) => b.Cmd.includes('ping -t localhost'));
+      const kill = started.slice(hung + 1).find((b) => b.Cmd[0] === 'taskkill');
+      expect(kill?.Cmd).toEqual(['taskkill', '/F', '/T', '/PID', expect.stringMatching(/^\d+$/)]);
+    });
+
     it('a container that exits by itself is reported EXITED with its exit code', async () => {
       node.double.exit(app, 3);
       await expect

@@ -145,6 +145,8 @@ export interface ExecResult {
   stdout?: string;
   stderr?: string;
   exitCode?: number;
+  /** The process keeps running after its output until `taskkill /PID <its pid>` ends it (exit code 1). */
+  runsUntilKilled?: boolean;
 }
 
 /** An exec's request as the engine received it (`POST /containers/{id}/exec`). */
@@ -163,6 +165,8 @@ interface ExecRecord {
   running: boolean;
   exitCode: number | null;
   pid: number;
+  /** Ends a process that runs until killed. */
+  kill?: () => void;
 }
 
 interface LogFollower {
@@ -309,6 +313,7 @@ export class WindowsEngineDouble {
     for (const timer of this.#statsStreams) clearInterval(timer);
     for (const { res } of this.#eventStreams) res.end();
     for (const c of this.#containers.values()) for (const follower of c.logFollowers) follower.end();
+    for (const e of this.#execs.values()) e.kill?.();
     this.#eventStreams.clear();
     const server = this.#server;
     if (server) {
@@ -1058,6 +1063,8 @@ export class WindowsEngineDouble {
     for (const waiter of c.waiters.splice(0)) waiter(code);
     for (const follower of c.logFollowers) follower.end();
     c.logFollowers.clear();
+    // The container's end ends its exec processes too.
+    for (const e of this.#execs.values()) if (e.container === c) e.kill?.();
   }
 
   #stop(c: ContainerRecord, res: ServerResponse): void {
@@ -1269,7 +1276,7 @@ export class WindowsEngineDouble {
       );
       e.running = true;
       e.pid = 1000 + Math.floor(Math.random() * 9000);
-      const result = this.execHandler(e.request);
+      const result = this.#taskkill(e) ?? this.execHandler(e.request);
       const frame = (stream: 1 | 2, text: string | undefined): Buffer => {
         const payload = Buffer.from(text ?? '');
         if (tty || payload.length === 0) return payload;
@@ -1279,21 +1286,45 @@ export class WindowsEngineDouble {
         return Buffer.concat([header, payload]);
       };
       socket.write(Buffer.concat([frame(1, result.stdout), frame(2, result.stderr)]));
-      e.running = false;
-      e.exitCode = result.exitCode ?? 0;
-      this.#emit(
-        'container',
-        'exec_die',
-        e.container.id,
-        this.#containerAttributes(e.container, {
-          execID: e.id,
-          exitCode: String(e.exitCode),
-        }),
-      );
-      socket.end();
+      if (result.runsUntilKilled) {
+        e.kill = () => this.#endExec(e, socket, 1);
+        socket.on('close', () => e.kill?.());
+        return;
+      }
+      this.#endExec(e, socket, result.exitCode ?? 0);
     };
     if (data.length >= length) proceed();
     else socket.on('data', onData);
+  }
+
+  /**
+   * `taskkill /F /T /PID <pid>` as Windows answers it, for execs of this double: it ends an exec
+   * process that runs until killed in the same container.
+   */
+  #taskkill(e: ExecRecord): ExecResult | undefined {
+    const cmd = e.request.cmd.map((a) => a.toLowerCase());
+    if (cmd[0] !== 'taskkill' && cmd[0] !== 'taskkill.exe') return undefined;
+    const pid = Number(cmd[cmd.indexOf('/pid') + 1]);
+    const target = [...this.#execs.values()].find(
+      (o) => o.container === e.container && o.pid === pid && o.running && o.kill,
+    );
+    if (!target) return { stderr: `ERROR: The process "${pid}" not found.\r\n`, exitCode: 128 };
+    target.kill?.();
+    return { stdout: `SUCCESS: The process with PID ${pid} has been terminated.\r\n`, exitCode: 0 };
+  }
+
+  #endExec(e: ExecRecord, socket: Duplex, exitCode: number): void {
+    if (!e.running) return;
+    e.kill = undefined;
+    e.running = false;
+    e.exitCode = exitCode;
+    this.#emit(
+      'container',
+      'exec_die',
+      e.container.id,
+      this.#containerAttributes(e.container, { execID: e.id, exitCode: String(exitCode) }),
+    );
+    socket.end();
   }
 
   // ---- containers: reads -----------------------------------------------------------------------

@@ -29,6 +29,32 @@ const SERVERCORE_2022 = 'mcr.microsoft.com/windows/servercore:ltsc2022';
 const SERVERCORE_2019 = 'mcr.microsoft.com/windows/servercore:ltsc2019';
 const PAUSE = 'registry.k8s.io/pause:3.10.2';
 
+/** Starts an exec as Docker clients do (`Upgrade: tcp`); resolves with all it wrote once it ends. */
+function startExec(socketPath: string, execId: string): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const body = JSON.stringify({ Detach: false, Tty: false });
+    const req = request({
+      socketPath,
+      method: 'POST',
+      path: `/v1.41/exec/${execId}/start`,
+      headers: {
+        'Content-Type': 'application/json',
+        Connection: 'Upgrade',
+        Upgrade: 'tcp',
+        'Content-Length': body.length,
+      },
+    });
+    req.on('upgrade', (res, socket, head: Buffer) => {
+      if (res.statusCode !== 101) reject(new Error(`exec start answered ${res.statusCode}`));
+      const chunks: Buffer[] = [head];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('end', () => resolve(Buffer.concat(chunks)));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function createAndStart(name: string, body: Record<string, unknown>): Promise<string> {
   const created = await call('POST', `/v1.41/containers/create?name=${name}`, body);
   expect(created.status, created.text).toBe(201);
@@ -494,28 +520,7 @@ describe('lifecycle', () => {
       AttachStdout: true,
       AttachStderr: true,
     })) as { Id: string };
-    const raw = await new Promise<Buffer>((resolve, reject) => {
-      const body = JSON.stringify({ Detach: false, Tty: false });
-      const req = request({
-        socketPath: d.socketPath,
-        method: 'POST',
-        path: `/v1.41/exec/${execId}/start`,
-        headers: {
-          'Content-Type': 'application/json',
-          Connection: 'Upgrade',
-          Upgrade: 'tcp',
-          'Content-Length': body.length,
-        },
-      });
-      req.on('upgrade', (res, socket, head: Buffer) => {
-        expect(res.statusCode).toBe(101);
-        const chunks: Buffer[] = [head];
-        socket.on('data', (c: Buffer) => chunks.push(c));
-        socket.on('end', () => resolve(Buffer.concat(chunks)));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const raw = await startExec(d.socketPath, execId);
     expect(raw[0]).toBe(1);
     expect(raw.subarray(8, 8 + raw.readUInt32BE(4)).toString()).toBe('cmd /c ver as ContainerUser\r\n');
     expect(raw.subarray(raw.length - 'warn\r\n'.length).toString()).toBe('warn\r\n');
@@ -526,6 +531,28 @@ describe('lifecycle', () => {
       message: `Container ${id} is not running`,
     });
     expect((await message('GET', '/exec/nothing/json')).status).toBe(404);
+  });
+
+  it('keeps a process that runs until killed going until taskkill names its pid', async () => {
+    const d = await start({ images: [SERVERCORE_2022] });
+    const id = await createAndStart('app', { Image: SERVERCORE_2022 });
+    d.execHandler = () => ({ stdout: 'Pinging\r\n', runsUntilKilled: true });
+    const { Id: hung } = (await json('POST', `/containers/${id}/exec`, {
+      Cmd: ['ping', '-t', 'localhost'],
+    })) as {
+      Id: string;
+    };
+    const ended = startExec(d.socketPath, hung);
+    await expect.poll(async () => (await json('GET', `/exec/${hung}/json`))['Running']).toBe(true);
+    const pid = (await json('GET', `/exec/${hung}/json`))['Pid'] as number;
+    d.execHandler = () => ({});
+    const { Id: killer } = (await json('POST', `/containers/${id}/exec`, {
+      Cmd: ['taskkill', '/F', '/T', '/PID', String(pid)],
+    })) as { Id: string };
+    await startExec(d.socketPath, killer);
+    await ended;
+    expect(await json('GET', `/exec/${hung}/json`)).toMatchObject({ Running: false, ExitCode: 1 });
+    expect(await json('GET', `/exec/${killer}/json`)).toMatchObject({ ExitCode: 0 });
   });
 
   it('hands out nat addresses under ipPrefix, so a test can listen on a "pod IP"', async () => {
