@@ -22,6 +22,7 @@ export const LABELS = Object.freeze({
   image: 'io.wincri.image',
   hostname: 'io.wincri.hostname',
   dns: 'io.wincri.dns',
+  ports: 'io.wincri.port-mappings',
 });
 
 export type ObjectKind = 'sandbox' | 'container';
@@ -45,6 +46,16 @@ export interface SandboxLabels {
   /** The pod's hostname and DNS: a Hyper-V pod's app container takes them itself (Windows). */
   hostname: string;
   dns: PodDns | null;
+  /** The pod's port mappings: a Hyper-V pod's app container publishes them itself (Windows). */
+  portMappings: PodPortMapping[];
+}
+
+/** A PodSandboxConfig.port_mappings entry as kept in the sandbox's labels. */
+export interface PodPortMapping {
+  protocol: string;
+  container_port: number;
+  host_port: number;
+  host_ip: string;
 }
 
 export interface PodDns {
@@ -81,6 +92,7 @@ export function sandboxLabels(s: SandboxLabels): Record<string, string> {
     [LABELS.namespaceOptions]: JSON.stringify(s.namespaceOptions),
     [LABELS.hostname]: s.hostname,
     [LABELS.dns]: JSON.stringify(s.dns),
+    [LABELS.ports]: JSON.stringify(s.portMappings),
     ...(s.decision ? isolationLabels(s.decision) : {}),
   };
 }
@@ -123,6 +135,7 @@ export function readSandboxLabels(labels: Record<string, string>): SandboxLabels
     decision: decisionFromLabels(labels),
     hostname: labels[LABELS.hostname] ?? '',
     dns: labels[LABELS.dns] === undefined ? null : (json(labels, LABELS.dns) as PodDns | null),
+    portMappings: labels[LABELS.ports] === undefined ? [] : (json(labels, LABELS.ports) as PodPortMapping[]),
   };
 }
 

@@ -8,7 +8,7 @@ import type { ContainerCreateBody, HostConfig } from '../docker/types.js';
 import type { ContainerConfig__Output } from '../generated/runtime/v1/ContainerConfig.js';
 import type { PodSandboxConfig__Output } from '../generated/runtime/v1/PodSandboxConfig.js';
 import type { IsolationDecision } from '../isolation/select.js';
-import type { NamespaceOptions, PodDns } from '../cri/labels.js';
+import type { NamespaceOptions, PodDns, PodPortMapping } from '../cri/labels.js';
 import type { HostFacts, HostOs } from './host-facts.js';
 import * as linux from './linux.js';
 import { windowsContainerCreateOptions, windowsSandboxCreateOptions } from './windows.js';
@@ -32,6 +32,7 @@ export interface SandboxRef {
   decision: IsolationDecision | undefined;
   hostname: string;
   dns: PodDns | null;
+  portMappings: PodPortMapping[];
 }
 
 export interface ContainerRequest {
@@ -126,6 +127,8 @@ const WINDOWS: PlatformMapper = {
     });
     if (fragment.User !== undefined) body.User = fragment.User;
     if (fragment.Hostname !== undefined) body.Hostname = fragment.Hostname;
+    // A Hyper-V pod's network lives in its one app container, so its ports are published there.
+    if (sandbox.decision.isolation === 'hyperv') linux.publishPorts(body, sandbox.portMappings);
     assertWindowsSafe(body);
     return { value: body, notes };
   },

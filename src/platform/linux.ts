@@ -107,7 +107,8 @@ export function sandboxCreateBody(input: SandboxInput): Mapped<ContainerCreateBo
 /** The pod's port mappings as Docker's ExposedPorts and PortBindings (host_port 0: exposed only). */
 export function publishPorts(
   body: ContainerCreateBody,
-  mappings: PodSandboxConfig__Output['port_mappings'],
+  // Structural: the CRI's PortMapping, or the copy a Windows Hyper-V pod keeps in its labels.
+  mappings: readonly { protocol: string; container_port: number; host_port: number; host_ip: string }[],
 ): void {
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp?: string; HostPort?: string }[]> = {};

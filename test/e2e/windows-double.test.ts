@@ -590,12 +590,24 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
       }
     });
 
-    // Left out, finding: UpdateContainerResources with windows resources (what the kubelet sends on
-    // an in-place resize) fails with INTERNAL "Cannot update container <id>: resource updating isn't
-    // supported on Windows". wincri forwards them as POST /containers/{id}/update {NanoCpus, Memory}
-    // (src/cri/runtime/update-container-resources.ts, whose comment says Docker on Windows accepts
-    // and ignores the update), but moby's Windows UpdateContainer (container/container_windows.go)
-    // refuses any non-zero resource, even the values the container already has.
+    it('UpdateContainerResources: Docker on Windows cannot change a container, so a change is FAILED_PRECONDITION and the engine is not asked', async () => {
+      const client = criClient(node.wincri.endpoint);
+      try {
+        const err = (await client
+          .call('runtime', 'UpdateContainerResources', {
+            container_id: app,
+            windows: { cpu_maximum: 1000, memory_limit_in_bytes: 268435456 },
+          })
+          .catch((e: unknown) => e)) as { code: number; details: string };
+        expect(err.code).toBe(9);
+        expect(err.details).toContain('Docker on Windows cannot change the resources of an existing container');
+        // Nothing asked: a request that changes nothing succeeds.
+        await client.call('runtime', 'UpdateContainerResources', { container_id: app });
+        expect(node.double.requestsTo('POST', `/containers/${app}/update`)).toHaveLength(0);
+      } finally {
+        client.close();
+      }
+    });
 
     it('exec -s runs a Windows command in the container and reports its output and exit code', async () => {
       node.double.execHandler = (r) =>
@@ -744,11 +756,20 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
       expect(err).toContain('"late" cannot be created while "app2"');
     });
 
-    // Left out, finding: docs/windows.md says a Hyper-V pod's app container "takes the pod network
-    // itself (the pod's network mode, hostname, DNS and port mappings)", but the app container's
-    // create body carries no PortBindings/ExposedPorts for the pod's port_mappings (the sandbox,
-    // NetworkMode none, gets none either: src/platform/index.ts publishes ports only for process
-    // pods), so hostPort mappings of a Hyper-V pod are silently dropped.
+    it("a Hyper-V pod's port mappings are published by its app container, not by the network-less sandbox", async () => {
+      const portsPod = await runPod(
+        node,
+        'hyperv',
+        podConfig(node, 'hvports', {
+          port_mappings: [{ container_port: 80, host_port: 18080 }],
+        }),
+      );
+      expect(bodyOf(node, portsPod.id)['HostConfig']).not.toHaveProperty('PortBindings');
+      const web = await createAndStart(node, portsPod, containerConfig('web', SERVERCORE_2025));
+      const body = bodyOf(node, web);
+      expect(body['ExposedPorts']).toEqual({ '80/tcp': {} });
+      expect((body['HostConfig'] as Record<string, unknown>)['PortBindings']).toEqual({ '80/tcp': [{ HostPort: '18080' }] });
+    });
   });
 
   it('a start HCS refuses leaves the container EXITED (StartError), so the next attempt in a Hyper-V pod may be made', async () => {

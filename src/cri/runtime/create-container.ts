@@ -88,6 +88,7 @@ export async function createContainer(
       decision: sandbox.decision,
       hostname: sandbox.hostname,
       dns: sandbox.dns,
+      portMappings: sandbox.portMappings,
     },
     facts,
     seccompProfileJson,

@@ -68,6 +68,12 @@ export async function runPodSandbox(
       namespaceOptions: namespaceOptions(facts.os === 'windows' ? null : sc?.namespace_options),
       decision,
       hostname: config.hostname,
+      portMappings: config.port_mappings.map(({ protocol, container_port, host_port, host_ip }) => ({
+        protocol,
+        container_port,
+        host_port,
+        host_ip,
+      })),
       dns: config.dns_config
         ? {
             servers: [...config.dns_config.servers],

@@ -2,6 +2,7 @@ import type { UpdateContainerResourcesRequest__Output } from '../../generated/ru
 import type { UpdateContainerResourcesResponse } from '../../generated/runtime/v1/UpdateContainerResourcesResponse.js';
 import { linuxResources } from '../../platform/linux.js';
 import { windowsResources } from '../../platform/windows-resources.js';
+import { failedPrecondition } from '../../errors.js';
 import type { CallContext } from '../context.js';
 import type { PodDeps } from './deps.js';
 import { hostFacts } from './run-pod-sandbox.js';
@@ -18,15 +19,18 @@ export async function updateContainerResources(
   const container = deps.store.resolveContainer(req.container_id);
   const facts = hostFacts(deps.engine.lastInfo, deps.config.hyperVAvailable);
   if (facts.os === 'windows') {
-    // Docker on Windows accepts the update and applies nothing to a running container (moby
-    // daemon/update_windows.go); the new values take effect for containers created after.
-    const resources = windowsResources(req.windows, facts);
-    ctx.log.info(
-      { container: container.id },
-      'Windows resources sent to the engine, which applies them only at the next create',
+    // Docker on Windows refuses every resource update of an existing container with a 500
+    // ("resource updating isn't supported on Windows", moby container/container_windows.go), so
+    // the engine is not asked: a request that changes nothing succeeds, any change is refused
+    // with what to do instead.
+    const requested = windowsResources(req.windows, facts);
+    const current = container.details.hostConfig.resources as Record<string, unknown>;
+    const changed = Object.entries(requested).filter(([key, value]) => (current[key] ?? 0) !== value);
+    if (changed.length === 0) return {};
+    throw failedPrecondition(
+      `container ${container.id}: Docker on Windows cannot change the resources of an existing container ` +
+        `(${changed.map(([key]) => key).join(', ')}); recreate the container with the new resources`,
     );
-    await deps.docker.updateContainer(container.id, resources, ctx.signal);
-    return {};
   }
   const { value, notes } = linuxResources(req.linux, 'linux');
   const { OomScoreAdj, ...resources } = value;

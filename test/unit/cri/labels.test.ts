@@ -26,6 +26,7 @@ const sandbox: SandboxLabels = {
   },
   hostname: 'web-0',
   dns: { servers: ['10.0.0.10'], searches: ['ns.svc.cluster.local'], options: ['ndots:5'] },
+  portMappings: [{ protocol: 'TCP', container_port: 80, host_port: 8080, host_ip: '' }],
 };
 
 const container: ContainerLabels = {

@@ -23,6 +23,7 @@ async function sandbox(docker: FakeEngine, name: string, start = true): Promise<
     decision: undefined,
     hostname: '',
     dns: null,
+    portMappings: [],
   });
   const id = await docker.createContainerImpl(
     `k8s_POD_${name}_n_u_0`,
