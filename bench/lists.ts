@@ -166,6 +166,29 @@ try {
   for (const [name, ms] of results) say(row(name, summarize(ms)));
   progress('lists measured');
 
+  // wincri's own time per call (pino debug line `{rpc, ms, msg: "ok"}` of each polled read): if
+  // the handler is fast when the client saw a slow call, the tail is transport/scheduling.
+  const server = new Map<string, number[]>();
+  for (const line of wincri.logs().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const j = JSON.parse(line) as Record<string, unknown>;
+      const rpc = String(j['rpc'] ?? j['method'] ?? '');
+      if (
+        j['msg'] === 'ok' &&
+        typeof j['ms'] === 'number' &&
+        /^(List|PodSandboxStatus|ContainerStatus)/.test(rpc)
+      ) {
+        server.set(rpc, [...(server.get(rpc) ?? []), j['ms']]);
+      }
+    } catch {
+      /* not JSON */
+    }
+  }
+  say('\nwincri-side handler time of the same calls (all steps):\n');
+  say(HEADER);
+  for (const [rpc, ms] of server) say(row(`handler ${rpc}`, summarize(ms)));
+
   say(
     `\n## collector cost at ${made.length} bench containers (+ pause), idle shim, ${CPU_WINDOW_S} s window\n`,
   );
