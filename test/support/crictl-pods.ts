@@ -63,7 +63,7 @@ export class CrictlPods {
 
   /** Removes every pod this object made, and its temp files. */
   async cleanup(): Promise<void> {
-    const pods = await this.run('pods', '-q', '--label', '');
+    const pods = await this.run('pods', '-q');
     for (const id of pods.stdout.split('\n').filter(Boolean)) {
       const status = await this.run('inspectp', id);
       if (status.stdout.includes(this.runId)) await this.run('rmp', '-f', id);
