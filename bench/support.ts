@@ -33,7 +33,12 @@ export async function startShim(
   rig: RigFacts,
   extra: string[] = [],
 ): Promise<{ wincri: WincriProcess; cri: CriClient }> {
-  const wincri = await startWincri({ dockerHost: rig.dockerHost, mirrors: rig.mirrors, extra });
+  // The production default log level: debug would log every polled read and skew the figures.
+  const wincri = await startWincri({
+    dockerHost: rig.dockerHost,
+    mirrors: rig.mirrors,
+    extra: ['--log-level', 'info', ...extra],
+  });
   const cri = criClient(wincri.endpoint);
   await cri.call('image', 'PullImage', { image: { image: BUSYBOX } });
   return { wincri, cri };

@@ -17,6 +17,7 @@ npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 npm run --silent typecheck
 npm run --silent lint
+npm run --silent format:check
 bash scripts/check-generated.sh
 
 # Unit and contract tests may run side by side; e2e files share one engine, registry and host

@@ -147,7 +147,9 @@ function validate(config: Config): void {
     );
   }
   if (typeof config.hyperVAvailable !== 'boolean') {
-    throw invalidArgument(`hyperVAvailable must be true or false, not ${JSON.stringify(config.hyperVAvailable)}`);
+    throw invalidArgument(
+      `hyperVAvailable must be true or false, not ${JSON.stringify(config.hyperVAvailable)}`,
+    );
   }
   if (!Number.isInteger(config.statsIntervalMs) || config.statsIntervalMs < 1000) {
     throw invalidArgument(`stats interval ${config.statsIntervalMs} ms: use a whole number of at least 1000`);

@@ -32,6 +32,9 @@ export function syncTracking(collector: StatsCollector, store: RuntimeStore, pla
   for (const id of collector.tracked()) if (!running.has(id)) collector.untrack(id);
   for (const [id, object] of running) {
     if (collector.isTracked(id)) continue;
-    collector.track(id, { platform, memoryLimitBytes: BigInt(object.details.hostConfig.resources.Memory ?? 0) });
+    collector.track(id, {
+      platform,
+      memoryLimitBytes: BigInt(object.details.hostConfig.resources.Memory ?? 0),
+    });
   }
 }

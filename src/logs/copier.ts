@@ -163,7 +163,8 @@ export class LogCopier {
           // Once per distinct failure: a container whose log cannot be read (driver "none") would
           // otherwise fill the shim's log every few seconds.
           const text = err instanceof Error ? err.message : String(err);
-          if (text !== lastFailure) this.#log.warn({ err }, 'log copying interrupted; resuming from the last line written');
+          if (text !== lastFailure)
+            this.#log.warn({ err }, 'log copying interrupted; resuming from the last line written');
           lastFailure = text;
           // Reread the file's tail next time: a failed write may have left a torn line.
           await this.#closeFile();
@@ -179,7 +180,12 @@ export class LogCopier {
   async #openFile(): Promise<CriLogFile> {
     const tail = await readFileTail(this.path);
     let found = tail.point;
-    if (found.stdout === undefined && found.stderr === undefined && this.#written.stdout === undefined && this.#written.stderr === undefined) {
+    if (
+      found.stdout === undefined &&
+      found.stderr === undefined &&
+      this.#written.stdout === undefined &&
+      this.#written.stderr === undefined
+    ) {
       const rotated = await newestRotatedSibling(this.path);
       if (rotated !== undefined) found = (await readFileTail(rotated)).point;
     }
@@ -189,9 +195,15 @@ export class LogCopier {
       else this.#written[stream] = { ...mark };
     }
     if (tail.completeLength < tail.size) {
-      this.#log.warn({ bytes: tail.size - tail.completeLength }, 'cutting a torn last line; it is copied again');
+      this.#log.warn(
+        { bytes: tail.size - tail.completeLength },
+        'cutting a torn last line; it is copied again',
+      );
     }
-    return CriLogFile.open(this.path, { truncateTo: tail.completeLength, createDirectories: this.#createDirectories });
+    return CriLogFile.open(this.path, {
+      truncateTo: tail.completeLength,
+      createDirectories: this.#createDirectories,
+    });
   }
 
   async #closeFile(): Promise<void> {
@@ -217,7 +229,8 @@ export class LogCopier {
         for (const message of reader.push(frame)) this.#collect(message, skip, batch);
         // Write when the engine has nothing more buffered (or the batch is big): one write per
         // burst instead of one per line, and still no reading ahead of the disk.
-        if (batch.bytes >= MAX_BATCH_BYTES || frames.readableLength === 0) wrote = (await this.#flush(file, batch)) || wrote;
+        if (batch.bytes >= MAX_BATCH_BYTES || frames.readableLength === 0)
+          wrote = (await this.#flush(file, batch)) || wrote;
       }
       for (const message of reader.end()) this.#collect(message, skip, batch);
       wrote = (await this.#flush(file, batch)) || wrote;
@@ -230,7 +243,13 @@ export class LogCopier {
   /** Adds the lines of `message` the file does not already hold to `batch`. */
   #collect(message: EngineMessage, skip: ResumePoint, batch: PendingLines): void {
     const { stream, timestamp } = message;
-    let lines = formatLines(timestamp, stream, message.text, message.complete, this.#deps.maxLineBytes ?? MAX_LOG_LINE_BYTES);
+    let lines = formatLines(
+      timestamp,
+      stream,
+      message.text,
+      message.complete,
+      this.#deps.maxLineBytes ?? MAX_LOG_LINE_BYTES,
+    );
     const mark = skip[stream];
     if (mark !== undefined) {
       if (timestamp < mark.timestamp) return;
@@ -296,6 +315,8 @@ function later(a: StreamMark | undefined, b: StreamMark | undefined): StreamMark
 }
 
 function earliest(point: ResumePoint): string | undefined {
-  const times = [point.stdout?.timestamp, point.stderr?.timestamp].filter((t): t is string => t !== undefined);
+  const times = [point.stdout?.timestamp, point.stderr?.timestamp].filter(
+    (t): t is string => t !== undefined,
+  );
   return times.sort()[0];
 }

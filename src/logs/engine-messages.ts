@@ -37,7 +37,8 @@ export class EngineMessageReader {
   push(frame: StreamFrame): EngineMessage[] {
     if (frame.stream === 'stdin') return [];
     if (!this.#tty) return [toMessage(frame.stream, frame.payload)];
-    this.#pending = this.#pending.length === 0 ? frame.payload : Buffer.concat([this.#pending, frame.payload]);
+    this.#pending =
+      this.#pending.length === 0 ? frame.payload : Buffer.concat([this.#pending, frame.payload]);
     const messages: EngineMessage[] = [];
     let rest = this.#pending;
     for (;;) {
@@ -91,7 +92,9 @@ function toMessage(stream: LogStream, payload: Buffer): EngineMessage {
   const complete = payload[payload.length - 1] === 0x0a;
   const body = complete ? payload.subarray(0, payload.length - 1) : payload;
   const space = body.indexOf(0x20);
-  const timestamp = space > 0 && space <= 40 ? toFixedTimestamp(body.subarray(0, space).toString('latin1')) : undefined;
-  if (timestamp === undefined) return { timestamp: fixedTimestampOf(new Date()), stream, text: body, complete };
+  const timestamp =
+    space > 0 && space <= 40 ? toFixedTimestamp(body.subarray(0, space).toString('latin1')) : undefined;
+  if (timestamp === undefined)
+    return { timestamp: fixedTimestampOf(new Date()), stream, text: body, complete };
   return { timestamp, stream, text: body.subarray(space + 1), complete };
 }

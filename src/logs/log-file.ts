@@ -30,7 +30,10 @@ export class CriLogFile {
    * directories. When `truncateTo` is given and shorter than the file, the bytes after it (a torn
    * last line) are cut first.
    */
-  static async open(path: string, options: { truncateTo?: number; createDirectories?: boolean } = {}): Promise<CriLogFile> {
+  static async open(
+    path: string,
+    options: { truncateTo?: number; createDirectories?: boolean } = {},
+  ): Promise<CriLogFile> {
     const handle = await openForAppend(path, options.createDirectories ?? true);
     try {
       if (options.truncateTo !== undefined) {

@@ -44,7 +44,8 @@ export async function readFileTail(path: string): Promise<FileTail> {
   try {
     handle = await open(path, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { point: {}, completeLength: 0, size: 0, scannedBytes: 0 };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { point: {}, completeLength: 0, size: 0, scannedBytes: 0 };
     throw err;
   }
   try {
@@ -115,7 +116,12 @@ class BackwardScan {
     // microseconds by which Docker's file order and time order may differ across streams.
     const other: LogStream = stream === 'stdout' ? 'stderr' : 'stdout';
     const mark = this.point[stream];
-    if (this.#closed.has(stream) && this.point[other] === undefined && mark !== undefined && timestamp < secondEarlier(mark.timestamp)) {
+    if (
+      this.#closed.has(stream) &&
+      this.point[other] === undefined &&
+      mark !== undefined &&
+      timestamp < secondEarlier(mark.timestamp)
+    ) {
       this.#gaveUp = true;
     }
   }

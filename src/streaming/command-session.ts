@@ -38,7 +38,10 @@ export async function runCommandSession(
   let outcome: CommandOutcome;
   try {
     if (request.kind === 'exec') {
-      const { exitCode } = await runtime.exec({ ...stdio, containerId: request.containerId, cmd: request.cmd }, signal);
+      const { exitCode } = await runtime.exec(
+        { ...stdio, containerId: request.containerId, cmd: request.cmd },
+        signal,
+      );
       outcome = exitCode === 0 ? { kind: 'success' } : { kind: 'exit', exitCode, cmd: request.cmd };
     } else {
       await runtime.attach({ ...stdio, containerId: request.containerId }, signal);
@@ -46,7 +49,8 @@ export async function runCommandSession(
     }
   } catch (err) {
     const message = isCriError(err) || err instanceof Error ? err.message : String(err);
-    const what = request.kind === 'exec' ? 'error executing command in container' : 'error attaching to container';
+    const what =
+      request.kind === 'exec' ? 'error executing command in container' : 'error attaching to container';
     outcome = { kind: 'error', message: `${what}: ${message}` };
   }
   // A client that went away hears nothing more; the transport is already being torn down.

@@ -18,7 +18,11 @@ import type {
 export type ExecKiller = (exec: { execId: string; containerId: string; pid: number }) => Promise<void>;
 
 /** How port-forward reaches a port inside the pod. */
-export type PortDialer = (target: { pid: number; ip: string; port: number }, stream: Duplex, signal: AbortSignal) => Promise<void>;
+export type PortDialer = (
+  target: { pid: number; ip: string; port: number },
+  stream: Duplex,
+  signal: AbortSignal,
+) => Promise<void>;
 
 /**
  * The StreamRuntime over the Docker door: exec and attach through Docker's hijacked streams,
@@ -34,15 +38,27 @@ export class DockerStreamRuntime implements StreamRuntime {
   async exec(req: ExecStreamRequest, signal: AbortSignal): Promise<{ exitCode: number }> {
     const execId = await this.docker.execCreate(
       req.containerId,
-      { cmd: req.cmd, tty: req.tty, stdin: req.stdin !== undefined, stdout: req.stdout !== undefined, stderr: req.stderr !== undefined },
+      {
+        cmd: req.cmd,
+        tty: req.tty,
+        stdin: req.stdin !== undefined,
+        stdout: req.stdout !== undefined,
+        stderr: req.stderr !== undefined,
+      },
       signal,
     );
     // The client going away must kill the process, not leave it running unattended.
     const onAbort = () => void this.#kill(execId, req.containerId);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const connection = await this.docker.execStart(execId, { tty: req.tty, stdin: req.stdin !== undefined }, signal);
-      void applyResizes(req.resize, (size) => this.docker.execResize(execId, size, AbortSignal.timeout(5_000)));
+      const connection = await this.docker.execStart(
+        execId,
+        { tty: req.tty, stdin: req.stdin !== undefined },
+        signal,
+      );
+      void applyResizes(req.resize, (size) =>
+        this.docker.execResize(execId, size, AbortSignal.timeout(5_000)),
+      );
       await pump(connection, req, signal);
       return { exitCode: await this.#exitCode(execId, signal) };
     } finally {
@@ -52,13 +68,18 @@ export class DockerStreamRuntime implements StreamRuntime {
 
   async attach(req: AttachStreamRequest, signal: AbortSignal): Promise<void> {
     const details = await this.docker.inspectContainer(req.containerId, signal);
-    if (!details.state.running) throw failedPrecondition(`container ${req.containerId} is not running: attach needs a running container`);
+    if (!details.state.running)
+      throw failedPrecondition(
+        `container ${req.containerId} is not running: attach needs a running container`,
+      );
     const connection = await this.docker.attach(
       req.containerId,
       { stdin: req.stdin !== undefined, stdout: req.stdout !== undefined, stderr: req.stderr !== undefined },
       signal,
     );
-    void applyResizes(req.resize, (size) => this.docker.resizeContainer(req.containerId, size, AbortSignal.timeout(5_000)));
+    void applyResizes(req.resize, (size) =>
+      this.docker.resizeContainer(req.containerId, size, AbortSignal.timeout(5_000)),
+    );
     // Detaching (the signal) only closes the connection: the container keeps running.
     await pump(connection, { ...req, tty: details.config.tty }, signal);
   }
@@ -98,7 +119,9 @@ async function pump(connection: Duplex, io: StdioStreams, signal: AbortSignal): 
     if (io.stdin) forwardStdin(io.stdin, connection);
     const output: Readable = io.tty ? connection : connection.pipe(new Demultiplexer());
     for await (const chunk of output) {
-      const frame: StreamFrame = io.tty ? { stream: 'stdout', payload: chunk as Buffer } : (chunk as StreamFrame);
+      const frame: StreamFrame = io.tty
+        ? { stream: 'stdout', payload: chunk as Buffer }
+        : (chunk as StreamFrame);
       const target = frame.stream === 'stderr' ? io.stderr : io.stdout;
       if (target && !target.write(frame.payload)) await waitForDrain(target, signal);
     }
@@ -135,7 +158,10 @@ function waitForDrain(target: Writable, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function applyResizes(sizes: AsyncIterable<TerminalSize> | undefined, apply: (size: TerminalSize) => Promise<void>): Promise<void> {
+async function applyResizes(
+  sizes: AsyncIterable<TerminalSize> | undefined,
+  apply: (size: TerminalSize) => Promise<void>,
+): Promise<void> {
   if (!sizes) return;
   try {
     for await (const size of sizes) await apply(size).catch(() => undefined);
@@ -162,10 +188,14 @@ process.stdout.once('finish', () => process.exit(0));
  * host's, so the same path serves it. Needs wincri on the engine's host, as root.
  */
 export const dialInNetworkNamespace: PortDialer = async (target, stream, signal) => {
-  const child = spawn('nsenter', ['-t', String(target.pid), '-n', process.execPath, '-e', RELAY, String(target.port)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    signal,
-  });
+  const child = spawn(
+    'nsenter',
+    ['-t', String(target.pid), '-n', process.execPath, '-e', RELAY, String(target.port)],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      signal,
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   stream.pipe(child.stdin);
@@ -175,7 +205,9 @@ export const dialInNetworkNamespace: PortDialer = async (target, stream, signal)
     child.once('error', () => resolve(null));
   });
   if (code !== 0 && !signal.aborted) {
-    throw failedPrecondition(`port ${target.port} in the pod cannot be reached: ${stderr.trim() || `nsenter exited with ${code}`}`);
+    throw failedPrecondition(
+      `port ${target.port} in the pod cannot be reached: ${stderr.trim() || `nsenter exited with ${code}`}`,
+    );
   }
 };
 
@@ -184,11 +216,16 @@ export const dialInNetworkNamespace: PortDialer = async (target, stream, signal)
  * bound only to 127.0.0.1 inside a Windows pod is out of reach this way (docs/windows.md).
  */
 export const dialPodAddress: PortDialer = async (target, stream, signal) => {
-  if (!target.ip) throw failedPrecondition('the pod has no IP address to forward to (host network pods: connect to the host)');
+  if (!target.ip)
+    throw failedPrecondition(
+      'the pod has no IP address to forward to (host network pods: connect to the host)',
+    );
   const socket = connect({ host: target.ip, port: target.port, signal });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
-    socket.once('error', (err) => reject(failedPrecondition(`port ${target.port} on ${target.ip} cannot be reached: ${err.message}`)));
+    socket.once('error', (err) =>
+      reject(failedPrecondition(`port ${target.port} on ${target.ip} cannot be reached: ${err.message}`)),
+    );
   });
   stream.pipe(socket);
   socket.pipe(stream);

@@ -9,7 +9,12 @@ export const HEADER_PROTOCOL_VERSION = 'x-stream-protocol-version';
 export const HEADER_ACCEPTED_PROTOCOL_VERSIONS = 'X-Accepted-Stream-Protocol-Versions';
 
 /** SPDY exec/attach protocols, the server's preference order (upstream `SupportedStreamingProtocols`). */
-export const SPDY_COMMAND_PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'] as const;
+export const SPDY_COMMAND_PROTOCOLS = [
+  'v4.channel.k8s.io',
+  'v3.channel.k8s.io',
+  'v2.channel.k8s.io',
+  'channel.k8s.io',
+] as const;
 export const SPDY_PORT_FORWARD_PROTOCOLS = ['portforward.k8s.io'] as const;
 
 /** WebSocket exec/attach subprotocols; `''` is a client that offers none (binary, plain-text errors). */
@@ -30,21 +35,37 @@ export type Negotiation =
 
 function splitList(values: string | string[] | undefined): string[] {
   const list = Array.isArray(values) ? values : values === undefined ? [] : [values];
-  return list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  return list
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
 }
 
 /**
  * Picks the first protocol the client offers (in its order) that the server supports.
  * Missing header: 400. No common protocol: 403 listing what the server accepts.
  */
-export function negotiateSpdyProtocol(headers: IncomingHttpHeaders, supported: readonly string[]): Negotiation {
+export function negotiateSpdyProtocol(
+  headers: IncomingHttpHeaders,
+  supported: readonly string[],
+): Negotiation {
   const raw = headers[HEADER_PROTOCOL_VERSION];
   if (raw === undefined) {
-    return { ok: false, status: 400, message: `unable to upgrade: header X-Stream-Protocol-Version does not exist in request`, headers: {} };
+    return {
+      ok: false,
+      status: 400,
+      message: `unable to upgrade: header X-Stream-Protocol-Version does not exist in request`,
+      headers: {},
+    };
   }
   const offered = splitList(raw);
   if (offered.length === 0) {
-    return { ok: false, status: 400, message: `unable to upgrade: header X-Stream-Protocol-Version contains no valid protocols`, headers: {} };
+    return {
+      ok: false,
+      status: 400,
+      message: `unable to upgrade: header X-Stream-Protocol-Version contains no valid protocols`,
+      headers: {},
+    };
   }
   const protocol = offered.find((p) => supported.includes(p));
   if (protocol === undefined) {
@@ -59,7 +80,10 @@ export function negotiateSpdyProtocol(headers: IncomingHttpHeaders, supported: r
 }
 
 /** WebSocket subprotocol choice; a client offering none gets `''` where that is supported. */
-export function negotiateWebSocketProtocol(headers: IncomingHttpHeaders, supported: readonly string[]): Negotiation {
+export function negotiateWebSocketProtocol(
+  headers: IncomingHttpHeaders,
+  supported: readonly string[],
+): Negotiation {
   const offered = splitList(headers['sec-websocket-protocol']);
   const candidates = offered.length === 0 ? [''] : offered;
   const protocol = candidates.find((p) => supported.includes(p));

@@ -53,7 +53,10 @@ export async function servePortForward(args: {
     // The forwarded connection ends when the client resets or abandons its data stream.
     pair.data.once('close', () => pairAbort.controller.abort(new Error('data stream closed')));
     try {
-      await runtime.portForward({ podSandboxId: request.podSandboxId, port, stream: pair.data }, pairAbort.controller.signal);
+      await runtime.portForward(
+        { podSandboxId: request.podSandboxId, port, stream: pair.data },
+        pairAbort.controller.signal,
+      );
       pair.data.end();
       pair.error.end();
     } catch (err) {
@@ -113,7 +116,10 @@ export async function servePortForward(args: {
 
   const connection = new SpdyConnection(args.transport, { head: args.head, onStream: accept });
   try {
-    await Promise.race([connection.closed, new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }))]);
+    await Promise.race([
+      connection.closed,
+      new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true })),
+    ]);
   } finally {
     dispose();
     controller.abort(new Error('port-forward connection closed'));

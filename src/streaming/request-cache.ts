@@ -46,7 +46,10 @@ export class RequestCache<T> {
   insert(request: T): string {
     this.collectExpired();
     if (this.entries.size >= this.maxInFlight) {
-      throw new CriError('ResourceExhausted', `maximum number of in-flight streaming requests (${this.maxInFlight}) exceeded`);
+      throw new CriError(
+        'ResourceExhausted',
+        `maximum number of in-flight streaming requests (${this.maxInFlight}) exceeded`,
+      );
     }
     for (let attempt = 0; attempt < 10; attempt++) {
       const token = this.random(TOKEN_BYTES).toString('base64url');

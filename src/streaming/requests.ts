@@ -51,5 +51,10 @@ export function validateStreamRequest(request: StreamRequest): void {
 
 /** The streams a session carries; stderr is dropped under a TTY, as upstream's HTTP layer does. */
 export function stdioOf(request: StdioRequest): StdioRequest {
-  return { tty: request.tty, stdin: request.stdin, stdout: request.stdout, stderr: request.stderr && !request.tty };
+  return {
+    tty: request.tty,
+    stdin: request.stdin,
+    stdout: request.stdout,
+    stderr: request.stderr && !request.tty,
+  };
 }

@@ -56,13 +56,15 @@ export class JsonValueSplitter {
 
 function toTerminalSize(json: string): TerminalSize {
   const value: unknown = JSON.parse(json);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SyntaxError('resize value is not an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new SyntaxError('resize value is not an object');
   const record = value as Record<string, unknown>;
   // Go's decoder matches keys case-insensitively; missing fields stay 0.
   const field = (name: string) => {
     const key = Object.keys(record).find((k) => k.toLowerCase() === name);
     const n = key === undefined ? 0 : record[key];
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffff) throw new SyntaxError(`bad ${name} in resize value`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffff)
+      throw new SyntaxError(`bad ${name} in resize value`);
     return n;
   };
   return { width: field('width'), height: field('height') };

@@ -80,8 +80,12 @@ export class StreamingServer {
     this.log = options.log ?? pino({ enabled: false });
     this.cache = new RequestCache(options.cache);
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.handleRequest(req, res);
-    this.server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket as Socket, head));
+    this.server = options.tls
+      ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+      : http.createServer(onRequest);
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.handleUpgrade(req, socket as Socket, head),
+    );
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -207,7 +211,8 @@ export class StreamingServer {
       return;
     }
     if (isWebSocketUpgrade(req.headers)) {
-      const supported = request.kind === 'portforward' ? WEBSOCKET_PORT_FORWARD_PROTOCOLS : WEBSOCKET_COMMAND_PROTOCOLS;
+      const supported =
+        request.kind === 'portforward' ? WEBSOCKET_PORT_FORWARD_PROTOCOLS : WEBSOCKET_COMMAND_PROTOCOLS;
       const negotiation = negotiateWebSocketProtocol(req.headers, supported);
       if (!negotiation.ok) {
         reply(negotiation.status, `${negotiation.message}\n`, negotiation.headers);
@@ -215,7 +220,9 @@ export class StreamingServer {
       }
       this.chosenProtocol.set(req, negotiation.protocol);
       delete req.headers['sec-websocket-protocol'];
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.startWebSocketSession(ws, negotiation.protocol, request, socket));
+      this.wss.handleUpgrade(req, socket, head, (ws) =>
+        this.startWebSocketSession(ws, negotiation.protocol, request, socket),
+      );
       return;
     }
     const supported = request.kind === 'portforward' ? SPDY_PORT_FORWARD_PROTOCOLS : SPDY_COMMAND_PROTOCOLS;
@@ -238,11 +245,23 @@ export class StreamingServer {
     this.track(this.spdySession(socket, head, negotiation.protocol, request));
   }
 
-  private spdySession(transport: Duplex, head: Buffer, protocol: string, request: StreamRequest): Promise<void> {
+  private spdySession(
+    transport: Duplex,
+    head: Buffer,
+    protocol: string,
+    request: StreamRequest,
+  ): Promise<void> {
     const log = this.log.child({ kind: request.kind, protocol });
     const signal = this.shutdown.signal;
     if (request.kind === 'portforward') {
-      return servePortForward({ transport, head, request, runtime: this.runtime, signal, options: { streamCreationTimeoutMs: this.creationTimeout, log } });
+      return servePortForward({
+        transport,
+        head,
+        request,
+        runtime: this.runtime,
+        signal,
+        options: { streamCreationTimeoutMs: this.creationTimeout, log },
+      });
     }
     return serveSpdyCommand({
       transport,
@@ -255,7 +274,12 @@ export class StreamingServer {
     });
   }
 
-  private startWebSocketSession(ws: WebSocket, protocol: string, request: StreamRequest, socket: Socket): void {
+  private startWebSocketSession(
+    ws: WebSocket,
+    protocol: string,
+    request: StreamRequest,
+    socket: Socket,
+  ): void {
     this.prepareUpgradedSocket(socket);
     ws.on('error', (err) => this.log.debug({ err }, 'websocket error'));
     if (request.kind === 'portforward') {
@@ -272,7 +296,10 @@ export class StreamingServer {
         request,
         runtime: this.runtime,
         signal: this.shutdown.signal,
-        options: { finishTimeoutMs: this.finishTimeout, log: this.log.child({ kind: request.kind, protocol }) },
+        options: {
+          finishTimeoutMs: this.finishTimeout,
+          log: this.log.child({ kind: request.kind, protocol }),
+        },
       }),
     );
   }
@@ -301,7 +328,11 @@ type Reply = (status: number, body: string, headers?: Record<string, string | st
 
 function responseReply(res: http.ServerResponse): Reply {
   return (status, body, headers = {}) => {
-    res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.writeHead(status, {
+      ...headers,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+    });
     res.end(body);
   };
 }

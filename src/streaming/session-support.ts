@@ -7,7 +7,10 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
 /** An AbortController that also aborts when `parent` does; `dispose` unlinks it. */
-export function childAbortController(parent: AbortSignal): { controller: AbortController; dispose: () => void } {
+export function childAbortController(parent: AbortSignal): {
+  controller: AbortController;
+  dispose: () => void;
+} {
   const controller = new AbortController();
   const onAbort = () => controller.abort(parent.reason);
   if (parent.aborted) controller.abort(parent.reason);

@@ -40,7 +40,12 @@ export async function serveSpdyCommand(args: {
   const { protocol, request, options } = args;
   const log = options.log;
   const stdio = stdioOf(request);
-  const expected = 1 + Number(stdio.stdin) + Number(stdio.stdout) + Number(stdio.stderr) + Number(stdio.tty && supportsResize(protocol));
+  const expected =
+    1 +
+    Number(stdio.stdin) +
+    Number(stdio.stdout) +
+    Number(stdio.stderr) +
+    Number(stdio.tty && supportsResize(protocol));
   const streams = new Map<StreamType, SpdyStream>();
   // Streams beyond what the request asked for still get a reply, and a FIN at the end: a client
   // waits for EOF on every stream it reads.
@@ -55,7 +60,12 @@ export async function serveSpdyCommand(args: {
       quietErrors(stream, (err) => log.debug({ err, streamId: stream.id }, 'spdy stream error'));
       stream.reply().catch(() => undefined);
       const type = stream.header('streamtype') as StreamType | undefined;
-      if (type === undefined || !STREAM_TYPES.includes(type) || streams.has(type) || streams.size === expected) {
+      if (
+        type === undefined ||
+        !STREAM_TYPES.includes(type) ||
+        streams.has(type) ||
+        streams.size === expected
+      ) {
         log.warn({ streamType: type, streamId: stream.id }, 'unexpected stream');
         extras.push(stream.resume());
         if (finishing) stream.end();
@@ -70,10 +80,18 @@ export async function serveSpdyCommand(args: {
   try {
     const timeout = new AbortController();
     const timedOut = delay(options.streamCreationTimeoutMs, timeout.signal).then(() => 'timeout' as const);
-    const winner = await Promise.race([arrived.then(() => 'ready' as const), timedOut, connection.closed.then(() => 'closed' as const)]);
+    const winner = await Promise.race([
+      arrived.then(() => 'ready' as const),
+      timedOut,
+      connection.closed.then(() => 'closed' as const),
+    ]);
     timeout.abort();
     if (winner !== 'ready') {
-      if (winner === 'timeout') log.warn({ expected, received: [...streams.keys()] }, 'timed out waiting for client to create streams');
+      if (winner === 'timeout')
+        log.warn(
+          { expected, received: [...streams.keys()] },
+          'timed out waiting for client to create streams',
+        );
       return;
     }
     const errorStream = streams.get('error');
@@ -85,7 +103,11 @@ export async function serveSpdyCommand(args: {
     for (const type of ['error', 'stdout', 'stderr'] as const) streams.get(type)?.resume();
     const stdin = stdio.stdin ? streams.get('stdin') : undefined;
     const resizeStream = stdio.tty && supportsResize(protocol) ? streams.get('resize') : undefined;
-    const outputs = [errorStream, stdio.stdout ? streams.get('stdout') : undefined, stdio.stderr ? streams.get('stderr') : undefined];
+    const outputs = [
+      errorStream,
+      stdio.stdout ? streams.get('stdout') : undefined,
+      stdio.stderr ? streams.get('stderr') : undefined,
+    ];
     const channels: CommandChannels = {
       ...(stdin && { stdin }),
       ...(stdio.stdout && streams.get('stdout') && { stdout: streams.get('stdout') }),

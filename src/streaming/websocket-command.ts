@@ -97,7 +97,11 @@ export async function serveWebSocketCommand(args: {
   const errorChannel = writer(CHANNEL.error);
 
   ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-    const message = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const message = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data);
     if (message.length === 0) return;
     if (closeSignal && message[0] === CLOSE_SIGNAL) {
       if (message.length !== 2) {
@@ -112,7 +116,10 @@ export async function serveWebSocketCommand(args: {
     const reader = readers.get(channel);
     // Messages for channels this session does not read are ignored, as upstream's IgnoreChannel does.
     if (reader === undefined || reader.readableEnded) return;
-    const payload = base64 && !isBinary ? Buffer.from(message.subarray(1).toString('latin1'), 'base64') : message.subarray(1);
+    const payload =
+      base64 && !isBinary
+        ? Buffer.from(message.subarray(1).toString('latin1'), 'base64')
+        : message.subarray(1);
     if (payload.length > 0 && !reader.push(payload)) ws.pause();
   });
 

@@ -46,11 +46,16 @@ function runCritest(rig: Rig, endpoint: string, focus: string, flags: string[]):
     '-ginkgo.timeout=20m',
   ];
   return new Promise((resolve) => {
-    execFile(rig.critest, args, { maxBuffer: 256 * 1024 * 1024, timeout: 25 * 60_000 }, (_err, stdout, stderr) => {
-      const output = stdout + stderr;
-      const summary = /(\d+) Passed \| (\d+) Failed/.exec(output);
-      resolve({ passed: Number(summary?.[1] ?? 0), failed: summary ? Number(summary[2]) : -1, output });
-    });
+    execFile(
+      rig.critest,
+      args,
+      { maxBuffer: 256 * 1024 * 1024, timeout: 25 * 60_000 },
+      (_err, stdout, stderr) => {
+        const output = stdout + stderr;
+        const summary = /(\d+) Passed \| (\d+) Failed/.exec(output);
+        resolve({ passed: Number(summary?.[1] ?? 0), failed: summary ? Number(summary[2]) : -1, output });
+      },
+    );
   });
 }
 
@@ -64,10 +69,17 @@ beforeAll(async () => {
 afterAll(async () => wincri?.stop());
 
 describe('critest', () => {
-  it.each(AREAS)('$name', async ({ focus, flags }) => {
-    const result = await runCritest(rig, wincri.endpoint, focus, flags);
-    const failures = result.output.split('\n').filter((line) => line.includes('[FAIL]')).join('\n');
-    expect(result.failed, `critest failures:\n${failures}\n\n${result.output.slice(-4000)}`).toBe(0);
-    expect(result.passed).toBeGreaterThan(0);
-  }, 30 * 60_000);
+  it.each(AREAS)(
+    '$name',
+    async ({ focus, flags }) => {
+      const result = await runCritest(rig, wincri.endpoint, focus, flags);
+      const failures = result.output
+        .split('\n')
+        .filter((line) => line.includes('[FAIL]'))
+        .join('\n');
+      expect(result.failed, `critest failures:\n${failures}\n\n${result.output.slice(-4000)}`).toBe(0);
+      expect(result.passed).toBeGreaterThan(0);
+    },
+    30 * 60_000,
+  );
 });

@@ -26,9 +26,9 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
 }
 
 const runtimeReady = async () =>
-  (JSON.parse((await run('info')).stdout) as { status: { conditions: { type: string; status: boolean }[] } }).status.conditions.find(
-    (c) => c.type === 'RuntimeReady',
-  )?.status === true;
+  (
+    JSON.parse((await run('info')).stdout) as { status: { conditions: { type: string; status: boolean }[] } }
+  ).status.conditions.find((c) => c.type === 'RuntimeReady')?.status === true;
 
 beforeAll(async () => {
   rig = loadRig();

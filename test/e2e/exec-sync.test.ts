@@ -19,15 +19,24 @@ let stopped: string;
 const created: string[] = [];
 
 const ctx = (s: AbortSignal = new AbortController().signal) => ({ rpc: 'ExecSync', signal: s, log });
-const req = (container_id: string, cmd: string[], timeout = '0'): ExecSyncRequest__Output => ({ container_id, cmd, timeout });
+const req = (container_id: string, cmd: string[], timeout = '0'): ExecSyncRequest__Output => ({
+  container_id,
+  cmd,
+  timeout,
+});
 
 beforeAll(async () => {
   const rig = loadRig();
   docker = new DockerodeClient(rig.dockerHost);
   const image = `${rig.registry}/e2e-test-images/busybox:1.29-2`;
-  if ((await docker.inspectImage(image, signal())) === undefined) await docker.pullImage(image, undefined, signal());
+  if ((await docker.inspectImage(image, signal())) === undefined)
+    await docker.pullImage(image, undefined, signal());
   const make = async (name: string, cmd: string[]) => {
-    const id = await docker.createContainer(`wincri-e2e-exec-${process.pid}-${name}`, { Image: image, Cmd: cmd }, signal());
+    const id = await docker.createContainer(
+      `wincri-e2e-exec-${process.pid}-${name}`,
+      { Image: image, Cmd: cmd },
+      signal(),
+    );
     created.push(id);
     await docker.startContainer(id, signal());
     return id;
@@ -46,7 +55,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of created) await docker.removeContainer(id, { force: true }, signal()).catch(() => undefined);
+  for (const id of created)
+    await docker.removeContainer(id, { force: true }, signal()).catch(() => undefined);
 });
 
 const pgrepSleep = async () => execSync(deps, req(running, ['pgrep', 'sleep']), ctx());
@@ -78,7 +88,9 @@ describe('ExecSync against the rig dockerd', () => {
   });
 
   it('timeout kills the command’s children too', async () => {
-    await expect(execSync(deps, req(running, ['sh', '-c', 'sleep 4321 & sleep 4322; wait'], '1'), ctx())).rejects.toMatchObject({
+    await expect(
+      execSync(deps, req(running, ['sh', '-c', 'sleep 4321 & sleep 4322; wait'], '1'), ctx()),
+    ).rejects.toMatchObject({
       kind: 'DeadlineExceeded',
     });
     expect((await pgrepSleep()).stdout.toString()).toBe('');
@@ -87,13 +99,17 @@ describe('ExecSync against the rig dockerd', () => {
   it('a cancelled call kills the command', async () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 500);
-    await expect(execSync(deps, req(running, ['sleep', '4321']), ctx(abort.signal))).rejects.toMatchObject({ kind: 'Cancelled' });
+    await expect(execSync(deps, req(running, ['sleep', '4321']), ctx(abort.signal))).rejects.toMatchObject({
+      kind: 'Cancelled',
+    });
     expect((await pgrepSleep()).stdout.toString()).toBe('');
   });
 
   it('output over the cap: RESOURCE_EXHAUSTED and the command killed', async () => {
     const capped = { ...deps, maxOutputBytes: 1024 * 1024 };
-    await expect(execSync(capped, req(running, ['sh', '-c', 'cat /dev/zero; sleep 4321']), ctx())).rejects.toMatchObject({
+    await expect(
+      execSync(capped, req(running, ['sh', '-c', 'cat /dev/zero; sleep 4321']), ctx()),
+    ).rejects.toMatchObject({
       kind: 'ResourceExhausted',
       message: expect.stringMatching(/more than 1048576 bytes/),
     });
@@ -102,7 +118,11 @@ describe('ExecSync against the rig dockerd', () => {
 
   it('FAILED_PRECONDITION for a stopped container, NOT_FOUND for an unknown one', async () => {
     await docker.stopContainer(stopped, 1, signal());
-    await expect(execSync(deps, req(stopped, ['true']), ctx())).rejects.toMatchObject({ kind: 'FailedPrecondition' });
-    await expect(execSync(deps, req('wincri-no-such-container', ['true']), ctx())).rejects.toMatchObject({ kind: 'NotFound' });
+    await expect(execSync(deps, req(stopped, ['true']), ctx())).rejects.toMatchObject({
+      kind: 'FailedPrecondition',
+    });
+    await expect(execSync(deps, req('wincri-no-such-container', ['true']), ctx())).rejects.toMatchObject({
+      kind: 'NotFound',
+    });
   });
 });

@@ -32,8 +32,14 @@ describe('crictl against wincri and the rig dockerd', () => {
   it('info: runtime and network ready, verbose info is JSON', async () => {
     const out = await run('info');
     expect(out.code).toBe(0);
-    const info = JSON.parse(out.stdout) as { status: { conditions: { type: string; status: boolean }[] }; engine: { osType: string } };
-    expect(info.status.conditions.map((c) => [c.type, c.status])).toEqual([['RuntimeReady', true], ['NetworkReady', true]]);
+    const info = JSON.parse(out.stdout) as {
+      status: { conditions: { type: string; status: boolean }[] };
+      engine: { osType: string };
+    };
+    expect(info.status.conditions.map((c) => [c.type, c.status])).toEqual([
+      ['RuntimeReady', true],
+      ['NetworkReady', true],
+    ]);
     expect(info.engine.osType).toBe('linux');
   });
 
@@ -68,7 +74,9 @@ describe('crictl against wincri and the rig dockerd', () => {
 
   it('inspecti reports uid from the image user (1003:1004 -> uid 1003)', async () => {
     expect((await run('pull', USER_IMAGE)).code).toBe(0);
-    const status = JSON.parse((await run('inspecti', USER_IMAGE)).stdout) as { status: { uid: { value: string }; username: string } };
+    const status = JSON.parse((await run('inspecti', USER_IMAGE)).stdout) as {
+      status: { uid: { value: string }; username: string };
+    };
     expect(status.status.uid.value).toBe('1003');
     expect(status.status.username).toBe('');
     await run('rmi', USER_IMAGE);
@@ -77,7 +85,9 @@ describe('crictl against wincri and the rig dockerd', () => {
   it('imagefsinfo reports the engine data root', async () => {
     const out = await run('imagefsinfo', '-o', 'json');
     expect(out.code).toBe(0);
-    const fs = JSON.parse(out.stdout) as { status: { imageFilesystems: { fsId: { mountpoint: string }; usedBytes: { value: string } }[] } };
+    const fs = JSON.parse(out.stdout) as {
+      status: { imageFilesystems: { fsId: { mountpoint: string }; usedBytes: { value: string } }[] };
+    };
     expect(fs.status.imageFilesystems[0]?.fsId.mountpoint).toMatch(/\/docker$/);
     expect(Number(fs.status.imageFilesystems[0]?.usedBytes.value)).toBeGreaterThan(0);
   });
@@ -124,7 +134,11 @@ describe('when the outside world fails', () => {
       const info = JSON.parse((await crictl(rig.crictl, w.endpoint, ['info'])).stdout) as {
         status: { conditions: { type: string; status: boolean; reason: string; message: string }[] };
       };
-      expect(info.status.conditions[0]).toMatchObject({ type: 'RuntimeReady', status: false, reason: 'DockerEngineUnreachable' });
+      expect(info.status.conditions[0]).toMatchObject({
+        type: 'RuntimeReady',
+        status: false,
+        reason: 'DockerEngineUnreachable',
+      });
       expect(info.status.conditions[0]?.message).toMatch(/is dockerd running/);
       const images = await crictl(rig.crictl, w.endpoint, ['images']);
       expect(images.stderr).toMatch(/code = Unavailable/);

@@ -24,12 +24,14 @@ beforeAll(async () => {
   const rig = loadRig();
   docker = new DockerodeClient(rig.dockerHost);
   image = `${rig.registry}/e2e-test-images/busybox:1.29-2`;
-  if ((await docker.inspectImage(image, signal())) === undefined) await docker.pullImage(image, undefined, signal());
+  if ((await docker.inspectImage(image, signal())) === undefined)
+    await docker.pullImage(image, undefined, signal());
   dir = await mkdtemp(join(tmpdir(), 'wincri-e2e-logs-'));
 });
 
 afterAll(async () => {
-  for (const id of created) await docker.removeContainer(id, { force: true }, signal()).catch(() => undefined);
+  for (const id of created)
+    await docker.removeContainer(id, { force: true }, signal()).catch(() => undefined);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -42,7 +44,8 @@ async function run(script: string): Promise<string> {
 }
 
 const CRI_LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z (stdout|stderr) ([PF]) ([^\n]*)$/;
-const linesOf = async (path: string) => (await readFile(path, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+const linesOf = async (path: string) =>
+  (await readFile(path, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
 /** Text of the F lines of `stream`, in file order. */
 const texts = (lines: string[], stream: 'stdout' | 'stderr') =>
   lines.flatMap((line) => {
@@ -81,7 +84,8 @@ describe('CRI log files from the rig dockerd', () => {
     // The times are the engine's, digit for digit.
     const stored = await docker.containerLogs(id, { follow: false }, signal());
     const engineTimes: string[] = [];
-    for await (const frame of stored) engineTimes.push((frame as { payload: Buffer }).payload.toString('utf8').split(' ')[0]!);
+    for await (const frame of stored)
+      engineTimes.push((frame as { payload: Buffer }).payload.toString('utf8').split(' ')[0]!);
     expect(lines.map((l) => l.split(' ')[0])).toEqual(engineTimes);
   });
 
@@ -130,7 +134,11 @@ describe('CRI log files from the rig dockerd', () => {
   it('a tty container’s output is copied as stdout lines', async () => {
     const name = `wincri-e2e-logs-${process.pid}-tty`;
     const script = "echo one; echo two; head -c 40000 /dev/zero | tr '\\0' x; echo";
-    const id = await docker.createContainer(name, { Image: image, Tty: true, Cmd: ['sh', '-c', script] }, signal());
+    const id = await docker.createContainer(
+      name,
+      { Image: image, Tty: true, Cmd: ['sh', '-c', script] },
+      signal(),
+    );
     created.push(id);
     await docker.startContainer(id, signal());
     const path = join(dir, 'tty', '0.log');

@@ -49,7 +49,11 @@ beforeAll(async () => {
   configDir = await mkdtemp(join(tmpdir(), 'wincri-stats-e2e-'));
   const configFile = join(configDir, 'wincri.json');
   await writeFile(configFile, JSON.stringify({ statsIntervalMs: 1000 }));
-  wincri = await startWincri({ dockerHost: rig.dockerHost, mirrors: rig.mirrors, extra: ['--config', configFile] });
+  wincri = await startWincri({
+    dockerHost: rig.dockerHost,
+    mirrors: rig.mirrors,
+    extra: ['--config', configFile],
+  });
   pods = new CrictlPods(rig.crictl, () => wincri.endpoint);
   expect((await pods.run('pull', BUSYBOX)).code).toBe(0);
   const pod = await pods.pod('stats');
@@ -79,8 +83,16 @@ describe('crictl stats', () => {
   it('after allocating 64 MiB the working set grows by about that much', async () => {
     const before = value((await settledStats(ids['memory']!)).memory.workingSetBytes);
     // Hold 64 MiB in a process that then sleeps: a 64 MiB string in awk.
-    const exec = pods.run('exec', '-s', '--timeout', '60', ids['memory']!, 'sh', '-c',
-      'awk \'BEGIN { s = sprintf("%67108864s", ""); system("sleep 8") }\'');
+    const exec = pods.run(
+      'exec',
+      '-s',
+      '--timeout',
+      '60',
+      ids['memory']!,
+      'sh',
+      '-c',
+      'awk \'BEGIN { s = sprintf("%67108864s", ""); system("sleep 8") }\'',
+    );
     let grown = 0;
     for (let i = 0; i < 20 && grown < 60 * 2 ** 20; i++) {
       await new Promise((r) => setTimeout(r, 500));
@@ -94,7 +106,14 @@ describe('crictl stats', () => {
   it('statsp sums the pod; metricdescs and metricsp speak cAdvisor', async () => {
     const statsp = await pods.run('statsp', '-o', 'json', '--id', podId);
     expect(statsp.code, statsp.stderr).toBe(0);
-    const pod = (JSON.parse(statsp.stdout) as { stats: { attributes: { id: string }; linux: { cpu: { usageNanoCores: { value: string } }; containers: unknown[] } }[] }).stats[0];
+    const pod = (
+      JSON.parse(statsp.stdout) as {
+        stats: {
+          attributes: { id: string };
+          linux: { cpu: { usageNanoCores: { value: string } }; containers: unknown[] };
+        }[];
+      }
+    ).stats[0];
     expect(pod?.attributes.id).toBe(podId);
     expect(pod?.linux.containers).toHaveLength(3);
     expect(value(pod?.linux.cpu.usageNanoCores)).toBeGreaterThan(0.8e9);
@@ -117,9 +136,13 @@ describe('crictl stats', () => {
     const { criClient } = await import('../support/cri-client.js');
     const client = criClient(wincri.endpoint);
     try {
-      const err = (await client.call('runtime', 'ContainerStats', { container_id: 'nope' }).catch((e: unknown) => e)) as { code: number };
+      const err = (await client
+        .call('runtime', 'ContainerStats', { container_id: 'nope' })
+        .catch((e: unknown) => e)) as { code: number };
       expect(err.code).toBe(5);
-      const podErr = (await client.call('runtime', 'PodSandboxStats', { pod_sandbox_id: 'nope' }).catch((e: unknown) => e)) as { code: number };
+      const podErr = (await client
+        .call('runtime', 'PodSandboxStats', { pod_sandbox_id: 'nope' })
+        .catch((e: unknown) => e)) as { code: number };
       expect(podErr.code).toBe(5);
     } finally {
       client.close();

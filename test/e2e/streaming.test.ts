@@ -23,7 +23,11 @@ beforeAll(async () => {
   const pod = await pods.pod('stream');
   podId = pod.id;
   // A web server bound to 127.0.0.1 only: reachable through port-forward, not from the host.
-  containerId = await pods.container(pod, 'web', ['sh', '-c', 'mkdir -p /www && echo inside-the-pod > /www/index.html && httpd -f -p 127.0.0.1:8080 -h /www']);
+  containerId = await pods.container(pod, 'web', [
+    'sh',
+    '-c',
+    'mkdir -p /www && echo inside-the-pod > /www/index.html && httpd -f -p 127.0.0.1:8080 -h /www',
+  ]);
 });
 afterAll(async () => {
   await pods?.cleanup();
@@ -31,7 +35,10 @@ afterAll(async () => {
 });
 
 /** Runs crictl with stdin, for `exec -i`. */
-function crictlWithInput(args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function crictlWithInput(
+  args: string[],
+  input: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(rig.crictl, ['--runtime-endpoint', wincri.endpoint, '--timeout', '30s', ...args], {
       env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
@@ -59,7 +66,15 @@ function httpGet(port: number): Promise<{ status: number; body: string }> {
 
 describe.each(['spdy', 'websocket'])('crictl over %s', (transport) => {
   it('exec: output, and the exit code of a failing command', async () => {
-    const ok = await pods.run('exec', '--transport', transport, containerId, 'sh', '-c', 'echo out; echo err >&2');
+    const ok = await pods.run(
+      'exec',
+      '--transport',
+      transport,
+      containerId,
+      'sh',
+      '-c',
+      'echo out; echo err >&2',
+    );
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('out');
     // crictl exits 1 for a streaming exec that failed, and prints the code it was told (the v4
@@ -70,16 +85,31 @@ describe.each(['spdy', 'websocket'])('crictl over %s', (transport) => {
   });
 
   it('exec -i: stdin reaches the process, and its EOF ends it', async () => {
-    const out = await crictlWithInput(['exec', '-i', '--transport', transport, containerId, 'sh', '-c', 'tr a-z A-Z'], 'hello wincri\n');
+    const out = await crictlWithInput(
+      ['exec', '-i', '--transport', transport, containerId, 'sh', '-c', 'tr a-z A-Z'],
+      'hello wincri\n',
+    );
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toBe('HELLO WINCRI\n');
   });
 
   it('port-forward reaches a service bound to 127.0.0.1 inside the pod', async () => {
     const localPort = transport === 'spdy' ? 18081 : 18082;
-    const child = spawn(rig.crictl, ['--runtime-endpoint', wincri.endpoint, 'port-forward', '--transport', transport, podId, `${localPort}:8080`], {
-      env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
-    });
+    const child = spawn(
+      rig.crictl,
+      [
+        '--runtime-endpoint',
+        wincri.endpoint,
+        'port-forward',
+        '--transport',
+        transport,
+        podId,
+        `${localPort}:8080`,
+      ],
+      {
+        env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
+      },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('port-forward did not start')), 20_000);
@@ -113,35 +143,52 @@ describe('crictl exec -it in a terminal (tmux)', () => {
     throw new Error(`the terminal never showed ${text}:\n${screen()}`);
   }
 
-  it.each(['spdy', 'websocket'])('over %s: type a command, read its output, resize the terminal', async (transport) => {
-    const command = `${rig.crictl} --runtime-endpoint ${wincri.endpoint} exec -it --transport ${transport} ${containerId} sh`;
-    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', `CRI_CONFIG_FILE=/dev/null ${command}`);
-    try {
-      await waitFor(/^\/ #\s*$/m); // busybox sh prompt (capture-pane trims the trailing space)
-      tmux('send-keys', '-t', session, 'echo answer=$((6*7))', 'Enter');
-      await waitFor(/^answer=42$/m);
-      tmux('send-keys', '-t', session, 'stty size', 'Enter');
-      await waitFor(/^30 100$/m);
-      tmux('resize-window', '-t', session, '-x', '120', '-y', '40');
-      await new Promise((r) => setTimeout(r, 300));
-      tmux('send-keys', '-t', session, 'stty size', 'Enter');
-      await waitFor(/^40 120$/m);
-      tmux('send-keys', '-t', session, 'exit', 'Enter');
-    } finally {
+  it.each(['spdy', 'websocket'])(
+    'over %s: type a command, read its output, resize the terminal',
+    async (transport) => {
+      const command = `${rig.crictl} --runtime-endpoint ${wincri.endpoint} exec -it --transport ${transport} ${containerId} sh`;
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        session,
+        '-x',
+        '100',
+        '-y',
+        '30',
+        `CRI_CONFIG_FILE=/dev/null ${command}`,
+      );
       try {
-        tmux('kill-session', '-t', session);
-      } catch {
-        // The session ended with the shell.
+        await waitFor(/^\/ #\s*$/m); // busybox sh prompt (capture-pane trims the trailing space)
+        tmux('send-keys', '-t', session, 'echo answer=$((6*7))', 'Enter');
+        await waitFor(/^answer=42$/m);
+        tmux('send-keys', '-t', session, 'stty size', 'Enter');
+        await waitFor(/^30 100$/m);
+        tmux('resize-window', '-t', session, '-x', '120', '-y', '40');
+        await new Promise((r) => setTimeout(r, 300));
+        tmux('send-keys', '-t', session, 'stty size', 'Enter');
+        await waitFor(/^40 120$/m);
+        tmux('send-keys', '-t', session, 'exit', 'Enter');
+      } finally {
+        try {
+          tmux('kill-session', '-t', session);
+        } catch {
+          // The session ended with the shell.
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('bad input', () => {
   it('a client that goes away mid-exec leaves no process behind', async () => {
-    const child = spawn(rig.crictl, ['--runtime-endpoint', wincri.endpoint, 'exec', '-i', containerId, 'sleep', '4242'], {
-      env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
-    });
+    const child = spawn(
+      rig.crictl,
+      ['--runtime-endpoint', wincri.endpoint, 'exec', '-i', containerId, 'sleep', '4242'],
+      {
+        env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
+      },
+    );
     const running = async () => (await pods.run('exec', '-s', containerId, 'pgrep', 'sleep')).stdout.trim();
     for (let i = 0; i < 50 && (await running()) === ''; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await running()).not.toBe('');
@@ -163,7 +210,11 @@ describe('bad input', () => {
     const { criClient } = await import('../support/cri-client.js');
     const client = criClient(wincri.endpoint);
     try {
-      const { url } = await client.call<{ url: string }>('runtime', 'Exec', { container_id: containerId, cmd: ['true'], stdout: true });
+      const { url } = await client.call<{ url: string }>('runtime', 'Exec', {
+        container_id: containerId,
+        cmd: ['true'],
+        stdout: true,
+      });
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/exec\/[A-Za-z0-9_-]+$/);
       const first = await fetch(url, { method: 'POST' });
       expect(first.status).toBe(400); // no upgrade headers: the token is spent all the same

@@ -600,7 +600,9 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
           })
           .catch((e: unknown) => e)) as { code: number; details: string };
         expect(err.code).toBe(9);
-        expect(err.details).toContain('Docker on Windows cannot change the resources of an existing container');
+        expect(err.details).toContain(
+          'Docker on Windows cannot change the resources of an existing container',
+        );
         // Nothing asked: a request that changes nothing succeeds.
         await client.call('runtime', 'UpdateContainerResources', { container_id: app });
         expect(node.double.requestsTo('POST', `/containers/${app}/update`)).toHaveLength(0);
@@ -768,7 +770,9 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
       const web = await createAndStart(node, portsPod, containerConfig('web', SERVERCORE_2025));
       const body = bodyOf(node, web);
       expect(body['ExposedPorts']).toEqual({ '80/tcp': {} });
-      expect((body['HostConfig'] as Record<string, unknown>)['PortBindings']).toEqual({ '80/tcp': [{ HostPort: '18080' }] });
+      expect((body['HostConfig'] as Record<string, unknown>)['PortBindings']).toEqual({
+        '80/tcp': [{ HostPort: '18080' }],
+      });
     });
   });
 

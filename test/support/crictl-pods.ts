@@ -33,7 +33,12 @@ export class CrictlPods {
   async pod(name: string, extra: object = {}): Promise<{ id: string; config: string }> {
     this.#dir ||= await mkdtemp(join(tmpdir(), 'wincri-e2e-pods-'));
     const config = await this.#json(`pod-${name}`, {
-      metadata: { name: `${name}-${this.runId}`, namespace: 'e2e', uid: `${name}-uid-${this.runId}`, attempt: 0 },
+      metadata: {
+        name: `${name}-${this.runId}`,
+        namespace: 'e2e',
+        uid: `${name}-uid-${this.runId}`,
+        attempt: 0,
+      },
       log_directory: join(this.#dir, 'logs', name),
       linux: {},
       ...extra,
@@ -44,7 +49,12 @@ export class CrictlPods {
   }
 
   /** Creates and starts a container running `command` in the pod. */
-  async container(pod: { id: string; config: string }, name: string, command: string[], extra: object = {}): Promise<string> {
+  async container(
+    pod: { id: string; config: string },
+    name: string,
+    command: string[],
+    extra: object = {},
+  ): Promise<string> {
     const config = await this.#json(`ctr-${name}`, {
       metadata: { name },
       image: { image: BUSYBOX },

@@ -11,7 +11,10 @@ import { containerView, selectContainers, type StatsDeps } from './stats-views.j
  * engine: kubelet asks for every container every ~10 s. A container without a sample yet still
  * gets a valid answer (timestamps now, values unset).
  */
-export async function containerStats(deps: StatsDeps, req: ContainerStatsRequest__Output): Promise<ContainerStatsResponse> {
+export async function containerStats(
+  deps: StatsDeps,
+  req: ContainerStatsRequest__Output,
+): Promise<ContainerStatsResponse> {
   const record = deps.store.resolveContainer(req.container_id);
   return { stats: containerStatsReply(deps.stats, containerView(record), nowNs()) };
 }
@@ -21,5 +24,9 @@ export async function listContainerStats(
   req: ListContainerStatsRequest__Output,
 ): Promise<ListContainerStatsResponse> {
   const now = nowNs();
-  return { stats: selectContainers(deps.store, req.filter).map((c) => containerStatsReply(deps.stats, containerView(c), now)) };
+  return {
+    stats: selectContainers(deps.store, req.filter).map((c) =>
+      containerStatsReply(deps.stats, containerView(c), now),
+    ),
+  };
 }

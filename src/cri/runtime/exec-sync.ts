@@ -97,11 +97,17 @@ export async function execSync(
   }
   // Every other outcome leaves no one reading the command's output: it must not run on.
   const killed = await killExec(deps, { containerId: container.id, execId }, ctx.log);
-  const fate = killed ? 'its process was killed' : 'its process could not be killed and may still run (see the log)';
+  const fate = killed
+    ? 'its process was killed'
+    : 'its process could not be killed and may still run (see the log)';
   if (outcome.kind === 'failed') {
-    throw new CriError('Unavailable', `lost the output stream of ${what} (${fate}): ${errorText(outcome.error)}`, {
-      cause: outcome.error,
-    });
+    throw new CriError(
+      'Unavailable',
+      `lost the output stream of ${what} (${fate}): ${errorText(outcome.error)}`,
+      {
+        cause: outcome.error,
+      },
+    );
   }
   if (outcome.kind === 'timeout') {
     throw new CriError('DeadlineExceeded', `${what} timed out after ${timeoutSeconds}s; ${fate}`);
@@ -125,7 +131,12 @@ type Outcome =
   | { kind: 'failed'; error: unknown };
 
 /** Reads the exec's output until it ends, the timeout passes, the caller cancels or the cap is hit. */
-async function runUntilDone(stream: Duplex, cap: number, timeoutSeconds: number, signal: AbortSignal): Promise<Outcome> {
+async function runUntilDone(
+  stream: Duplex,
+  cap: number,
+  timeoutSeconds: number,
+  signal: AbortSignal,
+): Promise<Outcome> {
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   let total = 0;
@@ -165,17 +176,29 @@ async function runUntilDone(stream: Duplex, cap: number, timeoutSeconds: number,
 }
 
 /** The exit code, once the engine has noticed the process ended (it may lag the stream's end). */
-async function exitCodeOf(docker: ExecSyncDeps['docker'], execId: string, signal: AbortSignal): Promise<number> {
+async function exitCodeOf(
+  docker: ExecSyncDeps['docker'],
+  execId: string,
+  signal: AbortSignal,
+): Promise<number> {
   for (let attempt = 0; ; attempt++) {
     const details = await docker.execInspect(execId, signal);
     if (!details.running && details.exitCode !== null) return details.exitCode;
-    if (attempt >= 200) throw new CriError('Internal', `exec ${execId} ended its output but the engine still reports it running`);
+    if (attempt >= 200)
+      throw new CriError(
+        'Internal',
+        `exec ${execId} ended its output but the engine still reports it running`,
+      );
     await sleep(Math.min(5 * (attempt + 1), 50), undefined, { signal });
   }
 }
 
 /** Waits for the exec's Pid (0 until the engine has started the process), then kills it. */
-async function killExec(deps: ExecSyncDeps, target: { containerId: string; execId: string }, log: Logger): Promise<boolean> {
+async function killExec(
+  deps: ExecSyncDeps,
+  target: { containerId: string; execId: string },
+  log: Logger,
+): Promise<boolean> {
   const signal = AbortSignal.timeout(KILL_TIMEOUT_MS);
   try {
     for (let attempt = 0; ; attempt++) {
@@ -190,7 +213,10 @@ async function killExec(deps: ExecSyncDeps, target: { containerId: string; execI
       await sleep(20, undefined, { signal });
     }
   } catch (err) {
-    log.warn({ err, execId: target.execId, container: target.containerId }, 'could not kill the exec process');
+    log.warn(
+      { err, execId: target.execId, container: target.containerId },
+      'could not kill the exec process',
+    );
     return false;
   }
 }
@@ -218,8 +244,17 @@ export interface ExecKiller {
 type ExecDocker = Pick<DockerClient, 'execCreate' | 'execStart' | 'execInspect'>;
 
 /** Runs a helper command in the container and returns its exit code and output. */
-async function runHelper(docker: ExecDocker, containerId: string, cmd: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
-  const execId = await docker.execCreate(containerId, { cmd, tty: false, stdin: false, stdout: true, stderr: true }, signal);
+async function runHelper(
+  docker: ExecDocker,
+  containerId: string,
+  cmd: string[],
+  signal: AbortSignal,
+): Promise<{ exitCode: number; output: string }> {
+  const execId = await docker.execCreate(
+    containerId,
+    { cmd, tty: false, stdin: false, stdout: true, stderr: true },
+    signal,
+  );
   const stream = await docker.execStart(execId, { tty: false, stdin: false }, signal);
   const outcome = await runUntilDone(stream, 64 * 1024, 0, signal);
   if (outcome.kind !== 'exited') throw new Error(`${cmd.join(' ')} did not finish (${outcome.kind})`);
@@ -236,7 +271,10 @@ export class WindowsExecKiller implements ExecKiller {
     const { exitCode, output } = await runHelper(this.docker, target.containerId, cmd, signal);
     // 128: "process not found": it ended between inspect and taskkill, which is what we wanted.
     if (exitCode !== 0 && exitCode !== 128) throw new Error(`taskkill exited ${exitCode}: ${output}`);
-    log.info({ pid: target.pid, container: target.containerId }, 'killed the exec process tree with taskkill');
+    log.info(
+      { pid: target.pid, container: target.containerId },
+      'killed the exec process tree with taskkill',
+    );
   }
 }
 
@@ -267,11 +305,15 @@ export class LinuxExecKiller implements ExecKiller {
 
   async kill(target: ExecKillTarget, signal: AbortSignal, log: Logger): Promise<void> {
     const cgroup = await this.host.readFile(`${this.procRoot}/${target.pid}/cgroup`).catch((err: unknown) => {
-      throw new Error(`pid ${target.pid} is not visible in ${this.procRoot} (is the engine remote?): ${errorText(err)}`);
+      throw new Error(
+        `pid ${target.pid} is not visible in ${this.procRoot} (is the engine remote?): ${errorText(err)}`,
+      );
     });
     // Docker names the container's cgroup after its full id, with either cgroup driver.
     if (!cgroup.includes(target.containerId)) {
-      throw new Error(`pid ${target.pid} is not in container ${target.containerId}'s cgroup; it ended and the pid was reused`);
+      throw new Error(
+        `pid ${target.pid} is not in container ${target.containerId}'s cgroup; it ended and the pid was reused`,
+      );
     }
     // Deepest first, giving each parent a moment to reap its killed children: a child that
     // outlives its parent is handed to the container's pid 1, which often never reaps (`tail`,
@@ -300,9 +342,18 @@ export class LinuxExecKiller implements ExecKiller {
     const inContainer = await Promise.all(refused.map((pid) => this.#namespacePid(pid)));
     const pids = inContainer.filter((pid): pid is number => pid !== undefined);
     if (pids.length === 0) return;
-    const { exitCode, output } = await runHelper(this.docker, target.containerId, ['kill', '-KILL', ...pids.map(String)], signal);
-    if (exitCode !== 0) throw new Error(`kill -KILL ${pids.join(' ')} in the container exited ${exitCode}: ${output}`);
-    log.info({ pids, container: target.containerId }, 'killed the exec process tree from inside the container');
+    const { exitCode, output } = await runHelper(
+      this.docker,
+      target.containerId,
+      ['kill', '-KILL', ...pids.map(String)],
+      signal,
+    );
+    if (exitCode !== 0)
+      throw new Error(`kill -KILL ${pids.join(' ')} in the container exited ${exitCode}: ${output}`);
+    log.info(
+      { pids, container: target.containerId },
+      'killed the exec process tree from inside the container',
+    );
   }
 
   /** `root` and its descendants by depth, from each process's parent pid in /proc/<n>/stat. */
@@ -335,7 +386,14 @@ export class LinuxExecKiller implements ExecKiller {
     let alive = pids;
     while (alive.length > 0 && Date.now() < deadline) {
       await sleep(10);
-      const present = await Promise.all(alive.map((pid) => this.host.readFile(`${this.procRoot}/${pid}/stat`).then(() => true, () => false)));
+      const present = await Promise.all(
+        alive.map((pid) =>
+          this.host.readFile(`${this.procRoot}/${pid}/stat`).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
       alive = alive.filter((_, i) => present[i]);
     }
   }

@@ -16,7 +16,11 @@ export async function listPodSandboxMetrics(deps: StatsDeps): Promise<ListPodSan
   const platform = deps.platform();
   return {
     pod_metrics: [...deps.store.sandboxes].map((s) =>
-      podSandboxMetricsReply(deps.stats, podView(s, platform), deps.store.containersOf(s.id).map(containerView)),
+      podSandboxMetricsReply(
+        deps.stats,
+        podView(s, platform),
+        deps.store.containersOf(s.id).map(containerView),
+      ),
     ),
   };
 }

@@ -12,7 +12,10 @@ import { containerView, podView, selectSandboxes, type StatsDeps } from './stats
  * PodSandboxStats and ListPodSandboxStats: the pod's CPU and memory are the sandbox plus its
  * running containers (src/stats/pod.ts says why), network from the sandbox; from memory.
  */
-export async function podSandboxStats(deps: StatsDeps, req: PodSandboxStatsRequest__Output): Promise<PodSandboxStatsResponse> {
+export async function podSandboxStats(
+  deps: StatsDeps,
+  req: PodSandboxStatsRequest__Output,
+): Promise<PodSandboxStatsResponse> {
   return { stats: statsOf(deps, deps.store.resolveSandbox(req.pod_sandbox_id), nowNs()) };
 }
 

@@ -14,7 +14,12 @@ export interface StatsDeps {
 
 export function containerView(record: ContainerRecord): ContainerView {
   const view: ContainerView = {
-    identity: { id: record.id, metadata: record.metadata, labels: record.labels, annotations: record.annotations },
+    identity: {
+      id: record.id,
+      metadata: record.metadata,
+      labels: record.labels,
+      annotations: record.annotations,
+    },
     running: record.details.state.running,
     image: record.image,
   };
@@ -25,7 +30,12 @@ export function containerView(record: ContainerRecord): ContainerView {
 
 export function podView(record: SandboxRecord, platform: StatsPlatform): PodView {
   return {
-    identity: { id: record.id, metadata: record.metadata, labels: record.labels, annotations: record.annotations },
+    identity: {
+      id: record.id,
+      metadata: record.metadata,
+      labels: record.labels,
+      annotations: record.annotations,
+    },
     platform,
     sandboxContainerId: record.id,
   };
@@ -48,5 +58,7 @@ export function selectSandboxes(
   store: RuntimeStore,
   filter: { id?: string; label_selector?: Record<string, string> } | null,
 ): SandboxRecord[] {
-  return [...store.sandboxes].filter((s) => matchesId(filter?.id, s.id) && matchesLabels(filter?.label_selector, s.labels));
+  return [...store.sandboxes].filter(
+    (s) => matchesId(filter?.id, s.id) && matchesLabels(filter?.label_selector, s.labels),
+  );
 }

@@ -112,7 +112,9 @@ export class SpdyConnection {
     const stream = new SpdyStream(this, id, new Map(), true);
     this.streams.set(id, stream);
     if (options.fin) stream.markFinSent();
-    await this.enqueue(async () => [encodeSynStream(id, options.fin ? FLAG_FIN : 0, await this.compressor.compress(headers))]);
+    await this.enqueue(async () => [
+      encodeSynStream(id, options.fin ? FLAG_FIN : 0, await this.compressor.compress(headers)),
+    ]);
     await stream.replied;
     return stream;
   }
@@ -203,7 +205,11 @@ export class SpdyConnection {
   private async processInbox(): Promise<void> {
     this.processing = true;
     try {
-      for (let frame = this.inbox.shift(); frame && !this.isClosed && !this.broken; frame = this.inbox.shift()) {
+      for (
+        let frame = this.inbox.shift();
+        frame && !this.isClosed && !this.broken;
+        frame = this.inbox.shift()
+      ) {
         await this.handle(frame);
       }
     } catch (err) {
@@ -258,7 +264,8 @@ export class SpdyConnection {
         return;
       case 'ping':
         // Echo the peer's pings (their parity); an id of ours would answer a ping we never send.
-        if (frame.id % 2 === this.remoteParity) this.enqueue(() => [encodePing(frame.id)]).catch(() => undefined);
+        if (frame.id % 2 === this.remoteParity)
+          this.enqueue(() => [encodePing(frame.id)]).catch(() => undefined);
         return;
       case 'goaway':
         this.options.onGoAway?.(frame.lastGoodStreamId, frame.status);
@@ -319,7 +326,8 @@ export class SpdyConnection {
   }
 
   private assertOpen(): void {
-    if (this.isClosed || this.transport.destroyed || !this.transport.writable) throw new SpdyConnectionClosedError();
+    if (this.isClosed || this.transport.destroyed || !this.transport.writable)
+      throw new SpdyConnectionClosedError();
   }
 
   private teardown(): void {
@@ -418,7 +426,8 @@ export class SpdyStream extends Duplex {
   }
 
   addHeaders(headers: SpdyHeaders): void {
-    for (const [name, values] of headers) this.headers.set(name, [...(this.headers.get(name) ?? []), ...values]);
+    for (const [name, values] of headers)
+      this.headers.set(name, [...(this.headers.get(name) ?? []), ...values]);
   }
 
   receiveReset(status: number): void {

@@ -42,7 +42,14 @@ export const RstStatus = {
 export const GoAwayStatus = { Ok: 0, ProtocolError: 1, InternalError: 2 } as const;
 
 export type Frame =
-  | { type: 'syn_stream'; streamId: number; associatedId: number; priority: number; flags: number; block: Buffer }
+  | {
+      type: 'syn_stream';
+      streamId: number;
+      associatedId: number;
+      priority: number;
+      flags: number;
+      block: Buffer;
+    }
   | { type: 'syn_reply'; streamId: number; flags: number; block: Buffer }
   | { type: 'rst_stream'; streamId: number; status: number }
   | { type: 'settings'; flags: number; entries: { flags: number; id: number; value: number }[] }
@@ -134,7 +141,8 @@ export function encodeSettings(entries: { flags: number; id: number; value: numb
 
 /** The 8-byte header of a DATA frame; the payload is written after it without copying. */
 export function encodeDataHeader(streamId: number, flags: number, length: number): Buffer {
-  if (length > MAX_FRAME_PAYLOAD) throw new RangeError(`data frame payload ${length} exceeds ${MAX_FRAME_PAYLOAD}`);
+  if (length > MAX_FRAME_PAYLOAD)
+    throw new RangeError(`data frame payload ${length} exceeds ${MAX_FRAME_PAYLOAD}`);
   const header = Buffer.alloc(8);
   header.writeUInt32BE(streamId & STREAM_ID_MASK, 0);
   header.writeUInt32BE((((flags & 0xff) << 24) | length) >>> 0, 4);
@@ -206,7 +214,8 @@ export function decodeFrame(frame: Buffer): Frame {
   const type = first & 0xffff;
   if (version !== SPDY_VERSION) throw new SpdyProtocolError(`unsupported SPDY version ${version}`);
   const need = (n: number) => {
-    if (payload.length < n) throw new SpdyProtocolError(`control frame type ${type} too short (${payload.length} bytes)`);
+    if (payload.length < n)
+      throw new SpdyProtocolError(`control frame type ${type} too short (${payload.length} bytes)`);
   };
   const streamIdAt = (offset: number) => {
     const id = payload.readUInt32BE(offset) & STREAM_ID_MASK;
@@ -256,7 +265,11 @@ export function decodeFrame(frame: Buffer): Frame {
       };
     case FrameType.WindowUpdate:
       need(8);
-      return { type: 'window_update', streamId: payload.readUInt32BE(0) & STREAM_ID_MASK, delta: payload.readUInt32BE(4) & STREAM_ID_MASK };
+      return {
+        type: 'window_update',
+        streamId: payload.readUInt32BE(0) & STREAM_ID_MASK,
+        delta: payload.readUInt32BE(4) & STREAM_ID_MASK,
+      };
     default:
       // Draft 3, 2.2.1: a receiver must ignore control frames of unknown type.
       return { type: 'unknown', frameType: type };

@@ -14,7 +14,12 @@ import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import { SPDY3_HEADER_DICTIONARY } from './dictionary.js';
 import { SpdyProtocolError } from './frames.js';
-import { parseHeaderBlock, serializeHeaderBlock, type HeaderInput, type SpdyHeaders } from './header-block.js';
+import {
+  parseHeaderBlock,
+  serializeHeaderBlock,
+  type HeaderInput,
+  type SpdyHeaders,
+} from './header-block.js';
 
 abstract class ZlibContext {
   private output: Buffer[] = [];
@@ -40,7 +45,8 @@ abstract class ZlibContext {
     await new Promise<void>((resolve, reject) => {
       // A zlib error destroys the engine and may drop the pending flush callback, so settle on
       // 'close' as well.
-      const onClose = () => reject(this.failure ?? new SpdyProtocolError('header compression context closed'));
+      const onClose = () =>
+        reject(this.failure ?? new SpdyProtocolError('header compression context closed'));
       this.engine.once('close', onClose);
       this.engine.write(input);
       this.engine.flush(zlib.constants.Z_SYNC_FLUSH, () => {

@@ -49,7 +49,12 @@ class FakeExecDocker {
   constructor(private readonly scripts: (cmd: string[]) => Script) {}
 
   async execCreate(containerId: string, options: ExecOptions): Promise<string> {
-    this.execs.push({ containerId, options, script: this.scripts(options.cmd), details: { running: false, exitCode: null, pid: 0 } });
+    this.execs.push({
+      containerId,
+      options,
+      script: this.scripts(options.cmd),
+      details: { running: false, exitCode: null, pid: 0 },
+    });
     return String(this.execs.length - 1);
   }
 
@@ -87,9 +92,16 @@ class FakeExecDocker {
   }
 }
 
-const request = (cmd: string[], timeout = '0'): ExecSyncRequest__Output => ({ container_id: 'abc', cmd, timeout });
+const request = (cmd: string[], timeout = '0'): ExecSyncRequest__Output => ({
+  container_id: 'abc',
+  cmd,
+  timeout,
+});
 
-function setup(scripts: (cmd: string[]) => Script, options: { running?: boolean; killer?: ExecKiller; maxOutputBytes?: number } = {}) {
+function setup(
+  scripts: (cmd: string[]) => Script,
+  options: { running?: boolean; killer?: ExecKiller; maxOutputBytes?: number } = {},
+) {
   const docker = new FakeExecDocker(scripts);
   const kills: number[] = [];
   const killer: ExecKiller = options.killer ?? {
@@ -129,17 +141,25 @@ describe('execSync', () => {
 
   it('refuses bad requests', async () => {
     const { deps } = setup(() => ({}));
-    await expect(execSync(deps, { ...request(['x']), container_id: '' }, ctx())).rejects.toMatchObject({ kind: 'InvalidArgument' });
+    await expect(execSync(deps, { ...request(['x']), container_id: '' }, ctx())).rejects.toMatchObject({
+      kind: 'InvalidArgument',
+    });
     await expect(execSync(deps, request([]), ctx())).rejects.toMatchObject({ kind: 'InvalidArgument' });
-    await expect(execSync(deps, request(['x'], '-1'), ctx())).rejects.toMatchObject({ kind: 'InvalidArgument' });
+    await expect(execSync(deps, request(['x'], '-1'), ctx())).rejects.toMatchObject({
+      kind: 'InvalidArgument',
+    });
   });
 
   it('NOT_FOUND for an unknown container, FAILED_PRECONDITION for a stopped one', async () => {
-    await expect(execSync(setup(() => ({})).deps, { ...request(['x']), container_id: 'missing' }, ctx())).rejects.toMatchObject({
+    await expect(
+      execSync(setup(() => ({})).deps, { ...request(['x']), container_id: 'missing' }, ctx()),
+    ).rejects.toMatchObject({
       kind: 'NotFound',
     });
     const stopped = setup(() => ({}), { running: false });
-    await expect(execSync(stopped.deps, request(['x']), ctx())).rejects.toMatchObject({ kind: 'FailedPrecondition' });
+    await expect(execSync(stopped.deps, request(['x']), ctx())).rejects.toMatchObject({
+      kind: 'FailedPrecondition',
+    });
     expect(stopped.docker.execs).toHaveLength(0);
   });
 
@@ -179,7 +199,9 @@ describe('execSync', () => {
   });
 
   it('caps the output: RESOURCE_EXHAUSTED naming the cap and what to use instead, and kills', async () => {
-    const { deps, kills } = setup(() => ({ stdout: ['x'.repeat(40), 'y'.repeat(40)], hang: true, pid: 9 }), { maxOutputBytes: 64 });
+    const { deps, kills } = setup(() => ({ stdout: ['x'.repeat(40), 'y'.repeat(40)], hang: true, pid: 9 }), {
+      maxOutputBytes: 64,
+    });
     const err = await execSync(deps, request(['yes']), ctx()).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'ResourceExhausted' });
     expect((err as Error).message).toMatch(/more than 64 bytes.*16 MiB gRPC message limit.*Use Exec/s);
@@ -187,7 +209,9 @@ describe('execSync', () => {
   });
 
   it('output exactly at the cap is answered', async () => {
-    const { deps } = setup(() => ({ stdout: ['x'.repeat(32)], stderr: ['y'.repeat(32)] }), { maxOutputBytes: 64 });
+    const { deps } = setup(() => ({ stdout: ['x'.repeat(32)], stderr: ['y'.repeat(32)] }), {
+      maxOutputBytes: 64,
+    });
     const res = await execSync(deps, request(['x']), ctx());
     expect(res.stdout.length + res.stderr.length).toBe(64);
   });
@@ -196,17 +220,31 @@ describe('execSync', () => {
 describe('WindowsExecKiller', () => {
   it('runs taskkill /F /T on the exec’s pid in the same container', async () => {
     const docker = new FakeExecDocker(() => ({ exitCode: 0 }));
-    await new WindowsExecKiller(docker).kill({ containerId: 'win1', execId: 'e', pid: 1234 }, AbortSignal.timeout(5_000), log);
-    expect(docker.execs.map((e) => [e.containerId, e.options.cmd])).toEqual([['win1', ['taskkill', '/F', '/T', '/PID', '1234']]]);
+    await new WindowsExecKiller(docker).kill(
+      { containerId: 'win1', execId: 'e', pid: 1234 },
+      AbortSignal.timeout(5_000),
+      log,
+    );
+    expect(docker.execs.map((e) => [e.containerId, e.options.cmd])).toEqual([
+      ['win1', ['taskkill', '/F', '/T', '/PID', '1234']],
+    ]);
   });
 
   it('a process already gone (taskkill 128) is fine; another failure is thrown', async () => {
     const gone = new FakeExecDocker(() => ({ exitCode: 128 }));
-    await new WindowsExecKiller(gone).kill({ containerId: 'w', execId: 'e', pid: 1 }, AbortSignal.timeout(5_000), log);
-    const denied = new FakeExecDocker(() => ({ exitCode: 1, stderr: ['ERROR: Access is denied.'] }));
-    await expect(new WindowsExecKiller(denied).kill({ containerId: 'w', execId: 'e', pid: 1 }, AbortSignal.timeout(5_000), log)).rejects.toThrow(
-      /taskkill exited 1: ERROR: Access is denied/,
+    await new WindowsExecKiller(gone).kill(
+      { containerId: 'w', execId: 'e', pid: 1 },
+      AbortSignal.timeout(5_000),
+      log,
     );
+    const denied = new FakeExecDocker(() => ({ exitCode: 1, stderr: ['ERROR: Access is denied.'] }));
+    await expect(
+      new WindowsExecKiller(denied).kill(
+        { containerId: 'w', execId: 'e', pid: 1 },
+        AbortSignal.timeout(5_000),
+        log,
+      ),
+    ).rejects.toThrow(/taskkill exited 1: ERROR: Access is denied/);
   });
 
   it('drives a whole timed-out ExecSync on a Windows engine', async () => {
@@ -222,7 +260,9 @@ describe('WindowsExecKiller', () => {
       findContainer: async (id) => ({ id, running: true }),
       killer: new WindowsExecKiller(docker),
     };
-    await expect(execSync(deps, request(['ping', '-t', 'localhost'], '1'), ctx())).rejects.toMatchObject({ kind: 'DeadlineExceeded' });
+    await expect(execSync(deps, request(['ping', '-t', 'localhost'], '1'), ctx())).rejects.toMatchObject({
+      kind: 'DeadlineExceeded',
+    });
     expect(docker.execs[1]?.options.cmd).toEqual(['taskkill', '/F', '/T', '/PID', '3100']);
   });
 });
@@ -260,7 +300,11 @@ describe('LinuxExecKiller', () => {
       103: [90, inContainer, '103\t10'], // a sibling: not ours
     });
     const docker = new FakeExecDocker(() => ({}));
-    await new LinuxExecKiller(docker, host).kill({ containerId: CID, execId: 'e', pid: 100 }, AbortSignal.timeout(5_000), log);
+    await new LinuxExecKiller(docker, host).kill(
+      { containerId: CID, execId: 'e', pid: 100 },
+      AbortSignal.timeout(5_000),
+      log,
+    );
     // Deepest first, so each parent can still reap its children.
     expect(killed).toEqual([102, 101, 100]);
     expect(docker.execs).toHaveLength(0);
@@ -269,22 +313,39 @@ describe('LinuxExecKiller', () => {
   it('refuses a pid that is not in the container’s cgroup (reused pid)', async () => {
     const { host, killed } = fakeHost({ 100: [1, '0::/system.slice/sshd.service\n', '100'] });
     await expect(
-      new LinuxExecKiller(new FakeExecDocker(() => ({})), host).kill({ containerId: CID, execId: 'e', pid: 100 }, AbortSignal.timeout(5_000), log),
+      new LinuxExecKiller(new FakeExecDocker(() => ({})), host).kill(
+        { containerId: CID, execId: 'e', pid: 100 },
+        AbortSignal.timeout(5_000),
+        log,
+      ),
     ).rejects.toThrow(/not in container/);
     expect(killed).toEqual([]);
   });
 
   it('when the host may not signal, kills the in-container pids (NSpid) from a second exec', async () => {
-    const { host } = fakeHost({ 100: [90, inContainer, '100\t7'], 101: [100, inContainer, '101\t8'] }, [100, 101]);
+    const { host } = fakeHost(
+      { 100: [90, inContainer, '100\t7'], 101: [100, inContainer, '101\t8'] },
+      [100, 101],
+    );
     const docker = new FakeExecDocker(() => ({ exitCode: 0 }));
-    await new LinuxExecKiller(docker, host).kill({ containerId: CID, execId: 'e', pid: 100 }, AbortSignal.timeout(5_000), log);
-    expect(docker.execs.map((e) => [e.containerId, e.options.cmd])).toEqual([[CID, ['kill', '-KILL', '8', '7']]]);
+    await new LinuxExecKiller(docker, host).kill(
+      { containerId: CID, execId: 'e', pid: 100 },
+      AbortSignal.timeout(5_000),
+      log,
+    );
+    expect(docker.execs.map((e) => [e.containerId, e.options.cmd])).toEqual([
+      [CID, ['kill', '-KILL', '8', '7']],
+    ]);
   });
 
   it('says so when the pid is not visible (a remote engine)', async () => {
     const { host } = fakeHost({});
     await expect(
-      new LinuxExecKiller(new FakeExecDocker(() => ({})), host).kill({ containerId: CID, execId: 'e', pid: 100 }, AbortSignal.timeout(5_000), log),
+      new LinuxExecKiller(new FakeExecDocker(() => ({})), host).kill(
+        { containerId: CID, execId: 'e', pid: 100 },
+        AbortSignal.timeout(5_000),
+        log,
+      ),
     ).rejects.toThrow(/not visible/);
   });
 });

@@ -1,9 +1,17 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { reopenContainerLog, type ReopenContainerLogDeps, type ReopenTarget } from '../../../src/cri/runtime/reopen-container-log.js';
+import {
+  reopenContainerLog,
+  type ReopenContainerLogDeps,
+  type ReopenTarget,
+} from '../../../src/cri/runtime/reopen-container-log.js';
 import { notFound } from '../../../src/errors.js';
 
-const ctx = { rpc: 'ReopenContainerLog', signal: new AbortController().signal, log: pino({ level: 'silent' }) };
+const ctx = {
+  rpc: 'ReopenContainerLog',
+  signal: new AbortController().signal,
+  log: pino({ level: 'silent' }),
+};
 
 function setup(target: Partial<ReopenTarget> | undefined, hasCopier = true) {
   const calls: string[] = [];
@@ -30,13 +38,19 @@ describe('reopenContainerLog', () => {
 
   it('FAILED_PRECONDITION for a container that is not running, and no new file', async () => {
     const { deps, calls } = setup({ running: false });
-    await expect(reopenContainerLog(deps, { container_id: 'abc' }, ctx)).rejects.toMatchObject({ kind: 'FailedPrecondition' });
+    await expect(reopenContainerLog(deps, { container_id: 'abc' }, ctx)).rejects.toMatchObject({
+      kind: 'FailedPrecondition',
+    });
     expect(calls).toEqual([]);
   });
 
   it('NOT_FOUND for an unknown container; INVALID_ARGUMENT without an id', async () => {
-    await expect(reopenContainerLog(setup(undefined).deps, { container_id: 'nope' }, ctx)).rejects.toMatchObject({ kind: 'NotFound' });
-    await expect(reopenContainerLog(setup({}).deps, { container_id: '' }, ctx)).rejects.toMatchObject({ kind: 'InvalidArgument' });
+    await expect(
+      reopenContainerLog(setup(undefined).deps, { container_id: 'nope' }, ctx),
+    ).rejects.toMatchObject({ kind: 'NotFound' });
+    await expect(reopenContainerLog(setup({}).deps, { container_id: '' }, ctx)).rejects.toMatchObject({
+      kind: 'InvalidArgument',
+    });
   });
 
   it('a container without a log path has nothing to reopen', async () => {

@@ -21,8 +21,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const deps = (extra: { maxLineBytes?: number } = {}) => ({ docker: engine, log, retryDelayMs: 5, maxRetryDelayMs: 20, ...extra });
-const copier = (extra: { maxLineBytes?: number } = {}) => new LogCopier({ containerId: 'c1', path, tty: false }, deps(extra));
+const deps = (extra: { maxLineBytes?: number } = {}) => ({
+  docker: engine,
+  log,
+  retryDelayMs: 5,
+  maxRetryDelayMs: 20,
+  ...extra,
+});
+const copier = (extra: { maxLineBytes?: number } = {}) =>
+  new LogCopier({ containerId: 'c1', path, tty: false }, deps(extra));
 const lines = async (file = path) => (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '');
 /** "stdout F text" of each line: time checked separately. */
 const bodies = (all: string[]) => all.map((l) => l.slice(l.indexOf(' ') + 1));
@@ -33,7 +40,8 @@ const until = async (check: () => Promise<boolean> | boolean) => {
   }
   throw new Error('timed out waiting');
 };
-const fileLines = async (n: number, file = path) => until(async () => (await lines(file).catch(() => [])).length >= n);
+const fileLines = async (n: number, file = path) =>
+  until(async () => (await lines(file).catch(() => [])).length >= n);
 
 describe('LogCopier', () => {
   it('copies every message in CRI format with the engine’s exact time, and ends when the container stops', async () => {

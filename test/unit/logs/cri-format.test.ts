@@ -33,17 +33,23 @@ describe('toFixedTimestamp', () => {
   });
 
   it('stamps lines without an engine time in the fixed-width form', () => {
-    expect(fixedTimestampOf(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)))).toBe('2026-01-02T03:04:05.006000000Z');
+    expect(fixedTimestampOf(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)))).toBe(
+      '2026-01-02T03:04:05.006000000Z',
+    );
   });
 });
 
 describe('formatLines', () => {
   it('writes a complete line as F', () => {
-    expect(text(formatLines(TS, 'stdout', Buffer.from('hello World'), true))).toEqual([`${TS} stdout F hello World\n`]);
+    expect(text(formatLines(TS, 'stdout', Buffer.from('hello World'), true))).toEqual([
+      `${TS} stdout F hello World\n`,
+    ]);
   });
 
   it('writes a partial message as P', () => {
-    expect(text(formatLines(TS, 'stderr', Buffer.from('no newline'), false))).toEqual([`${TS} stderr P no newline\n`]);
+    expect(text(formatLines(TS, 'stderr', Buffer.from('no newline'), false))).toEqual([
+      `${TS} stderr P no newline\n`,
+    ]);
   });
 
   it('writes an empty line as an empty F entry, and nothing for an empty partial', () => {

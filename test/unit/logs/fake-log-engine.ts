@@ -76,7 +76,10 @@ export class FakeLogEngine implements Pick<DockerClient, 'containerLogs' | 'insp
   async inspectContainer(id: string): Promise<ContainerDetails> {
     if (this.down) throw unavailable('the engine does not answer');
     if (this.removed) throw notFound('no such container');
-    return { id, state: { status: this.status, running: this.status === 'running' } } as unknown as ContainerDetails;
+    return {
+      id,
+      state: { status: this.status, running: this.status === 'running' },
+    } as unknown as ContainerDetails;
   }
 }
 

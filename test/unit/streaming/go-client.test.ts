@@ -22,15 +22,20 @@ function build(): Promise<string | undefined> {
   if (process.env.WINCRI_STREAMING_GOCLIENT) return Promise.resolve(process.env.WINCRI_STREAMING_GOCLIENT);
   const out = path.join(tmpdir(), `wincri-goclient-${process.getuid?.() ?? 0}`);
   return new Promise((resolve) => {
-    execFile('go', ['build', '-o', out, '.'], { cwd: fixture, timeout: 240_000, env: { ...process.env, GOPROXY: 'off', GOFLAGS: '-mod=mod' } }, (err) =>
-      resolve(err ? undefined : out),
+    execFile(
+      'go',
+      ['build', '-o', out, '.'],
+      { cwd: fixture, timeout: 240_000, env: { ...process.env, GOPROXY: 'off', GOFLAGS: '-mod=mod' } },
+      (err) => resolve(err ? undefined : out),
     );
   });
 }
 
 function run(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(binary as string, args, { timeout: 30_000 }, (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    const child = execFile(binary as string, args, { timeout: 30_000 }, (_err, stdout, stderr) =>
+      resolve({ code: child.exitCode, stdout, stderr }),
+    );
     child.stdin?.end(input);
   });
 }
@@ -52,12 +57,24 @@ function needBinary(ctx: TestContext): void {
 }
 
 const exec = (cmd: string[], o: Partial<{ tty: boolean; stdin: boolean; stderr: boolean }> = {}) =>
-  server.issueUrl({ kind: 'exec', containerId: 'c', cmd, tty: false, stdin: false, stdout: true, stderr: false, ...o });
+  server.issueUrl({
+    kind: 'exec',
+    containerId: 'c',
+    cmd,
+    tty: false,
+    stdin: false,
+    stdout: true,
+    stderr: false,
+    ...o,
+  });
 
 describe.each(['spdy', 'websocket'])('client-go %s executor', (transport) => {
   it('streams stdin to EOF and stdout, exit 0', async (ctx) => {
     needBinary(ctx);
-    const r = await run(['-transport', transport, '-stdin', '-stderr=false', exec(['cat'], { stdin: true })], 'hello from go\n');
+    const r = await run(
+      ['-transport', transport, '-stdin', '-stderr=false', exec(['cat'], { stdin: true })],
+      'hello from go\n',
+    );
     expect(r).toMatchObject({ code: 0, stdout: 'hello from go\n', stderr: 'EXIT 0\n' });
   });
 
@@ -82,14 +99,31 @@ describe.each(['spdy', 'websocket'])('client-go %s executor', (transport) => {
 
   it('delivers terminal resizes under a TTY', async (ctx) => {
     needBinary(ctx);
-    const r = await run(['-transport', transport, '-tty', '-resize', '100x30', exec(['resize', '1'], { tty: true })]);
+    const r = await run([
+      '-transport',
+      transport,
+      '-tty',
+      '-resize',
+      '100x30',
+      exec(['resize', '1'], { tty: true }),
+    ]);
     expect(r).toMatchObject({ code: 0, stdout: '100x30' });
   });
 
   it('forwards a port', async (ctx) => {
     needBinary(ctx);
     const url = server.issueUrl({ kind: 'portforward', podSandboxId: 'p', ports: [echo.port] });
-    const r = await run(['-mode', 'portforward', '-transport', transport, '-ports', `0:${echo.port}`, '-payload', 'ping', url]);
+    const r = await run([
+      '-mode',
+      'portforward',
+      '-transport',
+      transport,
+      '-ports',
+      `0:${echo.port}`,
+      '-payload',
+      'ping',
+      url,
+    ]);
     expect(r).toMatchObject({ code: 0, stdout: 'PING' });
   });
 });
@@ -98,10 +132,21 @@ describe('client-go over HTTPS', () => {
   it.for(['spdy', 'websocket'])('%s exec', async (transport, ctx) => {
     needBinary(ctx);
     const fixtures = path.resolve(import.meta.dirname, '../../fixtures/streaming');
-    const tls = { cert: readFileSync(path.join(fixtures, 'tls-cert.pem')), key: readFileSync(path.join(fixtures, 'tls-key.pem')) };
+    const tls = {
+      cert: readFileSync(path.join(fixtures, 'tls-cert.pem')),
+      key: readFileSync(path.join(fixtures, 'tls-key.pem')),
+    };
     const secure = await StreamingServer.start({ runtime, tls });
     try {
-      const url = secure.issueUrl({ kind: 'exec', containerId: 'c', cmd: ['cat'], tty: false, stdin: true, stdout: true, stderr: false });
+      const url = secure.issueUrl({
+        kind: 'exec',
+        containerId: 'c',
+        cmd: ['cat'],
+        tty: false,
+        stdin: true,
+        stdout: true,
+        stderr: false,
+      });
       const r = await run(['-transport', transport, '-stdin', '-stderr=false', url], 'tls');
       expect(r).toMatchObject({ code: 0, stdout: 'tls' });
     } finally {

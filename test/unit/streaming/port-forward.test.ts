@@ -23,7 +23,12 @@ afterEach(async () => {
 const forwardUrl = () => server.issueUrl({ kind: 'portforward', podSandboxId: 'pod1', ports: [echo.port] });
 
 /** What client-go's port-forwarder does per local connection: error stream (half-closed), then data. */
-async function forwardOnce(connection: SpdyConnection, port: number, requestId: string | undefined, payload: string) {
+async function forwardOnce(
+  connection: SpdyConnection,
+  port: number,
+  requestId: string | undefined,
+  payload: string,
+) {
   const base = { port: String(port), ...(requestId !== undefined && { requestID: requestId }) };
   const error = await connection.openStream({ streamType: 'error', ...base });
   error.end();
@@ -58,7 +63,9 @@ describe('port-forward over SPDY', () => {
     await closed.close();
     const { connection } = await spdyConnect(forwardUrl(), ['portforward.k8s.io']);
     const result = await forwardOnce(connection, closed.port, '0', 'x');
-    expect(result.error).toMatch(new RegExp(`^error forwarding port ${closed.port} to pod pod1, uid : connect ECONNREFUSED`));
+    expect(result.error).toMatch(
+      new RegExp(`^error forwarding port ${closed.port} to pod pod1, uid : connect ECONNREFUSED`),
+    );
     expect(result.data.wasReset).toBe(true);
     connection.destroy();
   });
@@ -74,16 +81,26 @@ describe('port-forward over SPDY', () => {
   it('tells the client when the pair stays incomplete', async () => {
     const { connection } = await spdyConnect(forwardUrl(), ['portforward.k8s.io']);
     const error = await connection.openStream({ streamType: 'error', port: '80', requestID: '9' });
-    const message = await new Promise<string>((resolve) => error.once('data', (d: Buffer) => resolve(d.toString())));
+    const message = await new Promise<string>((resolve) =>
+      error.once('data', (d: Buffer) => resolve(d.toString())),
+    );
     expect(message).toContain('timed out waiting for streams');
     connection.destroy();
   });
 
   it('aborts forwarding when the client goes away', async () => {
     const { connection } = await spdyConnect(forwardUrl(), ['portforward.k8s.io']);
-    const error = await connection.openStream({ streamType: 'error', port: String(echo.port), requestID: '0' });
+    const error = await connection.openStream({
+      streamType: 'error',
+      port: String(echo.port),
+      requestID: '0',
+    });
     error.end();
-    const data: SpdyStream = await connection.openStream({ streamType: 'data', port: String(echo.port), requestID: '0' });
+    const data: SpdyStream = await connection.openStream({
+      streamType: 'data',
+      port: String(echo.port),
+      requestID: '0',
+    });
     data.write('held open');
     await expect.poll(() => runtime.forwards).toHaveLength(1);
     connection.destroy();

@@ -1,19 +1,33 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { commandStatus, statusJson, statusText } from '../../../src/streaming/command-status.js';
-import { negotiateSpdyProtocol, negotiateWebSocketProtocol, SPDY_COMMAND_PROTOCOLS, WEBSOCKET_COMMAND_PROTOCOLS } from '../../../src/streaming/handshake.js';
+import {
+  negotiateSpdyProtocol,
+  negotiateWebSocketProtocol,
+  SPDY_COMMAND_PROTOCOLS,
+  WEBSOCKET_COMMAND_PROTOCOLS,
+} from '../../../src/streaming/handshake.js';
 import { JsonValueSplitter, readResizeEvents } from '../../../src/streaming/resize.js';
 
 describe('X-Stream-Protocol-Version negotiation', () => {
   it('picks the first client protocol the server supports, across repeated and comma-joined headers', () => {
-    const offered = { 'x-stream-protocol-version': ['v5.channel.k8s.io, v4.channel.k8s.io', 'v3.channel.k8s.io'] };
-    expect(negotiateSpdyProtocol(offered, SPDY_COMMAND_PROTOCOLS)).toEqual({ ok: true, protocol: 'v4.channel.k8s.io' });
+    const offered = {
+      'x-stream-protocol-version': ['v5.channel.k8s.io, v4.channel.k8s.io', 'v3.channel.k8s.io'],
+    };
+    expect(negotiateSpdyProtocol(offered, SPDY_COMMAND_PROTOCOLS)).toEqual({
+      ok: true,
+      protocol: 'v4.channel.k8s.io',
+    });
   });
 
   it('400 without the header or with an empty one, 403 with the accepted list otherwise', () => {
     expect(negotiateSpdyProtocol({}, SPDY_COMMAND_PROTOCOLS)).toMatchObject({ ok: false, status: 400 });
-    expect(negotiateSpdyProtocol({ 'x-stream-protocol-version': ' , ' }, SPDY_COMMAND_PROTOCOLS)).toMatchObject({ ok: false, status: 400 });
-    expect(negotiateSpdyProtocol({ 'x-stream-protocol-version': 'portforward.k8s.io' }, SPDY_COMMAND_PROTOCOLS)).toEqual({
+    expect(
+      negotiateSpdyProtocol({ 'x-stream-protocol-version': ' , ' }, SPDY_COMMAND_PROTOCOLS),
+    ).toMatchObject({ ok: false, status: 400 });
+    expect(
+      negotiateSpdyProtocol({ 'x-stream-protocol-version': 'portforward.k8s.io' }, SPDY_COMMAND_PROTOCOLS),
+    ).toEqual({
       ok: false,
       status: 403,
       message: expect.stringContaining('unable to negotiate protocol') as string,
@@ -22,9 +36,19 @@ describe('X-Stream-Protocol-Version negotiation', () => {
   });
 
   it('WebSocket: client order wins; no offer means the unnamed binary protocol', () => {
-    expect(negotiateWebSocketProtocol({ 'sec-websocket-protocol': 'base64.channel.k8s.io, v5.channel.k8s.io' }, WEBSOCKET_COMMAND_PROTOCOLS)).toEqual({ ok: true, protocol: 'base64.channel.k8s.io' });
+    expect(
+      negotiateWebSocketProtocol(
+        { 'sec-websocket-protocol': 'base64.channel.k8s.io, v5.channel.k8s.io' },
+        WEBSOCKET_COMMAND_PROTOCOLS,
+      ),
+    ).toEqual({ ok: true, protocol: 'base64.channel.k8s.io' });
     expect(negotiateWebSocketProtocol({}, WEBSOCKET_COMMAND_PROTOCOLS)).toEqual({ ok: true, protocol: '' });
-    expect(negotiateWebSocketProtocol({ 'sec-websocket-protocol': 'v6.channel.k8s.io' }, WEBSOCKET_COMMAND_PROTOCOLS)).toMatchObject({ ok: false, status: 403 });
+    expect(
+      negotiateWebSocketProtocol(
+        { 'sec-websocket-protocol': 'v6.channel.k8s.io' },
+        WEBSOCKET_COMMAND_PROTOCOLS,
+      ),
+    ).toMatchObject({ ok: false, status: 403 });
   });
 });
 
@@ -52,12 +76,18 @@ describe('resize stream', () => {
     const input = '{"Width":80,"Height":24}\n{"Width":1,"Height":2,"x":"}{\\""}{"Width":3,"Height":4}';
     const values: string[] = [];
     for (const ch of input) values.push(...splitter.push(ch));
-    expect(values).toEqual(['{"Width":80,"Height":24}', '{"Width":1,"Height":2,"x":"}{\\""}', '{"Width":3,"Height":4}']);
+    expect(values).toEqual([
+      '{"Width":80,"Height":24}',
+      '{"Width":1,"Height":2,"x":"}{\\""}',
+      '{"Width":3,"Height":4}',
+    ]);
   });
 
   it('yields sizes until the stream ends, and stops at malformed input', async () => {
     const source = new PassThrough();
-    source.end('{"Width":80,"Height":24}{"width":100,"height":30}\n{"Width":-1,"Height":1}{"Width":5,"Height":5}');
+    source.end(
+      '{"Width":80,"Height":24}{"width":100,"height":30}\n{"Width":-1,"Height":1}{"Width":5,"Height":5}',
+    );
     const sizes = [];
     for await (const size of readResizeEvents(source)) sizes.push(size);
     expect(sizes).toEqual([

@@ -17,11 +17,24 @@ afterEach(async () => {
   await server.close();
 });
 
-const exec = (cmd: string[], extra: Partial<{ tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }> = {}) =>
-  server.issueUrl({ kind: 'exec', containerId: 'c1', cmd, tty: false, stdin: false, stdout: true, stderr: false, ...extra });
+const exec = (
+  cmd: string[],
+  extra: Partial<{ tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }> = {},
+) =>
+  server.issueUrl({
+    kind: 'exec',
+    containerId: 'c1',
+    cmd,
+    tty: false,
+    stdin: false,
+    stdout: true,
+    stderr: false,
+    ...extra,
+  });
 
 async function settle(): Promise<void> {
-  for (let i = 0; i < 100 && (server.stats.sockets > 0 || server.stats.sessions > 0); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && (server.stats.sockets > 0 || server.stats.sessions > 0); i++)
+    await new Promise((r) => setTimeout(r, 20));
 }
 
 describe('streaming server over SPDY', () => {
@@ -51,22 +64,31 @@ describe('streaming server over SPDY', () => {
     const result = await spdyExec(exec(['fail', 'container c1 is not running']), {});
     const status = JSON.parse(result.error);
     expect(status).toMatchObject({ status: 'Failure', reason: 'InternalError', code: 500 });
-    expect(status.message).toBe('Internal error occurred: error executing command in container: container c1 is not running');
+    expect(status.message).toBe(
+      'Internal error occurred: error executing command in container: container c1 is not running',
+    );
     result.connection.destroy();
   });
 
   it('writes plain-text errors for v1-v3 and nothing on success', async () => {
     const failed = await spdyExec(exec(['exit', '2']), { protocols: ['v3.channel.k8s.io'] });
     expect(failed.protocol).toBe('v3.channel.k8s.io');
-    expect(failed.error).toBe('command terminated with non-zero exit code: error executing command [exit 2], exit code 2');
+    expect(failed.error).toBe(
+      'command terminated with non-zero exit code: error executing command [exit 2], exit code 2',
+    );
     failed.connection.destroy();
-    const ok = await spdyExec(exec(['both'], { stderr: true }), { protocols: ['channel.k8s.io'], stderr: true });
+    const ok = await spdyExec(exec(['both'], { stderr: true }), {
+      protocols: ['channel.k8s.io'],
+      stderr: true,
+    });
     expect(ok).toMatchObject({ protocol: 'channel.k8s.io', stdout: 'out', stderr: 'err', error: '' });
     ok.connection.destroy();
   });
 
   it('negotiates the first client protocol the server supports (client-go offers v5 first)', async () => {
-    const result = await spdyExec(exec(['exit', '0']), { protocols: ['v5.channel.k8s.io', 'v2.channel.k8s.io', 'v4.channel.k8s.io'] });
+    const result = await spdyExec(exec(['exit', '0']), {
+      protocols: ['v5.channel.k8s.io', 'v2.channel.k8s.io', 'v4.channel.k8s.io'],
+    });
     expect(result.protocol).toBe('v2.channel.k8s.io');
     result.connection.destroy();
   });
@@ -92,7 +114,14 @@ describe('streaming server over SPDY', () => {
   });
 
   it('attaches and reports Success', async () => {
-    const url = server.issueUrl({ kind: 'attach', containerId: 'c1', tty: false, stdin: true, stdout: true, stderr: false });
+    const url = server.issueUrl({
+      kind: 'attach',
+      containerId: 'c1',
+      tty: false,
+      stdin: true,
+      stdout: true,
+      stderr: false,
+    });
     const result = await spdyExec(url, { stdin: 'attached' });
     expect(result.stdout).toBe('attached');
     expect(JSON.parse(result.error)).toEqual({ metadata: {}, status: 'Success' });
@@ -124,12 +153,24 @@ describe('streaming server answers', () => {
     const url = exec(['exit', '0']);
     const first = await spdyExec(url, {});
     first.connection.destroy();
-    const again = await upgradeRequest(url, { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'v4.channel.k8s.io' });
+    const again = await upgradeRequest(url, {
+      Connection: 'Upgrade',
+      Upgrade: 'SPDY/3.1',
+      'X-Stream-Protocol-Version': 'v4.channel.k8s.io',
+    });
     expect(again).toMatchObject({ answer: { status: 404 } });
     expect('answer' in again && again.answer.body).toContain('unknown, used or expired exec token');
-    const unknown = await upgradeRequest(url.replace(/[^/]+$/, 'AAAAAAAAAAAAAAAAAAAAAA'), { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'v4.channel.k8s.io' });
+    const unknown = await upgradeRequest(url.replace(/[^/]+$/, 'AAAAAAAAAAAAAAAAAAAAAA'), {
+      Connection: 'Upgrade',
+      Upgrade: 'SPDY/3.1',
+      'X-Stream-Protocol-Version': 'v4.channel.k8s.io',
+    });
     expect(unknown).toMatchObject({ answer: { status: 404 } });
-    const wrongKind = await upgradeRequest(exec(['exit', '0']).replace('/exec/', '/attach/'), { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'v4.channel.k8s.io' });
+    const wrongKind = await upgradeRequest(exec(['exit', '0']).replace('/exec/', '/attach/'), {
+      Connection: 'Upgrade',
+      Upgrade: 'SPDY/3.1',
+      'X-Stream-Protocol-Version': 'v4.channel.k8s.io',
+    });
     expect(wrongKind).toMatchObject({ answer: { status: 404 } });
   });
 
@@ -137,9 +178,21 @@ describe('streaming server answers', () => {
     let now = 1_000_000;
     const clocked = await StreamingServer.start({ runtime, cache: { now: () => now } });
     try {
-      const url = clocked.issueUrl({ kind: 'exec', containerId: 'c', cmd: ['exit', '0'], tty: false, stdin: false, stdout: true, stderr: false });
+      const url = clocked.issueUrl({
+        kind: 'exec',
+        containerId: 'c',
+        cmd: ['exit', '0'],
+        tty: false,
+        stdin: false,
+        stdout: true,
+        stderr: false,
+      });
       now += 60_001;
-      const answer = await upgradeRequest(url, { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'v4.channel.k8s.io' });
+      const answer = await upgradeRequest(url, {
+        Connection: 'Upgrade',
+        Upgrade: 'SPDY/3.1',
+        'X-Stream-Protocol-Version': 'v4.channel.k8s.io',
+      });
       expect(answer).toMatchObject({ answer: { status: 404 } });
     } finally {
       await clocked.close();
@@ -147,16 +200,26 @@ describe('streaming server answers', () => {
   });
 
   it('403 with X-Accepted-Stream-Protocol-Versions when no protocol matches', async () => {
-    const answer = await upgradeRequest(exec(['exit', '0']), { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'v9.channel.k8s.io' });
+    const answer = await upgradeRequest(exec(['exit', '0']), {
+      Connection: 'Upgrade',
+      Upgrade: 'SPDY/3.1',
+      'X-Stream-Protocol-Version': 'v9.channel.k8s.io',
+    });
     expect(answer).toMatchObject({ answer: { status: 403 } });
     if (!('answer' in answer)) throw new Error('upgraded');
-    expect(answer.answer.headers['x-accepted-stream-protocol-versions']).toBe('v4.channel.k8s.io, v3.channel.k8s.io, v2.channel.k8s.io, channel.k8s.io');
+    expect(answer.answer.headers['x-accepted-stream-protocol-versions']).toBe(
+      'v4.channel.k8s.io, v3.channel.k8s.io, v2.channel.k8s.io, channel.k8s.io',
+    );
   });
 
   it('400 without X-Stream-Protocol-Version, and for a request that does not upgrade', async () => {
     const missing = await upgradeRequest(exec(['exit', '0']), { Connection: 'Upgrade', Upgrade: 'SPDY/3.1' });
     expect(missing).toMatchObject({ answer: { status: 400 } });
-    const plain = await upgradeRequest(exec(['exit', '0']), { 'X-Stream-Protocol-Version': 'v4.channel.k8s.io' }, 'GET');
+    const plain = await upgradeRequest(
+      exec(['exit', '0']),
+      { 'X-Stream-Protocol-Version': 'v4.channel.k8s.io' },
+      'GET',
+    );
     expect(plain).toMatchObject({ answer: { status: 400 } });
   });
 
@@ -182,10 +245,21 @@ describe('streaming server answers', () => {
 
   it('serves HTTPS with the given certificate and hands out https URLs', async () => {
     const fixtures = path.resolve(import.meta.dirname, '../../fixtures/streaming');
-    const tls = { cert: readFileSync(path.join(fixtures, 'tls-cert.pem')), key: readFileSync(path.join(fixtures, 'tls-key.pem')) };
+    const tls = {
+      cert: readFileSync(path.join(fixtures, 'tls-cert.pem')),
+      key: readFileSync(path.join(fixtures, 'tls-key.pem')),
+    };
     const secure = await StreamingServer.start({ runtime, tls });
     try {
-      const url = secure.issueUrl({ kind: 'exec', containerId: 'c', cmd: ['cat'], tty: false, stdin: true, stdout: true, stderr: false });
+      const url = secure.issueUrl({
+        kind: 'exec',
+        containerId: 'c',
+        cmd: ['cat'],
+        tty: false,
+        stdin: true,
+        stdout: true,
+        stderr: false,
+      });
       expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/exec\//);
       const result = await spdyExec(url, { stdin: 'over tls' });
       expect(result.stdout).toBe('over tls');
@@ -198,7 +272,9 @@ describe('streaming server answers', () => {
   it('rejects invalid requests before issuing a URL', () => {
     expect(() => exec(['x'], { tty: true, stderr: true })).toThrow(/tty and stderr/);
     expect(() => exec(['x'], { stdout: false })).toThrow(/one of stdin, stdout, or stderr/);
-    expect(() => server.issueUrl({ kind: 'portforward', podSandboxId: '', ports: [] })).toThrow(/pod_sandbox_id/);
+    expect(() => server.issueUrl({ kind: 'portforward', podSandboxId: '', ports: [] })).toThrow(
+      /pod_sandbox_id/,
+    );
   });
 });
 

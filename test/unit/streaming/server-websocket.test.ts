@@ -16,7 +16,18 @@ afterEach(async () => {
 });
 
 const exec = (cmd: string[], extra: Partial<{ tty: boolean; stdin: boolean; stderr: boolean }> = {}) =>
-  server.issueUrl({ kind: 'exec', containerId: 'c1', cmd, tty: false, stdin: false, stdout: true, stderr: false, ...extra }).replace(/^http/, 'ws');
+  server
+    .issueUrl({
+      kind: 'exec',
+      containerId: 'c1',
+      cmd,
+      tty: false,
+      stdin: false,
+      stdout: true,
+      stderr: false,
+      ...extra,
+    })
+    .replace(/^http/, 'ws');
 
 interface Session {
   ws: WebSocket;
@@ -61,15 +72,31 @@ describe('exec over WebSocket channels', () => {
     expect(s.messages[0]?.data.toString()).toBe('1');
     const status = s.messages.find((m) => m.data.toString().startsWith('3'));
     const decoded = JSON.parse(Buffer.from(status?.data.toString().slice(1) ?? '', 'base64').toString());
-    expect(decoded).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '5' }] } });
+    expect(decoded).toMatchObject({
+      status: 'Failure',
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '5' }] },
+    });
   });
 
   it('channel.k8s.io: plain-text errors, hello on stderr when there is no stdout', async () => {
-    const url = server.issueUrl({ kind: 'exec', containerId: 'c', cmd: ['fail', 'boom'], tty: false, stdin: false, stdout: false, stderr: true }).replace(/^http/, 'ws');
+    const url = server
+      .issueUrl({
+        kind: 'exec',
+        containerId: 'c',
+        cmd: ['fail', 'boom'],
+        tty: false,
+        stdin: false,
+        stdout: false,
+        stderr: true,
+      })
+      .replace(/^http/, 'ws');
     const s = await open(url, ['channel.k8s.io']);
     await s.closed;
     expect(s.messages[0]?.data).toEqual(Buffer.from([2]));
-    expect(channel(s.messages, 3)).toBe('Internal error occurred: error executing command in container: boom');
+    expect(channel(s.messages, 3)).toBe(
+      'Internal error occurred: error executing command in container: boom',
+    );
   });
 
   it('no subprotocol offered: binary channels, plain-text errors', async () => {
@@ -114,7 +141,9 @@ describe('exec over WebSocket channels', () => {
   });
 
   it('attach over v5 with stdin', async () => {
-    const url = server.issueUrl({ kind: 'attach', containerId: 'c', tty: false, stdin: true, stdout: true, stderr: false }).replace(/^http/, 'ws');
+    const url = server
+      .issueUrl({ kind: 'attach', containerId: 'c', tty: false, stdin: true, stdout: true, stderr: false })
+      .replace(/^http/, 'ws');
     const s = await open(url, ['v5.channel.k8s.io']);
     s.ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('typed')]));
     s.ws.send(Buffer.from([255, 0]));
@@ -123,7 +152,9 @@ describe('exec over WebSocket channels', () => {
   });
 
   it('port-forward offers only the SPDY tunnel', async () => {
-    const url = server.issueUrl({ kind: 'portforward', podSandboxId: 'p', ports: [80] }).replace(/^http/, 'ws');
+    const url = server
+      .issueUrl({ kind: 'portforward', podSandboxId: 'p', ports: [80] })
+      .replace(/^http/, 'ws');
     await expect(open(url, ['v4.channel.k8s.io'])).rejects.toThrow('status 403');
   });
 });

@@ -48,7 +48,8 @@ const data = (id: number, payload: string | Buffer, fin = false) => {
 function peer() {
   const compressor = new HeaderCompressor();
   return {
-    synStream: async (id: number, headers: Record<string, string>, flags = 0) => encodeSynStream(id, flags, await compressor.compress(headers)),
+    synStream: async (id: number, headers: Record<string, string>, flags = 0) =>
+      encodeSynStream(id, flags, await compressor.compress(headers)),
     close: () => compressor.close(),
   };
 }
@@ -72,7 +73,10 @@ describe('SpdyConnection (server side)', () => {
     const transport = new FakeTransport();
     const { streams } = serverOn(transport);
     // An independent zlib context compresses the first block, as the Go client's would.
-    const block = zlib.deflateSync(serializeHeaderBlock({ streamtype: 'stdin' }), { dictionary: SPDY3_HEADER_DICTIONARY, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const block = zlib.deflateSync(serializeHeaderBlock({ streamtype: 'stdin' }), {
+      dictionary: SPDY3_HEADER_DICTIONARY,
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+    });
     const bytes = Buffer.concat([encodeSynStream(1, 0, block), data(1, 'abc'), data(1, 'def', true)]);
     for (const byte of bytes) transport.feed(Buffer.from([byte]));
     await expect.poll(() => streams.length).toBe(1);
@@ -86,7 +90,9 @@ describe('SpdyConnection (server side)', () => {
     const reply = transport.frames().find((f) => f.type === 'syn_reply');
     expect(reply).toMatchObject({ type: 'syn_reply', streamId: 1 });
     const decompressor = new HeaderDecompressor();
-    expect(await decompressor.decompress(reply?.type === 'syn_reply' ? reply.block : Buffer.alloc(0))).toEqual(new Map());
+    expect(
+      await decompressor.decompress(reply?.type === 'syn_reply' ? reply.block : Buffer.alloc(0)),
+    ).toEqual(new Map());
     decompressor.close();
   });
 
@@ -94,8 +100,15 @@ describe('SpdyConnection (server side)', () => {
     const transport = new FakeTransport();
     const { streams } = serverOn(transport);
     const client = peer();
-    for (const [id, type] of [[1, 'error'], [3, 'stdout'], [5, 'stderr']] as const) transport.feed(await client.synStream(id, { streamtype: type }));
-    await expect.poll(() => streams.map((s) => s.header('streamtype'))).toEqual(['error', 'stdout', 'stderr']);
+    for (const [id, type] of [
+      [1, 'error'],
+      [3, 'stdout'],
+      [5, 'stderr'],
+    ] as const)
+      transport.feed(await client.synStream(id, { streamtype: type }));
+    await expect
+      .poll(() => streams.map((s) => s.header('streamtype')))
+      .toEqual(['error', 'stdout', 'stderr']);
     client.close();
   });
 
@@ -104,13 +117,18 @@ describe('SpdyConnection (server side)', () => {
     serverOn(transport);
     transport.feed(Buffer.concat([encodePing(1), encodePing(2), encodePing(7)]));
     await tick();
-    expect(transport.frames()).toEqual([{ type: 'ping', id: 1 }, { type: 'ping', id: 7 }]);
+    expect(transport.frames()).toEqual([
+      { type: 'ping', id: 1 },
+      { type: 'ping', id: 7 },
+    ]);
   });
 
   it('ignores SETTINGS and WINDOW_UPDATE and never sends WINDOW_UPDATE', async () => {
     const transport = new FakeTransport();
     const { connection } = serverOn(transport);
-    transport.feed(Buffer.concat([encodeSettings([{ flags: 0, id: 7, value: 1024 }]), encodeWindowUpdate(1, 10)]));
+    transport.feed(
+      Buffer.concat([encodeSettings([{ flags: 0, id: 7, value: 1024 }]), encodeWindowUpdate(1, 10)]),
+    );
     await tick();
     expect(connection.isOpen).toBe(true);
     expect(transport.frames()).toEqual([]);
@@ -123,7 +141,9 @@ describe('SpdyConnection (server side)', () => {
     transport.feed(await client.synStream(1, { streamtype: 'stdout' }));
     await expect.poll(() => streams.length).toBe(1);
     const payload = Buffer.alloc(300 * 1024, 1);
-    await new Promise<void>((resolve, reject) => (streams[0] as SpdyStream).end(payload, () => resolve()).on('error', reject));
+    await new Promise<void>((resolve, reject) =>
+      (streams[0] as SpdyStream).end(payload, () => resolve()).on('error', reject),
+    );
     const frames = transport.frames().filter((f) => f.type === 'data');
     expect(frames.map((f) => (f.type === 'data' ? [f.data.length, f.flags] : []))).toEqual([
       [payload.length, 0],
@@ -142,7 +162,9 @@ describe('SpdyConnection (server side)', () => {
       const client = peer();
       transport.feed(await client.synStream(1, { streamtype: 'stdout' }));
       await expect.poll(() => streams.length).toBe(1);
-      await new Promise<void>((resolve) => (streams[0] as SpdyStream).write(Buffer.alloc(size, 2), () => resolve()));
+      await new Promise<void>((resolve) =>
+        (streams[0] as SpdyStream).write(Buffer.alloc(size, 2), () => resolve()),
+      );
       const lengths = transport.frames().flatMap((f) => (f.type === 'data' ? [f.data.length] : []));
       expect(lengths).toEqual(expected);
       client.close();
@@ -190,7 +212,9 @@ describe('SpdyConnection (server side)', () => {
     expect(resets).toEqual([RstStatus.Cancel]);
     second.destroy();
     await tick();
-    expect(transport.frames().filter((f) => f.type === 'rst_stream')).toEqual([{ type: 'rst_stream', streamId: 3, status: RstStatus.Cancel }]);
+    expect(transport.frames().filter((f) => f.type === 'rst_stream')).toEqual([
+      { type: 'rst_stream', streamId: 3, status: RstStatus.Cancel },
+    ]);
     expect(connection.streamCount).toBe(0);
     // Data for a reset stream is dropped quietly.
     transport.feed(data(1, 'late'));
@@ -223,12 +247,19 @@ describe('SpdyConnection (server side)', () => {
   });
 
   it('answers a protocol error with GOAWAY(PROTOCOL_ERROR) and tears down', async () => {
-    for (const bad of [Buffer.from('8002000600000004 00000001'.replace(/ /g, ''), 'hex'), encodeSynStream(2, 0, Buffer.alloc(0))]) {
+    for (const bad of [
+      Buffer.from('8002000600000004 00000001'.replace(/ /g, ''), 'hex'),
+      encodeSynStream(2, 0, Buffer.alloc(0)),
+    ]) {
       const transport = new FakeTransport();
       const { connection } = serverOn(transport);
       transport.feed(bad);
       await connection.closed;
-      expect(transport.frames()).toContainEqual({ type: 'goaway', lastGoodStreamId: 0, status: GoAwayStatus.ProtocolError });
+      expect(transport.frames()).toContainEqual({
+        type: 'goaway',
+        lastGoodStreamId: 0,
+        status: GoAwayStatus.ProtocolError,
+      });
       expect(transport.destroyed).toBe(true);
     }
   });
@@ -243,7 +274,11 @@ describe('SpdyConnection (server side)', () => {
     transport.feed(await client.synStream(3, { streamtype: 'b' }));
     await tick();
     expect(streams).toHaveLength(1);
-    expect(transport.frames()).toContainEqual({ type: 'rst_stream', streamId: 3, status: RstStatus.RefusedStream });
+    expect(transport.frames()).toContainEqual({
+      type: 'rst_stream',
+      streamId: 3,
+      status: RstStatus.RefusedStream,
+    });
     // The open stream still works; when it is gone, the transport's writable side ends.
     const open = streams[0] as SpdyStream;
     open.write('still here');

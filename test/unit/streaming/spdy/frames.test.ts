@@ -24,8 +24,12 @@ describe('SPDY/3 frame encoding', () => {
     expect(encodeWindowUpdate(3, 0x10000)).toEqual(hex('8003 0009 00000008 00000003 00010000'));
     expect(encodeSynReply(1, 0, hex('aabb'))).toEqual(hex('8003 0002 00000006 00000001 aabb'));
     expect(encodeHeaders(3, 1, hex('cc'))).toEqual(hex('8003 0008 01000005 00000003 cc'));
-    expect(encodeSynStream(1, 1, hex('dd'), 0, 3)).toEqual(hex('8003 0001 0100000b 00000001 00000000 6000 dd'));
-    expect(encodeSettings([{ flags: 1, id: 7, value: 65536 }])).toEqual(hex('8003 0004 0000000c 00000001 01000007 00010000'));
+    expect(encodeSynStream(1, 1, hex('dd'), 0, 3)).toEqual(
+      hex('8003 0001 0100000b 00000001 00000000 6000 dd'),
+    );
+    expect(encodeSettings([{ flags: 1, id: 7, value: 65536 }])).toEqual(
+      hex('8003 0004 0000000c 00000001 01000007 00010000'),
+    );
     expect(encodeDataHeader(3, 1, 0x123456)).toEqual(hex('00000003 01123456'));
   });
 
@@ -37,12 +41,42 @@ describe('SPDY/3 frame encoding', () => {
     expect(decodeFrame(encodePing(9))).toEqual({ type: 'ping', id: 9 });
     expect(decodeFrame(encodeRstStream(3, 5))).toEqual({ type: 'rst_stream', streamId: 3, status: 5 });
     expect(decodeFrame(encodeGoAway(11, 0))).toEqual({ type: 'goaway', lastGoodStreamId: 11, status: 0 });
-    expect(decodeFrame(encodeWindowUpdate(1, 100))).toEqual({ type: 'window_update', streamId: 1, delta: 100 });
-    expect(decodeFrame(encodeSettings([{ flags: 0, id: 4, value: 100 }]))).toEqual({ type: 'settings', flags: 0, entries: [{ flags: 0, id: 4, value: 100 }] });
-    expect(decodeFrame(encodeSynStream(5, 2, hex('01'), 1, 7))).toEqual({ type: 'syn_stream', streamId: 5, associatedId: 1, priority: 7, flags: 2, block: hex('01') });
-    expect(decodeFrame(encodeSynReply(5, 1, hex('02')))).toEqual({ type: 'syn_reply', streamId: 5, flags: 1, block: hex('02') });
-    expect(decodeFrame(encodeHeaders(5, 0, hex('03')))).toEqual({ type: 'headers', streamId: 5, flags: 0, block: hex('03') });
-    expect(decodeFrame(Buffer.concat([encodeDataHeader(7, 1, 2), hex('abcd')]))).toEqual({ type: 'data', streamId: 7, flags: 1, data: hex('abcd') });
+    expect(decodeFrame(encodeWindowUpdate(1, 100))).toEqual({
+      type: 'window_update',
+      streamId: 1,
+      delta: 100,
+    });
+    expect(decodeFrame(encodeSettings([{ flags: 0, id: 4, value: 100 }]))).toEqual({
+      type: 'settings',
+      flags: 0,
+      entries: [{ flags: 0, id: 4, value: 100 }],
+    });
+    expect(decodeFrame(encodeSynStream(5, 2, hex('01'), 1, 7))).toEqual({
+      type: 'syn_stream',
+      streamId: 5,
+      associatedId: 1,
+      priority: 7,
+      flags: 2,
+      block: hex('01'),
+    });
+    expect(decodeFrame(encodeSynReply(5, 1, hex('02')))).toEqual({
+      type: 'syn_reply',
+      streamId: 5,
+      flags: 1,
+      block: hex('02'),
+    });
+    expect(decodeFrame(encodeHeaders(5, 0, hex('03')))).toEqual({
+      type: 'headers',
+      streamId: 5,
+      flags: 0,
+      block: hex('03'),
+    });
+    expect(decodeFrame(Buffer.concat([encodeDataHeader(7, 1, 2), hex('abcd')]))).toEqual({
+      type: 'data',
+      streamId: 7,
+      flags: 1,
+      data: hex('abcd'),
+    });
   });
 
   it('ignores unknown control types, rejects other versions, stream 0 and short frames', () => {
@@ -79,7 +113,12 @@ describe('FrameParser', () => {
     expect(parser.push(sequence.subarray(0, 5))).toEqual([]);
     expect(parser.push(sequence.subarray(5, 13)).map((f) => f.type)).toEqual(['ping']);
     expect(parser.pending).toBe(1);
-    expect(parser.push(sequence.subarray(13)).map((f) => f.type)).toEqual(['syn_stream', 'data', 'data', 'rst_stream']);
+    expect(parser.push(sequence.subarray(13)).map((f) => f.type)).toEqual([
+      'syn_stream',
+      'data',
+      'data',
+      'rst_stream',
+    ]);
   });
 
   it('reassembles a large DATA frame fed in 64 KiB chunks', () => {

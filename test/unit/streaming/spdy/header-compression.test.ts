@@ -10,7 +10,9 @@ const syncFlush = { dictionary: SPDY3_HEADER_DICTIONARY, finishFlush: zlib.const
 describe('SPDY/3 header dictionary', () => {
   it('is byte for byte the one moby/spdystream uses (spdy/dictionary.go, v0.5.1)', () => {
     expect(SPDY3_HEADER_DICTIONARY.length).toBe(1423);
-    expect(createHash('sha256').update(SPDY3_HEADER_DICTIONARY).digest('hex')).toBe('51d27341373f923f3cd88e1eb7162aeaa3723d7585ff2399201dc06498407f02');
+    expect(createHash('sha256').update(SPDY3_HEADER_DICTIONARY).digest('hex')).toBe(
+      '51d27341373f923f3cd88e1eb7162aeaa3723d7585ff2399201dc06498407f02',
+    );
     expect(SPDY3_HEADER_DICTIONARY.subarray(0, 11)).toEqual(Buffer.from('\0\0\0\x07options', 'latin1'));
     expect(SPDY3_HEADER_DICTIONARY.subarray(-14).toString('latin1')).toBe(',utf-,*,enq=0.');
   });
@@ -32,12 +34,19 @@ describe('header blocks', () => {
         Buffer.from('a\0b'),
       ]),
     );
-    expect(parseHeaderBlock(block)).toEqual({ headers: new Map([['streamtype', ['error']], ['multi', ['a', 'b']]]), consumed: block.length });
+    expect(parseHeaderBlock(block)).toEqual({
+      headers: new Map([
+        ['streamtype', ['error']],
+        ['multi', ['a', 'b']],
+      ]),
+      consumed: block.length,
+    });
   });
 
   it('reports an incomplete block as undefined, at every cut', () => {
     const block = serializeHeaderBlock({ port: '8080', requestid: '0' });
-    for (let cut = 0; cut < block.length; cut++) expect(parseHeaderBlock(block.subarray(0, cut))).toBeUndefined();
+    for (let cut = 0; cut < block.length; cut++)
+      expect(parseHeaderBlock(block.subarray(0, cut))).toBeUndefined();
   });
 });
 
@@ -66,8 +75,12 @@ describe('header compression contexts', () => {
     if (!first || !second) throw new Error('missing block');
     expect(second.length).toBeLessThan(first.length);
     const shared = new HeaderDecompressor();
-    expect(await shared.decompress(first)).toEqual(new Map(Object.entries(headers).map(([k, v]) => [k, [v]])));
-    expect(await shared.decompress(second)).toEqual(new Map(Object.entries(headers).map(([k, v]) => [k, [v]])));
+    expect(await shared.decompress(first)).toEqual(
+      new Map(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    );
+    expect(await shared.decompress(second)).toEqual(
+      new Map(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    );
     // Alone, the second block is not a zlib stream at all.
     const fresh = new HeaderDecompressor();
     await expect(fresh.decompress(second)).rejects.toThrow();
@@ -77,8 +90,11 @@ describe('header compression contexts', () => {
   it('keeps blocks in call order under concurrency', async () => {
     const compressor = new HeaderCompressor();
     const decompressor = new HeaderDecompressor();
-    const blocks = await Promise.all(Array.from({ length: 50 }, (_, i) => compressor.compress({ requestid: String(i) })));
-    for (const [i, block] of blocks.entries()) expect((await decompressor.decompress(block)).get('requestid')).toEqual([String(i)]);
+    const blocks = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => compressor.compress({ requestid: String(i) })),
+    );
+    for (const [i, block] of blocks.entries())
+      expect((await decompressor.decompress(block)).get('requestid')).toEqual([String(i)]);
     compressor.close();
     decompressor.close();
   });

@@ -15,7 +15,12 @@ import net from 'node:net';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CriError } from '../../../../src/errors.js';
-import type { AttachStreamRequest, ExecStreamRequest, PortForwardStreamRequest, StreamRuntime } from '../../../../src/streaming/runtime.js';
+import type {
+  AttachStreamRequest,
+  ExecStreamRequest,
+  PortForwardStreamRequest,
+  StreamRuntime,
+} from '../../../../src/streaming/runtime.js';
 
 export class FakeRuntime implements StreamRuntime {
   readonly aborted: string[] = [];
@@ -43,7 +48,8 @@ export class FakeRuntime implements StreamRuntime {
       case 'big': {
         const total = Number(arg);
         const chunk = Buffer.alloc(1024 * 1024, 'abcdefghijklmnopqrstuvwxyz');
-        for (let sent = 0; sent < total; sent += chunk.length) await write(req.stdout, chunk.subarray(0, Math.min(chunk.length, total - sent)));
+        for (let sent = 0; sent < total; sent += chunk.length)
+          await write(req.stdout, chunk.subarray(0, Math.min(chunk.length, total - sent)));
         return { exitCode: 0 };
       }
       case 'resize': {
@@ -79,7 +85,10 @@ export class FakeRuntime implements StreamRuntime {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await Promise.all([pipeline(req.stream, socket, { end: true }).catch(() => undefined), pipeline(socket, req.stream).catch(() => undefined)]);
+      await Promise.all([
+        pipeline(req.stream, socket, { end: true }).catch(() => undefined),
+        pipeline(socket, req.stream).catch(() => undefined),
+      ]);
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

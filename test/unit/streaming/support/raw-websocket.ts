@@ -8,7 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { upgradeRequest } from './spdy-client.js';
 
-export async function openTunnel(url: string, protocol: string): Promise<{ tunnel: Duplex; protocol: string | undefined }> {
+export async function openTunnel(
+  url: string,
+  protocol: string,
+): Promise<{ tunnel: Duplex; protocol: string | undefined }> {
   const result = await upgradeRequest(
     url,
     {
@@ -25,7 +28,20 @@ export async function openTunnel(url: string, protocol: string): Promise<{ tunne
   let pending = head;
   const frame = (opcode: number, payload: Buffer) => {
     const mask = randomBytes(4);
-    const length = payload.length < 126 ? Buffer.from([payload.length | 0x80]) : payload.length < 65536 ? Buffer.from([126 | 0x80, payload.length >> 8, payload.length & 0xff]) : Buffer.concat([Buffer.from([127 | 0x80, 0, 0, 0, 0]), Buffer.from([(payload.length >>> 24) & 0xff, (payload.length >> 16) & 0xff, (payload.length >> 8) & 0xff, payload.length & 0xff])]);
+    const length =
+      payload.length < 126
+        ? Buffer.from([payload.length | 0x80])
+        : payload.length < 65536
+          ? Buffer.from([126 | 0x80, payload.length >> 8, payload.length & 0xff])
+          : Buffer.concat([
+              Buffer.from([127 | 0x80, 0, 0, 0, 0]),
+              Buffer.from([
+                (payload.length >>> 24) & 0xff,
+                (payload.length >> 16) & 0xff,
+                (payload.length >> 8) & 0xff,
+                payload.length & 0xff,
+              ]),
+            ]);
     const masked = Buffer.from(payload.map((b, i) => b ^ (mask[i % 4] as number)));
     return Buffer.concat([Buffer.from([0x80 | opcode]), length, mask, masked]);
   };

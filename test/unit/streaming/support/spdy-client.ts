@@ -27,11 +27,17 @@ export function upgradeRequest(
   url: string,
   headers: Record<string, string | string[]>,
   method = 'POST',
-): Promise<{ upgraded: { socket: Socket; head: Buffer; headers: http.IncomingHttpHeaders } } | { answer: HttpAnswer }> {
+): Promise<
+  { upgraded: { socket: Socket; head: Buffer; headers: http.IncomingHttpHeaders } } | { answer: HttpAnswer }
+> {
   return new Promise((resolve, reject) => {
     // Test servers use a self-signed certificate (test/fixtures/streaming/tls-cert.pem).
-    const req = url.startsWith('https:') ? https.request(url, { method, headers, rejectUnauthorized: false }) : http.request(url, { method, headers });
-    req.on('upgrade', (res, socket, head) => resolve({ upgraded: { socket: socket as Socket, head, headers: res.headers } }));
+    const req = url.startsWith('https:')
+      ? https.request(url, { method, headers, rejectUnauthorized: false })
+      : http.request(url, { method, headers });
+    req.on('upgrade', (res, socket, head) =>
+      resolve({ upgraded: { socket: socket as Socket, head, headers: res.headers } }),
+    );
     req.on('response', (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -88,7 +94,10 @@ export interface ExecResult {
 
 /** Does what client-go's v4 executor does: error, stdin, stdout, stderr, resize streams, in that order. */
 export async function spdyExec(url: string, options: ExecOptions): Promise<ExecResult> {
-  const { connection, protocol } = await spdyConnect(url, options.protocols ?? ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io']);
+  const { connection, protocol } = await spdyConnect(
+    url,
+    options.protocols ?? ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'],
+  );
   const streams: Record<string, SpdyStream> = {};
   const open = async (type: string) => {
     streams[type] = await connection.openStream({ streamType: type });
@@ -99,7 +108,10 @@ export async function spdyExec(url: string, options: ExecOptions): Promise<ExecR
   const stdin = options.stdin !== undefined ? await open('stdin') : undefined;
   const stdout = options.stdout !== false ? await open('stdout') : undefined;
   const stderr = options.stderr && !options.tty ? await open('stderr') : undefined;
-  const resize = options.tty && protocol !== 'v2.channel.k8s.io' && protocol !== 'channel.k8s.io' ? await open('resize') : undefined;
+  const resize =
+    options.tty && protocol !== 'v2.channel.k8s.io' && protocol !== 'channel.k8s.io'
+      ? await open('resize')
+      : undefined;
   for (const stream of [stdout, stderr]) stream?.end();
   for (const size of options.resize ?? []) resize?.write(`${JSON.stringify(size)}\n`);
   if (stdin) {
@@ -111,5 +123,12 @@ export async function spdyExec(url: string, options: ExecOptions): Promise<ExecR
     stderr ? collect(stderr) : Buffer.alloc(0),
     collect(error),
   ]);
-  return { protocol, stdout: out.toString(), stderr: err.toString(), error: status.toString(), connection, streams };
+  return {
+    protocol,
+    stdout: out.toString(),
+    stderr: err.toString(),
+    error: status.toString(),
+    connection,
+    streams,
+  };
 }
