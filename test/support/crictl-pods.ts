@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +30,16 @@ export class CrictlPods {
     return path;
   }
 
-  /** Runs a pod; returns its id and the config file `create` needs again. */
-  async pod(name: string, extra: object = {}): Promise<{ id: string; config: string }> {
+  /** The engine-side names of this run's containers (a check that nothing was left behind). */
+  engineNames(dockerHost: string): string[] {
+    const out = execFileSync('/usr/bin/docker', ['-H', dockerHost, 'ps', '-a', '--format', '{{.Names}}'], {
+      encoding: 'utf8',
+    });
+    return out.split('\n').filter((name) => name.includes(this.runId));
+  }
+
+  /** Runs a pod (with a RuntimeClass handler when given); returns its id and the config `create` needs again. */
+  async pod(name: string, extra: object = {}, runtimeHandler = ''): Promise<{ id: string; config: string }> {
     this.#dir ||= await mkdtemp(join(tmpdir(), 'wincri-e2e-pods-'));
     const config = await this.#json(`pod-${name}`, {
       metadata: {
@@ -43,7 +52,7 @@ export class CrictlPods {
       linux: {},
       ...extra,
     });
-    const out = await this.run('runp', config);
+    const out = await this.run('runp', ...(runtimeHandler ? ['--runtime', runtimeHandler] : []), config);
     if (out.code !== 0) throw new Error(`runp ${name}: ${out.stderr}`);
     return { id: out.stdout.trim(), config };
   }
