@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadServeConfig, parseCommand, USAGE } from './cli.js';
 import type { Config } from './config/config.js';
@@ -25,11 +26,8 @@ import { LogCopiers } from './logs/copiers.js';
 import { grantableCapabilities } from './platform/linux.js';
 import { keepCollectorInStep } from './cri/stats-tracking.js';
 import { StatsCollector } from './stats/collector.js';
-import {
-  DockerStreamRuntime,
-  dialInNetworkNamespace,
-  dialPodAddress,
-} from './streaming/docker-stream-runtime.js';
+import { DockerStreamRuntime, dialPodAddress } from './streaming/docker-stream-runtime.js';
+import { NetnsRelays } from './streaming/netns-relays.js';
 import { StreamingServer } from './streaming/server.js';
 
 /** Wiring only: config -> logger -> docker -> stores -> services -> server; signals. */
@@ -129,15 +127,16 @@ async function startStreaming(
   execKiller: EngineExecKiller,
   platform: () => 'linux' | 'windows',
   log: Logger,
-): Promise<StreamingServer> {
+): Promise<{ close(): Promise<void>; issueUrl: StreamingServer['issueUrl'] }> {
   const separator = config.streamingAddress.lastIndexOf(':');
   const address = config.streamingAddress.slice(0, separator).replace(/^\[|\]$/g, '');
   const port = Number(config.streamingAddress.slice(separator + 1));
+  const relays = new NetnsRelays(join(config.rootDir, 'port-forward'));
   const runtime = new DockerStreamRuntime(
     docker,
     (exec) => execKiller.kill(exec, AbortSignal.timeout(10_000), log),
     (target, stream, signal) =>
-      (platform() === 'windows' ? dialPodAddress : dialInNetworkNamespace)(target, stream, signal),
+      (platform() === 'windows' ? dialPodAddress : relays.dial)(target, stream, signal),
   );
   const tls = config.streamingTls && {
     cert: await readFile(config.streamingTls.certFile),
@@ -145,7 +144,13 @@ async function startStreaming(
   };
   const server = await StreamingServer.start({ runtime, log, address, port, ...(tls ? { tls } : {}) });
   log.info({ address: config.streamingAddress }, 'streaming server listening');
-  return server;
+  return {
+    issueUrl: (request) => server.issueUrl(request),
+    close: async () => {
+      await server.close();
+      await relays.close();
+    },
+  };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { finished } from 'node:stream/promises';
 import type { Duplex, Readable, Writable } from 'node:stream';
@@ -169,47 +168,6 @@ async function applyResizes(
     // The resize stream ends with the session; nothing to report.
   }
 }
-
-// A tiny relay run by the shim's own node inside the pod's network namespace: connects to
-// 127.0.0.1:<port> there and pipes it to stdio. Exit code 2 with the reason on stderr when the
-// port cannot be reached.
-const RELAY = `
-const net = require('node:net');
-const s = net.connect(Number(process.argv[1]), '127.0.0.1');
-s.once('connect', () => { process.stdin.pipe(s); s.pipe(process.stdout); });
-s.once('error', (e) => { process.stderr.write(e.message); process.exit(2); });
-s.once('end', () => process.stdout.end());
-process.stdout.once('finish', () => process.exit(0));
-`;
-
-/**
- * Linux: the port as the pod sees it, 127.0.0.1 included, by running the relay in the sandbox's
- * network namespace (`nsenter -t <pid> -n`, util-linux). A host-network pod's namespace is the
- * host's, so the same path serves it. Needs wincri on the engine's host, as root.
- */
-export const dialInNetworkNamespace: PortDialer = async (target, stream, signal) => {
-  const child = spawn(
-    'nsenter',
-    ['-t', String(target.pid), '-n', process.execPath, '-e', RELAY, String(target.port)],
-    {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      signal,
-    },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  stream.pipe(child.stdin);
-  child.stdout.pipe(stream);
-  const code = await new Promise<number | null>((resolve) => {
-    child.once('close', resolve);
-    child.once('error', () => resolve(null));
-  });
-  if (code !== 0 && !signal.aborted) {
-    throw failedPrecondition(
-      `port ${target.port} in the pod cannot be reached: ${stderr.trim() || `nsenter exited with ${code}`}`,
-    );
-  }
-};
 
 /**
  * Windows (no network namespaces to enter): the pod's IP on the engine's nat network. A service
