@@ -131,7 +131,7 @@ describe.each(['spdy', 'websocket'])('crictl over %s', (transport) => {
 });
 
 describe('crictl exec -it in a terminal (tmux)', () => {
-  const session = `wincri-e2e-${process.pid}`;
+  let session = '';
   const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
   const screen = () => tmux('capture-pane', '-p', '-t', session);
   async function waitFor(text: RegExp): Promise<string> {
@@ -146,6 +146,8 @@ describe('crictl exec -it in a terminal (tmux)', () => {
   it.each(['spdy', 'websocket'])(
     'over %s: type a command, read its output, resize the terminal',
     async (transport) => {
+      // One session name per case: the previous case's session may still be on its way out.
+      session = `wincri-e2e-${process.pid}-${transport}`;
       const command = `${rig.crictl} --runtime-endpoint ${wincri.endpoint} exec -it --transport ${transport} ${containerId} sh`;
       tmux(
         'new-session',
