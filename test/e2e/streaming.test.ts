@@ -149,17 +149,27 @@ describe('crictl exec -it in a terminal (tmux)', () => {
       // One session name per case: the previous case's session may still be on its way out.
       session = `wincri-e2e-${process.pid}-${transport}`;
       const command = `${rig.crictl} --runtime-endpoint ${wincri.endpoint} exec -it --transport ${transport} ${containerId} sh`;
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        session,
-        '-x',
-        '100',
-        '-y',
-        '30',
-        `CRI_CONFIG_FILE=/dev/null ${command}`,
-      );
+      // When the previous case's shell exits, the tmux server shuts down; a new session asked for
+      // in that moment can fail. Ask again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          tmux(
+            'new-session',
+            '-d',
+            '-s',
+            session,
+            '-x',
+            '100',
+            '-y',
+            '30',
+            `CRI_CONFIG_FILE=/dev/null ${command}`,
+          );
+          break;
+        } catch (err) {
+          if (attempt === 10) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
       try {
         await waitFor(/^\/ #\s*$/m); // busybox sh prompt (capture-pane trims the trailing space)
         tmux('send-keys', '-t', session, 'echo answer=$((6*7))', 'Enter');
