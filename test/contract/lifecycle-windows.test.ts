@@ -19,6 +19,7 @@ import { defaultHandlerTable } from '../../src/isolation/handlers.js';
 import { LogCopiers } from '../../src/logs/copiers.js';
 import { EngineState } from '../../src/store/engine-state.js';
 import { RuntimeStore } from '../../src/store/runtime-store.js';
+import { containerConfig } from '../fixtures/windows/cri-builders.js';
 import { WindowsEngineDouble } from '../support/windows-engine-double.js';
 
 const log = pino({ level: 'silent' });
@@ -81,26 +82,12 @@ const pod = (name: string) => ({
   windows: null,
 });
 
-const container = (name: string, image: string) => ({
-  metadata: { name, attempt: 0 },
-  image: { image, annotations: {}, user_specified_image: image, runtime_handler: '', image_ref: '' },
-  command: ['cmd', '/c', 'ping -t localhost'],
-  args: [],
-  working_dir: '',
-  envs: [],
-  mounts: [],
-  devices: [],
-  labels: {},
-  annotations: {},
-  log_path: '',
-  stdin: false,
-  stdin_once: false,
-  tty: false,
-  linux: null,
-  windows: null,
-  CDI_devices: [],
-  stop_signal: 'RUNTIME_DEFAULT' as const,
-});
+const container = (name: string, image: string) =>
+  containerConfig({
+    metadata: { name, attempt: 0 },
+    image: { image, annotations: {}, user_specified_image: image, runtime_handler: '', image_ref: '' },
+    command: ['cmd', '/c', 'ping -t localhost'],
+  });
 
 async function runPod(rpcs: RuntimeRpcs, name: string, handler = '') {
   const { pod_sandbox_id } = await rpcs.RunPodSandbox(
