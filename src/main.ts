@@ -26,6 +26,7 @@ import { LogCopiers } from './logs/copiers.js';
 import { grantableCapabilities } from './platform/linux.js';
 import { keepCollectorInStep } from './cri/stats-tracking.js';
 import { StatsCollector } from './stats/collector.js';
+import { WritableLayers } from './stats/writable-layers.js';
 import { DockerStreamRuntime, dialPodAddress } from './streaming/docker-stream-runtime.js';
 import { NetnsRelays } from './streaming/netns-relays.js';
 import { StreamingServer } from './streaming/server.js';
@@ -80,6 +81,13 @@ async function serve(config: Config, log: Logger): Promise<void> {
     intervalMs: config.statsIntervalMs,
   });
   collector.start();
+  // Writable layer sizes cost the engine a walk of every layer: every sixth stats interval.
+  const writableLayers = new WritableLayers(
+    docker,
+    config.statsIntervalMs * 6,
+    log.child({ component: 'stats' }),
+  );
+  writableLayers.start();
   const stopTracking = keepCollectorInStep(collector, store, platform, config.statsIntervalMs);
   const streaming = await startStreaming(
     config,
@@ -106,7 +114,14 @@ async function serve(config: Config, log: Logger): Promise<void> {
       execKiller,
       grantableCapabilities,
     },
-    monitoring: { stats: collector, platform },
+    monitoring: {
+      stats: collector,
+      platform,
+      writableLayers: {
+        get: (id) => writableLayers.get(id),
+        mountpoint: () => engine.lastInfo?.dockerRootDir ?? '',
+      },
+    },
     streaming,
   });
   const image = imageRpcs(images);
@@ -115,6 +130,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     watching.abort();
     stopTracking();
     collector.stop();
+    writableLayers.stop();
     await streaming.close();
     await logs.stopAll();
   });

@@ -40,6 +40,11 @@ export interface DockerClient {
   updateContainer(id: string, resources: Resources, signal: AbortSignal): Promise<void>;
   containerStats(id: string, signal: AbortSignal): Promise<DockerStatsJson>;
   /**
+   * Bytes in each wincri container's writable layer (SizeRw), by container id: one listing with
+   * sizes, which makes the engine walk every layer, so call it rarely.
+   */
+  containerSizes(signal: AbortSignal): Promise<Map<string, number>>;
+  /**
    * The container's output as stored by the engine: an object-mode stream of StreamFrame, one
    * frame per stored message, each payload starting with the engine's RFC3339Nano timestamp.
    */

@@ -313,6 +313,21 @@ export class DockerodeClient implements DockerClient {
     );
   }
 
+  async containerSizes(signal: AbortSignal): Promise<Map<string, number>> {
+    const list = await this.#dial<Json[]>(
+      'list container sizes',
+      {
+        method: 'GET',
+        path: '/containers/json',
+        query: { all: true, size: true, filters: JSON.stringify({ label: ['io.wincri.kind'] }) },
+      },
+      signal,
+    );
+    return new Map(
+      list.filter((c) => typeof c['SizeRw'] === 'number').map((c) => [str(c['Id']), num(c['SizeRw'])]),
+    );
+  }
+
   async containerLogs(id: string, options: LogReadOptions, signal: AbortSignal): Promise<Readable> {
     const details = await this.inspectContainer(id, signal);
     const query: Json = { stdout: true, stderr: true, timestamps: true, follow: options.follow };

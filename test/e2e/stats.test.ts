@@ -129,6 +129,31 @@ describe('crictl stats', () => {
     expect(metrics.stdout).toContain('container_memory_working_set_bytes');
   });
 
+  it("a container's writable layer is measured (a 10 MiB file shows up within a few intervals)", async () => {
+    const wrote = await pods.run(
+      'exec',
+      '-s',
+      ids['idle']!,
+      'dd',
+      'if=/dev/zero',
+      'of=/ten-mib',
+      'bs=1048576',
+      'count=10',
+    );
+    expect(wrote.code, wrote.stderr).toBe(0);
+    let used = 0;
+    for (let i = 0; i < 40 && used < 10 * 2 ** 20; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const out = await pods.run('stats', '-o', 'json', '--id', ids['idle']!);
+      const stats = JSON.parse(out.stdout) as {
+        stats: { writableLayer?: { usedBytes?: { value: string }; fsId?: { mountpoint: string } } }[];
+      };
+      used = Number(stats.stats[0]?.writableLayer?.usedBytes?.value ?? 0);
+      if (used >= 10 * 2 ** 20) expect(stats.stats[0]?.writableLayer?.fsId?.mountpoint).toMatch(/docker$/);
+    }
+    expect(used).toBeGreaterThanOrEqual(10 * 2 ** 20);
+  });
+
   it('unknown ids are NOT_FOUND', async () => {
     const out = await pods.run('stats', '--id', 'no-such-container-id', '-o', 'json');
     // ListContainerStats filters (an empty list); ContainerStats by id is NOT_FOUND over gRPC.

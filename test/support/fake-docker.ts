@@ -130,6 +130,7 @@ export class FakeDocker implements DockerClient {
   listContainers = notModelled('listContainers');
   updateContainer = notModelled('updateContainer');
   containerStats = notModelled('containerStats');
+  containerSizes = notModelled('containerSizes');
   containerLogs = notModelled('containerLogs');
   execCreate = notModelled('execCreate');
   execStart = notModelled('execStart');

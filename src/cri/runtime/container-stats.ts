@@ -16,7 +16,7 @@ export async function containerStats(
   req: ContainerStatsRequest__Output,
 ): Promise<ContainerStatsResponse> {
   const record = deps.store.resolveContainer(req.container_id);
-  return { stats: containerStatsReply(deps.stats, containerView(record), nowNs()) };
+  return { stats: containerStatsReply(deps.stats, containerView(record, deps.writableLayers), nowNs()) };
 }
 
 export async function listContainerStats(
@@ -26,7 +26,7 @@ export async function listContainerStats(
   const now = nowNs();
   return {
     stats: selectContainers(deps.store, req.filter).map((c) =>
-      containerStatsReply(deps.stats, containerView(c), now),
+      containerStatsReply(deps.stats, containerView(c, deps.writableLayers), now),
     ),
   };
 }

@@ -8,8 +8,7 @@ import type { ImageDeps } from '../image/deps.js';
 import type { KeyedLock } from '../keyed-lock.js';
 import type { ExecKiller } from './exec-sync.js';
 import type { ContainerEventHub } from './get-container-events.js';
-import type { StatsReads } from '../../stats/replies.js';
-import type { StatsPlatform } from '../../stats/sample.js';
+import type { StatsDeps } from './stats-views.js';
 import type { StreamRequest } from '../../streaming/requests.js';
 
 /** What the runtime service handlers share; built once in main.ts. */
@@ -26,7 +25,7 @@ export interface RuntimeDeps {
   /** The pod and container lifecycle; without it those RPCs answer UNIMPLEMENTED. */
   lifecycle?: LifecycleDeps;
   /** The stats collector's readings; with the lifecycle, the stats RPCs are served. */
-  monitoring?: { stats: StatsReads; platform(): StatsPlatform };
+  monitoring?: Omit<StatsDeps, 'store'>;
   /** The streaming server; with the lifecycle, Exec/Attach/PortForward are served. */
   streaming?: { issueUrl(request: StreamRequest): string };
 }

@@ -19,7 +19,7 @@ export async function listPodSandboxMetrics(deps: StatsDeps): Promise<ListPodSan
       podSandboxMetricsReply(
         deps.stats,
         podView(s, platform),
-        deps.store.containersOf(s.id).map(containerView),
+        deps.store.containersOf(s.id).map((c) => containerView(c, deps.writableLayers)),
       ),
     ),
   };

@@ -28,6 +28,6 @@ export async function listPodSandboxStats(
 }
 
 function statsOf(deps: StatsDeps, sandbox: SandboxRecord, now: bigint): PodSandboxStats {
-  const containers = deps.store.containersOf(sandbox.id).map(containerView);
+  const containers = deps.store.containersOf(sandbox.id).map((c) => containerView(c, deps.writableLayers));
   return podSandboxStatsReply(deps.stats, podView(sandbox, deps.platform()), containers, now);
 }

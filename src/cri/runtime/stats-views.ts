@@ -3,6 +3,7 @@ import type { ContainerView, PodView, StatsReads } from '../../stats/replies.js'
 import type { StatsPlatform } from '../../stats/sample.js';
 import { matchesId, matchesLabels } from '../convert/filters.js';
 import { parseRfc3339Nano } from '../convert/time.js';
+import type { WritableLayerReading } from '../../stats/writable-layers.js';
 
 /** What the stats RPCs read: the stores for who is who, the collector for the numbers. */
 export interface StatsDeps {
@@ -10,9 +11,11 @@ export interface StatsDeps {
   stats: StatsReads;
   /** The engine's platform decides the reply's shape (linux or windows parts). */
   platform(): StatsPlatform;
+  /** Writable layer sizes, and the filesystem they live on (the engine's data root). */
+  writableLayers?: { get(id: string): WritableLayerReading | undefined; mountpoint(): string };
 }
 
-export function containerView(record: ContainerRecord): ContainerView {
+export function containerView(record: ContainerRecord, layers?: StatsDeps['writableLayers']): ContainerView {
   const view: ContainerView = {
     identity: {
       id: record.id,
@@ -23,6 +26,8 @@ export function containerView(record: ContainerRecord): ContainerView {
     running: record.details.state.running,
     image: record.image,
   };
+  const layer = layers?.get(record.id);
+  if (layers && layer) view.writableLayer = { mountpoint: layers.mountpoint(), ...layer };
   const started = record.details.state.startedAt;
   if (started && !started.startsWith('0001-')) view.startedAtNs = parseRfc3339Nano(started);
   return view;
