@@ -20,6 +20,7 @@ import {
   startShim,
   summarize,
 } from './support.js';
+import { startPortForward } from '../test/support/crictl.js';
 
 const REPS = Number(process.argv[2] ?? 3);
 const SIZE = 64 * 1024 * 1024;
@@ -72,35 +73,19 @@ function download(host: string, port: number, path = '/blob', size = SIZE): Prom
   });
 }
 
-function portForward(podId: string, localPort: number, transport: string): Promise<() => void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      rig.crictl,
-      [
-        '--runtime-endpoint',
-        wincri.endpoint,
-        'port-forward',
-        '--transport',
-        transport,
-        podId,
-        `${localPort}:9000`,
-      ],
-      {
-        env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
-      },
-    );
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`port-forward did not start: ${text}`)), 20_000);
-    const seen = (c: Buffer) => {
-      text += c.toString();
-      if (text.includes('Forwarding from')) {
-        clearTimeout(timer);
-        resolve(() => child.kill('SIGTERM'));
-      }
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-  });
+async function portForward(
+  podId: string,
+  localPort: number,
+  transport: 'spdy' | 'websocket',
+): Promise<() => void> {
+  const forward = await startPortForward(
+    rig.crictl,
+    wincri.endpoint,
+    podId,
+    { local: localPort, remote: 9000 },
+    transport,
+  );
+  return () => forward.stop();
 }
 
 const stops: (() => void)[] = [];

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPortForward } from '../support/crictl.js';
 import { BUSYBOX, CrictlPods } from '../support/crictl-pods.js';
 import { loadRig, type Rig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
@@ -64,7 +65,7 @@ function httpGet(port: number): Promise<{ status: number; body: string }> {
   });
 }
 
-describe.each(['spdy', 'websocket'])('crictl over %s', (transport) => {
+describe.each(['spdy', 'websocket'] as const)('crictl over %s', (transport) => {
   it('exec: output, and the exit code of a failing command', async () => {
     const ok = await pods.run(
       'exec',
@@ -94,38 +95,17 @@ describe.each(['spdy', 'websocket'])('crictl over %s', (transport) => {
   });
 
   it('port-forward reaches a service bound to 127.0.0.1 inside the pod', async () => {
-    const localPort = transport === 'spdy' ? 18081 : 18082;
-    const child = spawn(
+    const forward = await startPortForward(
       rig.crictl,
-      [
-        '--runtime-endpoint',
-        wincri.endpoint,
-        'port-forward',
-        '--transport',
-        transport,
-        podId,
-        `${localPort}:8080`,
-      ],
-      {
-        env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
-      },
+      wincri.endpoint,
+      podId,
+      { local: 0, remote: 8080 },
+      transport,
     );
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('port-forward did not start')), 20_000);
-        const onData = (c: Buffer) => {
-          if (c.toString().includes('Forwarding from')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-      });
-      const answer = await httpGet(localPort);
-      expect(answer).toEqual({ status: 200, body: 'inside-the-pod\n' });
+      expect(await httpGet(forward.localPort)).toEqual({ status: 200, body: 'inside-the-pod\n' });
     } finally {
-      child.kill('SIGINT');
+      forward.stop();
     }
   });
 });

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criClient } from '../support/cri-client.js';
-import { crictl, type CommandResult } from '../support/crictl.js';
+import { crictl, startPortForward, type CommandResult } from '../support/crictl.js';
 import { loadRig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 import {
@@ -556,26 +555,12 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
       const podIp = status.status.network.ip; // 127.77.x.y: the double hands out loopback "nat" addresses
       const service = createServer((socket) => socket.end('inside-the-windows-pod\n'));
       await new Promise<void>((resolve) => service.listen(18090, podIp, resolve));
-      const child = spawn(
-        CRICTL,
-        ['--runtime-endpoint', node.wincri.endpoint, 'port-forward', pod.id, '0:18090'],
-        {
-          env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' },
-        },
-      );
+      const forward = await startPortForward(CRICTL, node.wincri.endpoint, pod.id, {
+        local: 0,
+        remote: 18090,
+      });
       try {
-        const localPort = await new Promise<number>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('port-forward did not start')), 10_000);
-          const onData = (c: Buffer) => {
-            const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(c.toString());
-            if (m) {
-              clearTimeout(timer);
-              resolve(Number(m[1]));
-            }
-          };
-          child.stdout.on('data', onData);
-          child.stderr.on('data', onData);
-        });
+        const localPort = forward.localPort;
         const answer = await new Promise<string>((resolve, reject) => {
           let text = '';
           const socket = connect(localPort, '127.0.0.1');
@@ -585,7 +570,7 @@ describe('Windows Server 2025 (26100), pause 3.10.2, Hyper-V available', () => {
         });
         expect(answer).toBe('inside-the-windows-pod\n');
       } finally {
-        child.kill('SIGINT');
+        forward.stop();
         await new Promise<void>((resolve) => service.close(() => resolve()));
       }
     });

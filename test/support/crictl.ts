@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 
 export interface CommandResult {
   code: number;
@@ -27,5 +27,52 @@ export function crictl(
         resolve({ code, stdout, stderr });
       },
     );
+  });
+}
+
+export interface PortForward {
+  /** The local port crictl listens on (the one asked for, or the one it picked for `0:`). */
+  localPort: number;
+  stop(): void;
+}
+
+/**
+ * Starts `crictl port-forward POD LOCAL:REMOTE` and resolves once it listens (it prints
+ * "Forwarding from 127.0.0.1:<port>"); `localPort` 0 lets crictl pick one.
+ */
+export function startPortForward(
+  binary: string,
+  endpoint: string,
+  podId: string,
+  ports: { local: number; remote: number },
+  transport?: 'spdy' | 'websocket',
+): Promise<PortForward> {
+  const child = spawn(
+    binary,
+    [
+      '--runtime-endpoint',
+      endpoint,
+      'port-forward',
+      ...(transport ? ['--transport', transport] : []),
+      podId,
+      `${ports.local}:${ports.remote}`,
+    ],
+    { env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' } },
+  );
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGINT');
+      reject(new Error(`crictl port-forward did not start within 20 s: ${text}`));
+    }, 20_000);
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const listening = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(text);
+      if (!listening) return;
+      clearTimeout(timer);
+      resolve({ localPort: Number(listening[1]), stop: () => child.kill('SIGINT') });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
   });
 }

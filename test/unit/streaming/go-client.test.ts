@@ -5,12 +5,12 @@
  */
 
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { StreamingServer } from '../../../src/streaming/server.js';
 import { FakeRuntime, startEchoServer } from './support/fake-runtime.js';
+import { testTls } from './support/tls.js';
 
 const fixture = path.resolve(import.meta.dirname, '../../fixtures/streaming/goclient');
 let binary: string | undefined;
@@ -131,12 +131,7 @@ describe.each(['spdy', 'websocket'])('client-go %s executor', (transport) => {
 describe('client-go over HTTPS', () => {
   it.for(['spdy', 'websocket'])('%s exec', async (transport, ctx) => {
     needBinary(ctx);
-    const fixtures = path.resolve(import.meta.dirname, '../../fixtures/streaming');
-    const tls = {
-      cert: readFileSync(path.join(fixtures, 'tls-cert.pem')),
-      key: readFileSync(path.join(fixtures, 'tls-key.pem')),
-    };
-    const secure = await StreamingServer.start({ runtime, tls });
+    const secure = await StreamingServer.start({ runtime, tls: testTls() });
     try {
       const url = secure.issueUrl({
         kind: 'exec',

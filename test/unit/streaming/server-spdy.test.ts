@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StreamingServer } from '../../../src/streaming/server.js';
 import { FakeRuntime } from './support/fake-runtime.js';
 import { collect, spdyConnect, spdyExec, upgradeRequest } from './support/spdy-client.js';
+import { testTls } from './support/tls.js';
 
 let runtime: FakeRuntime;
 let server: StreamingServer;
@@ -244,12 +243,7 @@ describe('streaming server answers', () => {
   });
 
   it('serves HTTPS with the given certificate and hands out https URLs', async () => {
-    const fixtures = path.resolve(import.meta.dirname, '../../fixtures/streaming');
-    const tls = {
-      cert: readFileSync(path.join(fixtures, 'tls-cert.pem')),
-      key: readFileSync(path.join(fixtures, 'tls-key.pem')),
-    };
-    const secure = await StreamingServer.start({ runtime, tls });
+    const secure = await StreamingServer.start({ runtime, tls: testTls() });
     try {
       const url = secure.issueUrl({
         kind: 'exec',
