@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ImageRpcs, RuntimeRpcs, StreamingRpc } from '../cri/rpc-types.js';
 import { adaptServerStream, adaptUnary, type LogLevel } from './adapt.js';
 import { grpcBindAddress, prepareUnixSocketPath, type Endpoint } from './endpoint.js';
+import { loadCriRoot, withListItemCaching } from './list-encoding.js';
 import { CRI_PROTO_PATH, PROTO_LOADER_OPTIONS } from './proto-options.js';
 
 /** cri-client (kubelet, crictl) sends and accepts messages up to 16 MiB. */
@@ -39,7 +40,18 @@ function loadServices(): { runtime: grpc.ServiceDefinition; image: grpc.ServiceD
   const root = grpc.loadPackageDefinition(definition) as unknown as {
     runtime: { v1: { RuntimeService: ServiceDescriptor; ImageService: ServiceDescriptor } };
   };
-  return { runtime: root.runtime.v1.RuntimeService.service, image: root.runtime.v1.ImageService.service };
+  // List replies are encoded item by item, unchanged items once (list-encoding.ts says why).
+  const proto = loadCriRoot(CRI_PROTO_PATH);
+  return {
+    runtime: withListItemCaching(
+      root.runtime.v1.RuntimeService.service,
+      proto.lookupService('runtime.v1.RuntimeService'),
+    ),
+    image: withListItemCaching(
+      root.runtime.v1.ImageService.service,
+      proto.lookupService('runtime.v1.ImageService'),
+    ),
+  };
 }
 
 function adaptTable(table: Record<string, unknown>, root: Logger): grpc.UntypedServiceImplementation {

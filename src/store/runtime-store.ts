@@ -49,6 +49,8 @@ const GONE_KEPT = 1000;
 export class RuntimeStore {
   readonly #sandboxes = new Map<string, SandboxRecord>();
   readonly #containers = new Map<string, ContainerRecord>();
+  /** The containers of each sandbox, for the per-pod reads (pod stats ask for every pod's). */
+  readonly #bySandbox = new Map<string, Map<string, ContainerRecord>>();
   readonly #applied = new Map<string, number>();
   readonly #listeners = new Set<(change: ContainerChange) => void>();
   /**
@@ -73,7 +75,8 @@ export class RuntimeStore {
   }
 
   containersOf(sandboxId: string): ContainerRecord[] {
-    return [...this.#containers.values()].filter((c) => c.sandboxId === sandboxId);
+    const members = this.#bySandbox.get(sandboxId);
+    return members ? [...members.values()] : [];
   }
 
   sandbox(id: string): SandboxRecord | undefined {
@@ -128,6 +131,7 @@ export class RuntimeStore {
     const container = this.#containers.get(id);
     if (container) {
       this.#containers.delete(id);
+      this.#unindex(container);
       this.#gone.set(id, container);
       if (this.#gone.size > GONE_KEPT) this.#gone.delete(this.#gone.keys().next().value as string);
     }
@@ -207,6 +211,7 @@ export class RuntimeStore {
           ...readContainerLabels(details.labels),
         };
         this.#containers.set(details.id, record);
+        this.#index(record);
         return record;
       }
     } catch (err) {
@@ -216,6 +221,18 @@ export class RuntimeStore {
       );
     }
     return undefined;
+  }
+
+  #index(record: ContainerRecord): void {
+    let members = this.#bySandbox.get(record.sandboxId);
+    if (!members) this.#bySandbox.set(record.sandboxId, (members = new Map()));
+    members.set(record.id, record);
+  }
+
+  #unindex(record: ContainerRecord): void {
+    const members = this.#bySandbox.get(record.sandboxId);
+    members?.delete(record.id);
+    if (members?.size === 0) this.#bySandbox.delete(record.sandboxId);
   }
 }
 

@@ -1,9 +1,12 @@
+import type { ContainerStats } from '../../generated/runtime/v1/ContainerStats.js';
 import type { ContainerStatsRequest__Output } from '../../generated/runtime/v1/ContainerStatsRequest.js';
 import type { ContainerStatsResponse } from '../../generated/runtime/v1/ContainerStatsResponse.js';
 import type { ListContainerStatsRequest__Output } from '../../generated/runtime/v1/ListContainerStatsRequest.js';
 import type { ListContainerStatsResponse } from '../../generated/runtime/v1/ListContainerStatsResponse.js';
+import type { ContainerRecord } from '../../store/runtime-store.js';
 import { containerStatsReply } from '../../stats/replies.js';
 import { nowNs } from '../convert/time.js';
+import { ItemMemo } from '../memo.js';
 import { containerView, selectContainers, type StatsDeps } from './stats-views.js';
 
 /**
@@ -15,8 +18,7 @@ export async function containerStats(
   deps: StatsDeps,
   req: ContainerStatsRequest__Output,
 ): Promise<ContainerStatsResponse> {
-  const record = deps.store.resolveContainer(req.container_id);
-  return { stats: containerStatsReply(deps.stats, containerView(record, deps.writableLayers), nowNs()) };
+  return { stats: statsOf(deps, deps.store.resolveContainer(req.container_id), nowNs()) };
 }
 
 export async function listContainerStats(
@@ -24,9 +26,21 @@ export async function listContainerStats(
   req: ListContainerStatsRequest__Output,
 ): Promise<ListContainerStatsResponse> {
   const now = nowNs();
-  return {
-    stats: selectContainers(deps.store, req.filter).map((c) =>
-      containerStatsReply(deps.stats, containerView(c, deps.writableLayers), now),
-    ),
-  };
+  return { stats: selectContainers(deps.store, req.filter).map((c) => statsOf(deps, c, now)) };
+}
+
+/**
+ * One item per container, kept while its record, its sample and its writable layer reading are
+ * the current ones (src/cri/memo.ts); never kept while it has no sample, as it then says "now".
+ */
+const items = new ItemMemo<ContainerRecord, ContainerStats>();
+
+function statsOf(deps: StatsDeps, record: ContainerRecord, now: bigint): ContainerStats {
+  const sample = deps.stats.latest(record.id);
+  return items.get(
+    record,
+    [sample, deps.writableLayers?.get(record.id)],
+    () => containerStatsReply(deps.stats, containerView(record, deps.writableLayers), now),
+    sample !== undefined,
+  );
 }

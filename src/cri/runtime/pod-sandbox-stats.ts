@@ -6,6 +6,7 @@ import type { PodSandboxStatsResponse } from '../../generated/runtime/v1/PodSand
 import type { SandboxRecord } from '../../store/runtime-store.js';
 import { podSandboxStatsReply } from '../../stats/replies.js';
 import { nowNs } from '../convert/time.js';
+import { ItemMemo } from '../memo.js';
 import { containerView, podView, selectSandboxes, type StatsDeps } from './stats-views.js';
 
 /**
@@ -27,7 +28,31 @@ export async function listPodSandboxStats(
   return { stats: selectSandboxes(deps.store, req.filter).map((s) => statsOf(deps, s, now)) };
 }
 
+/**
+ * One item per pod, kept while the pod's record, its containers' records, every counted member's
+ * sample and the writable layer readings are the current ones (src/cri/memo.ts). Not kept while a
+ * counted member has no sample: its part of the answer then says "now".
+ */
+const items = new ItemMemo<SandboxRecord, PodSandboxStats>();
+
 function statsOf(deps: StatsDeps, sandbox: SandboxRecord, now: bigint): PodSandboxStats {
-  const containers = deps.store.containersOf(sandbox.id).map((c) => containerView(c, deps.writableLayers));
-  return podSandboxStatsReply(deps.stats, podView(sandbox, deps.platform()), containers, now);
+  const platform = deps.platform();
+  const records = deps.store.containersOf(sandbox.id);
+  const sandboxSample = deps.stats.latest(sandbox.id);
+  const inputs: unknown[] = [platform, sandboxSample];
+  let everyMemberSampled = sandboxSample !== undefined;
+  for (const c of records) {
+    const sample = c.details.state.running ? deps.stats.latest(c.id) : undefined;
+    if (c.details.state.running && sample === undefined) everyMemberSampled = false;
+    inputs.push(c, sample, deps.writableLayers?.get(c.id));
+  }
+  return items.get(
+    sandbox,
+    inputs,
+    () => {
+      const containers = records.map((c) => containerView(c, deps.writableLayers));
+      return podSandboxStatsReply(deps.stats, podView(sandbox, platform), containers, now);
+    },
+    everyMemberSampled,
+  );
 }

@@ -76,6 +76,30 @@ describe('RuntimeStore', () => {
     expect([...store.sandboxes]).toEqual([]);
   });
 
+  it("lists each sandbox's containers, following refreshes and removals", async () => {
+    const docker = new FakeEngine();
+    const store = new RuntimeStore(docker, log);
+    const a = await sandbox(docker, 'a');
+    const b = await sandbox(docker, 'b');
+    const a1 = await container(docker, a, 'one');
+    const a2 = await container(docker, a, 'two');
+    const b1 = await container(docker, b, 'three');
+    await store.resync(signal);
+    const ids = (sandboxId: string) => store.containersOf(sandboxId).map((c) => c.id);
+    expect(ids(a)).toEqual([a1, a2]);
+    expect(ids(b)).toEqual([b1]);
+    await docker.startContainerImpl(a1, signal);
+    await store.refresh(a1, signal);
+    expect(store.containersOf(a).find((c) => c.id === a1)?.details.state.running).toBe(true);
+    expect(ids(a)).toEqual([a1, a2]);
+    store.forget(a2);
+    expect(ids(a)).toEqual([a1]);
+    docker.containers.delete(b1);
+    await store.resync(signal);
+    expect(ids(b)).toEqual([]);
+    expect(ids('no-such-sandbox')).toEqual([]);
+  });
+
   it('a stale inspect answer cannot bring back a container forgotten after it was asked', async () => {
     const docker = new FakeEngine();
     const store = new RuntimeStore(docker, log);
