@@ -86,6 +86,30 @@ async function times(n: number, fn: () => Promise<unknown>): Promise<number[]> {
   return ms;
 }
 
+/**
+ * One RPC timed twice: decoded by this Node client (proto-loader, int64 as strings), and as reply
+ * bytes (wincri's answer and the transport, without this client's decoding; kubelet decodes in
+ * Go). Each row also gives wincri's CPU per call over those calls.
+ */
+async function rpcRows(
+  name: string,
+  n: number,
+  rpc: string,
+  request: () => object = () => ({}),
+): Promise<string[]> {
+  const rows: string[] = [];
+  for (const [how, call] of [
+    ['decoded', () => cri.call('runtime', rpc, request())],
+    ['reply bytes', () => cri.callRaw('runtime', rpc, request())],
+  ] as const) {
+    const t0 = cpuTicks();
+    const ms = await times(n, call);
+    const cpuMs = (((cpuTicks() - t0) / CLK_TCK) * 1000) / n;
+    rows.push(row(`${name} (${how}; wincri CPU ${f(cpuMs)} ms/call)`, summarize(ms)));
+  }
+  return rows;
+}
+
 /** The naive stats path: one one-shot engine stats call per container, at most 4 at a time. */
 async function naiveStats(d: Docker, ids: string[]): Promise<void> {
   await pool(ids, POOL, (id) =>
@@ -108,16 +132,16 @@ try {
     await sleep(3_000); // new containers get their first sample at track time
     const ids = made.map((m) => m.ctr);
     const podIds = made.flatMap((m) => [m.pod, m.ctr]);
-    const lcs = await times(500, () => cri.call('runtime', 'ListContainerStats', { filter: {} }));
-    const lps = await times(500, () => cri.call('runtime', 'ListPodSandboxStats', { filter: {} }));
+    const lcs = await rpcRows(`ListContainerStats @${step}`, 500, 'ListContainerStats');
+    const lps = await rpcRows(`ListPodSandboxStats @${step}`, 500, 'ListPodSandboxStats');
     // Docker 20.10 answers a one-shot stats call on its 1 s collection tick, so the naive way costs
     // about ceil(calls / 4) seconds a request: few repetitions keep the run short.
     const naiveN = step <= 10 ? 3 : step <= 50 ? 2 : 1;
     const nc = await times(naiveN, () => naiveStats(docker, ids));
     const np = step <= 10 ? await times(2, () => naiveStats(docker, podIds)) : [];
-    say(row(`ListContainerStats @${step}`, summarize(lcs)));
+    for (const r of lcs) say(r);
     say(row(`naive container stats @${step} (${step} calls)`, summarize(nc)));
-    say(row(`ListPodSandboxStats @${step}`, summarize(lps)));
+    for (const r of lps) say(r);
     if (np.length) say(row(`naive pod stats @${step} (${step * 2} calls)`, summarize(np)));
     // How old the collector's data is when read: now − cpu.timestamp of each bench container.
     const reply = await cri.call<{ stats: { attributes: { id: string }; cpu?: { timestamp: string } }[] }>(
@@ -141,53 +165,16 @@ try {
   say(HEADER);
   const pick = <T>(xs: T[], i: number) => xs[i % xs.length]!;
   let k = 0;
-  const results: [string, number[]][] = [
-    [
-      'docker GET /containers/json?all=1 (baseline)',
-      await times(CALLS, () => docker.listContainers({ all: true })),
-    ],
-    ['ListPodSandbox', await times(CALLS, () => cri.call('runtime', 'ListPodSandbox', {}))],
-    ['ListContainers', await times(CALLS, () => cri.call('runtime', 'ListContainers', {}))],
-    [
-      'PodSandboxStatus',
-      await times(CALLS, () =>
-        cri.call('runtime', 'PodSandboxStatus', { pod_sandbox_id: pick(made, k++).pod }),
-      ),
-    ],
-    [
-      'ContainerStatus',
-      await times(CALLS, () => cri.call('runtime', 'ContainerStatus', { container_id: pick(made, k++).ctr })),
-    ],
-    [
-      'docker GET /containers/json?all=1 (again)',
-      await times(CALLS, () => docker.listContainers({ all: true })),
-    ],
-  ];
-  for (const [name, ms] of results) say(row(name, summarize(ms)));
+  const baseline = () => times(CALLS, () => docker.listContainers({ all: true }));
+  say(row('docker GET /containers/json?all=1 (baseline)', summarize(await baseline())));
+  for (const r of await rpcRows('ListPodSandbox', CALLS, 'ListPodSandbox')) say(r);
+  for (const r of await rpcRows('ListContainers', CALLS, 'ListContainers')) say(r);
+  const podId = () => ({ pod_sandbox_id: pick(made, k++).pod });
+  for (const r of await rpcRows('PodSandboxStatus', CALLS, 'PodSandboxStatus', podId)) say(r);
+  const ctrId = () => ({ container_id: pick(made, k++).ctr });
+  for (const r of await rpcRows('ContainerStatus', CALLS, 'ContainerStatus', ctrId)) say(r);
+  say(row('docker GET /containers/json?all=1 (again)', summarize(await baseline())));
   progress('lists measured');
-
-  // wincri's own time per call (pino debug line `{rpc, ms, msg: "ok"}` of each polled read): if
-  // the handler is fast when the client saw a slow call, the tail is transport/scheduling.
-  const server = new Map<string, number[]>();
-  for (const line of wincri.logs().split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const j = JSON.parse(line) as Record<string, unknown>;
-      const rpc = String(j['rpc'] ?? j['method'] ?? '');
-      if (
-        j['msg'] === 'ok' &&
-        typeof j['ms'] === 'number' &&
-        /^(List|PodSandboxStatus|ContainerStatus)/.test(rpc)
-      ) {
-        server.set(rpc, [...(server.get(rpc) ?? []), j['ms']]);
-      }
-    } catch {
-      /* not JSON */
-    }
-  }
-  say('\nwincri-side handler time of the same calls (all steps):\n');
-  say(HEADER);
-  for (const [rpc, ms] of server) say(row(`handler ${rpc}`, summarize(ms)));
 
   say(
     `\n## collector cost at ${made.length} bench containers (+ pause), idle shim, ${CPU_WINDOW_S} s window\n`,

@@ -13,6 +13,11 @@ export interface CriClient {
     request: object,
     options?: grpc.CallOptions,
   ): Promise<T>;
+  /**
+   * Calls a unary RPC and resolves with the reply's bytes, not decoded: the benches time the
+   * runtime's answer apart from this Node client's decoding (a Go kubelet decodes far faster).
+   */
+  callRaw(service: 'runtime' | 'image', rpc: string, request: object): Promise<Buffer>;
   close(): void;
 }
 
@@ -27,6 +32,10 @@ export function criClient(endpoint: string): CriClient {
   const runtime = new pkg.runtime.v1.RuntimeService(endpoint, credentials);
   const image = new pkg.runtime.v1.ImageService(endpoint, credentials);
   const clients = { runtime, image };
+  const methods = {
+    runtime: pkg.runtime.v1.RuntimeService as unknown as { service: grpc.ServiceDefinition },
+    image: pkg.runtime.v1.ImageService as unknown as { service: grpc.ServiceDefinition },
+  };
   return {
     runtime,
     image,
@@ -43,6 +52,19 @@ export function criClient(endpoint: string): CriClient {
       if (!method) throw new Error(`no RPC ${rpc} on ${service}`);
       return new Promise((resolve, reject) =>
         method.call(client, request, options, (err, res) => (err ? reject(err) : resolve(res as never))),
+      );
+    },
+    callRaw(service, rpc, request) {
+      const method = methods[service].service[rpc];
+      if (!method) throw new Error(`no RPC ${rpc} on ${service}`);
+      return new Promise((resolve, reject) =>
+        clients[service].makeUnaryRequest(
+          method.path,
+          method.requestSerialize,
+          (bytes: Buffer) => bytes,
+          request,
+          (err, bytes) => (err || !bytes ? reject(err ?? new Error('no reply')) : resolve(bytes)),
+        ),
       );
     },
     close() {

@@ -1,7 +1,10 @@
 import type { ListMetricDescriptorsResponse } from '../../generated/runtime/v1/ListMetricDescriptorsResponse.js';
 import type { ListPodSandboxMetricsResponse } from '../../generated/runtime/v1/ListPodSandboxMetricsResponse.js';
+import type { PodSandboxMetrics } from '../../generated/runtime/v1/PodSandboxMetrics.js';
+import type { SandboxRecord } from '../../store/runtime-store.js';
 import { listMetricDescriptors as descriptors } from '../../stats/metrics.js';
 import { podSandboxMetricsReply } from '../../stats/replies.js';
+import { ItemMemo } from '../memo.js';
 import { containerView, podView, type StatsDeps } from './stats-views.js';
 
 /**
@@ -13,14 +16,25 @@ export async function listMetricDescriptors(): Promise<ListMetricDescriptorsResp
 }
 
 export async function listPodSandboxMetrics(deps: StatsDeps): Promise<ListPodSandboxMetricsResponse> {
+  return { pod_metrics: [...deps.store.sandboxes].map((s) => metricsOf(deps, s)) };
+}
+
+/**
+ * One item per pod, kept while the pod's and its containers' records and their monotonic samples
+ * are the current ones (src/cri/memo.ts). Metrics carry only measured values, never "now".
+ */
+const items = new ItemMemo<SandboxRecord, PodSandboxMetrics>();
+
+function metricsOf(deps: StatsDeps, sandbox: SandboxRecord): PodSandboxMetrics {
   const platform = deps.platform();
-  return {
-    pod_metrics: [...deps.store.sandboxes].map((s) =>
-      podSandboxMetricsReply(
-        deps.stats,
-        podView(s, platform),
-        deps.store.containersOf(s.id).map((c) => containerView(c, deps.writableLayers)),
-      ),
+  const records = deps.store.containersOf(sandbox.id);
+  const inputs: unknown[] = [platform, deps.stats.monotonic(sandbox.id)];
+  for (const c of records) inputs.push(c, deps.stats.monotonic(c.id), deps.writableLayers?.get(c.id));
+  return items.get(sandbox, inputs, () =>
+    podSandboxMetricsReply(
+      deps.stats,
+      podView(sandbox, platform),
+      records.map((c) => containerView(c, deps.writableLayers)),
     ),
-  };
+  );
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerDetails, ContainerSummary, EngineEvent } from '../../../src/docker/client.js';
 import type { ContainerCreateBody, Resources } from '../../../src/docker/types.js';
+import { containerLabels, sandboxLabels } from '../../../src/cri/labels.js';
 import { CriError } from '../../../src/errors.js';
 import { FakeDocker } from '../../support/fake-docker.js';
 
@@ -196,4 +197,44 @@ export class FakeEngine extends FakeDocker {
       });
     }
   }
+}
+
+const NO_SIGNAL = new AbortController().signal;
+const POD_NAMESPACES = { network: 'POD', pid: 'POD', ipc: 'POD', targetId: '' } as const;
+
+/** A pod sandbox as wincri labels it, made (and by default started) in the fake engine. */
+export async function fakeSandbox(docker: FakeEngine, name: string, start = true): Promise<string> {
+  const labels = sandboxLabels({
+    metadata: { name, namespace: 'n', uid: 'u', attempt: 0 },
+    labels: {},
+    annotations: {},
+    logDirectory: '',
+    createdAt: 1n,
+    namespaceOptions: POD_NAMESPACES,
+    decision: undefined,
+    hostname: '',
+    dns: null,
+    portMappings: [],
+  });
+  const id = await docker.createContainerImpl(
+    `k8s_POD_${name}_n_u_0`,
+    { Image: 'pause', Labels: labels, HostConfig: { NetworkMode: 'bridge' } },
+    NO_SIGNAL,
+  );
+  if (start) await docker.startContainerImpl(id, NO_SIGNAL);
+  return id;
+}
+
+/** A container of `sandboxId` as wincri labels it, created (not started) in the fake engine. */
+export async function fakeContainer(docker: FakeEngine, sandboxId: string, name: string): Promise<string> {
+  const labels = containerLabels({
+    sandboxId,
+    metadata: { name, attempt: 0 },
+    labels: {},
+    annotations: {},
+    logPath: '',
+    createdAt: 2n,
+    image: 'busybox',
+  });
+  return docker.createContainerImpl(`k8s_${name}_p_n_u_0`, { Image: 'busybox', Labels: labels }, NO_SIGNAL);
 }

@@ -1,52 +1,14 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ContainerEventHub } from '../../../src/cri/runtime/get-container-events.js';
-import { containerLabels, sandboxLabels } from '../../../src/cri/labels.js';
 import type { ContainerEventResponse } from '../../../src/generated/runtime/v1/ContainerEventResponse.js';
 import { watchEngineEvents } from '../../../src/store/engine-events.js';
 import { recover } from '../../../src/store/recover.js';
 import { RuntimeStore } from '../../../src/store/runtime-store.js';
-import { FakeEngine } from './fake-engine.js';
+import { FakeEngine, fakeContainer as container, fakeSandbox as sandbox } from './fake-engine.js';
 
 const log = pino({ level: process.env['DEBUG_TEST'] ? 'debug' : 'silent' });
 const signal = new AbortController().signal;
-const NS = { network: 'POD', pid: 'POD', ipc: 'POD', targetId: '' } as const;
-
-async function sandbox(docker: FakeEngine, name: string, start = true): Promise<string> {
-  const labels = sandboxLabels({
-    metadata: { name, namespace: 'n', uid: 'u', attempt: 0 },
-    labels: {},
-    annotations: {},
-    logDirectory: '',
-    createdAt: 1n,
-    namespaceOptions: NS,
-    decision: undefined,
-    hostname: '',
-    dns: null,
-    portMappings: [],
-  });
-  const id = await docker.createContainerImpl(
-    `k8s_POD_${name}_n_u_0`,
-    { Image: 'pause', Labels: labels, HostConfig: { NetworkMode: 'bridge' } },
-    signal,
-  );
-  if (start) await docker.startContainerImpl(id, signal);
-  return id;
-}
-
-async function container(docker: FakeEngine, sandboxId: string, name: string): Promise<string> {
-  const labels = containerLabels({
-    sandboxId,
-    metadata: { name, attempt: 0 },
-    labels: {},
-    annotations: {},
-    logPath: '',
-    createdAt: 2n,
-    image: 'busybox',
-  });
-  return docker.createContainerImpl(`k8s_${name}_p_n_u_0`, { Image: 'busybox', Labels: labels }, signal);
-}
-
 describe('RuntimeStore', () => {
   it('resolves full ids and unique prefixes; NOT_FOUND for none, INVALID_ARGUMENT for an ambiguous prefix', async () => {
     const docker = new FakeEngine();
