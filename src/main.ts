@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadServeConfig, parseCommand, USAGE } from './cli.js';
 import type { Config } from './config/config.js';
@@ -147,7 +146,7 @@ async function startStreaming(
   const separator = config.streamingAddress.lastIndexOf(':');
   const address = config.streamingAddress.slice(0, separator).replace(/^\[|\]$/g, '');
   const port = Number(config.streamingAddress.slice(separator + 1));
-  const relays = new NetnsRelays(join(config.rootDir, 'port-forward'));
+  const relays = new NetnsRelays();
   const runtime = new DockerStreamRuntime(
     docker,
     (exec) => execKiller.kill(exec, AbortSignal.timeout(10_000), log),

@@ -1,5 +1,4 @@
-import { connect } from 'node:net';
-import { finished } from 'node:stream/promises';
+import { connect, type Socket } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { DockerClient } from '../docker/client.js';
 import { Demultiplexer, type StreamFrame } from '../docker/multiplex.js';
@@ -185,7 +184,25 @@ export const dialPodAddress: PortDialer = async (target, stream, signal) => {
       reject(failedPrecondition(`port ${target.port} on ${target.ip} cannot be reached: ${err.message}`)),
     );
   });
-  stream.pipe(socket);
-  socket.pipe(stream);
-  await finished(socket).catch(() => undefined);
+  await spliceSocket(stream, socket, signal);
 };
+
+/**
+ * Pipes a port-forward stream and a connected socket both ways until the socket closes or the
+ * signal aborts; the socket is destroyed either way (the stream belongs to the server).
+ */
+export async function spliceSocket(stream: Duplex, socket: Socket, signal: AbortSignal): Promise<void> {
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const onAbort = () => socket.destroy();
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) socket.destroy();
+  socket.on('error', () => socket.destroy());
+  try {
+    stream.pipe(socket);
+    socket.pipe(stream);
+    await closed;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    socket.destroy();
+  }
+}

@@ -1,180 +1,197 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import { failedPrecondition } from '../errors.js';
-import type { PortDialer } from './docker-stream-runtime.js';
+import { spliceSocket, type PortDialer } from './docker-stream-runtime.js';
 
 /**
- * Port-forward on Linux, to the port as the pod sees it (127.0.0.1 included): one long-lived relay
- * per pod network namespace, started on first use with `nsenter -t <pause pid> -n` running the
- * shim's own node, listening on a unix socket in wincri's root dir (the relay enters only the
- * network namespace, so it shares the host's files). Each forwarded connection is then a unix
- * connect, a 2-byte port, and a status line: no process start per connection (~0.2 s here) and
- * one copy less than a relay per connection.
+ * Port-forward on Linux, to the port as the pod sees it (127.0.0.1 included): one long-lived
+ * relay per pod network namespace, started on first use with `nsenter -t <pause pid> -n` running
+ * the shim's own node with a Node IPC channel (nsenter execs node, which keeps the channel's fd
+ * and NODE_CHANNEL_FD). Per forwarded connection wincri sends `{id, port}`; the relay connects to
+ * 127.0.0.1:port inside the namespace and sends the connected socket back over the channel (its
+ * file descriptor, SCM_RIGHTS), or `{id, error}`. A socket stays in the namespace it was made in,
+ * so wincri then reads and writes the pod's connection itself: no byte crosses a second process
+ * or socket, and no process starts per connection (~0.2 s here).
  *
- * A relay exits after `idleMs` without connections (it would otherwise keep a stopped pod's
- * network namespace alive), when its stdin closes (wincri died), or when wincri stops it.
+ * The relay reads nothing from a socket it hands over (it pauses it before the connect completes),
+ * so bytes a server sends first, like an SSH banner, reach wincri. It exits when its channel
+ * closes (wincri died); wincri stops it after `idleMs` without a connection request (it would
+ * otherwise keep a stopped pod's network namespace alive) and on close(). Connections already
+ * handed over do not need it.
  */
-const RELAY = `
+export const RELAY = `
 const net = require('node:net');
-const fs = require('node:fs');
-const [path, idleMs] = [process.argv[1], Number(process.argv[2])];
-try { fs.unlinkSync(path); } catch {}
-let active = 0;
-let timer;
-const arm = () => { clearTimeout(timer); if (active === 0) timer = setTimeout(() => process.exit(0), idleMs); };
-const server = net.createServer({ allowHalfOpen: true }, (client) => {
-  active++;
-  clearTimeout(timer);
-  client.once('close', () => { active--; arm(); });
-  client.on('error', () => client.destroy());
-  client.once('data', (head) => {
-    client.pause();
-    const port = head.readUInt16BE(0);
-    const target = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    target.once('connect', () => {
-      client.write('OK\\n');
-      if (head.length > 2) target.write(head.subarray(2));
-      client.pipe(target);
-      target.pipe(client);
-      client.resume();
-    });
-    target.on('error', (e) => { if (target.connecting) client.end('ERR ' + e.message + '\\n'); else client.destroy(); });
-    target.once('close', () => client.destroy());
-    client.once('close', () => target.destroy());
-  });
+process.on('message', ({ id, port }) => {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  socket.pause();
+  socket.once('connect', () => process.send({ id }, socket));
+  socket.once('error', (e) => process.send({ id, error: e.message }));
 });
-server.listen(path, () => { fs.chmodSync(path, 0o600); process.stdout.write('ready\\n'); });
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
-arm();
+process.on('disconnect', () => process.exit(0));
+process.send({ ready: true });
 `;
 
-interface Relay {
-  path: string;
-  child: ChildProcess;
+interface Answer {
+  ready?: boolean;
+  id?: number;
+  error?: string;
+}
+
+/** One relay process in one network namespace. */
+class Relay {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly #pending = new Map<number, { port: number; settle: (err: Error | null, s?: Socket) => void }>();
+  #nextId = 0;
+  #idle: NodeJS.Timeout | undefined;
+  #gone: Error | undefined;
+  #resolveReady!: () => void;
+  #rejectReady!: (err: Error) => void;
+
+  constructor(
+    readonly pid: number,
+    private readonly idleMs: number,
+    private readonly onGone: (relay: Relay) => void,
+  ) {
+    this.child = spawn('nsenter', ['-t', String(pid), '-n', process.execPath, '-e', RELAY], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    this.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#rejectReady = reject;
+      this.#resolveReady = resolve;
+    });
+    this.ready.catch(() => undefined);
+    const timer = setTimeout(
+      () => this.#fail(failedPrecondition(`the port-forward relay for pid ${pid} did not start within 10 s`)),
+      10_000,
+    );
+    void this.ready.finally(() => clearTimeout(timer)).catch(() => undefined);
+    this.child.once('error', (err) =>
+      this.#fail(
+        failedPrecondition(`cannot enter the pod's network namespace (nsenter, util-linux): ${err.message}`),
+      ),
+    );
+    let started = false;
+    this.child.once('exit', (code, signal) => {
+      const how = stderr.trim() || `exited with ${code ?? signal}`;
+      this.#fail(
+        failedPrecondition(
+          started ? `the port-forward relay ${how}` : `cannot enter the pod's network namespace: ${how}`,
+        ),
+      );
+    });
+    this.child.on('message', (answer: Answer, socket?: Socket) => {
+      if (answer.ready) {
+        started = true;
+        this.#resolveReady();
+      } else this.#answer(answer, socket);
+    });
+  }
+
+  /** A socket connected to 127.0.0.1:port in this namespace. */
+  async connect(port: number): Promise<Socket> {
+    clearTimeout(this.#idle);
+    await this.ready;
+    if (this.#gone) throw this.#gone;
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { port, settle: (err, socket) => (err ? reject(err) : resolve(socket!)) });
+      this.child.send({ id, port }, (err) => {
+        if (err) this.#settle(id, this.#gone ?? err);
+      });
+    });
+  }
+
+  stop(): void {
+    this.#fail(failedPrecondition('the port-forward relay was stopped'));
+  }
+
+  #answer(answer: Answer, socket: Socket | undefined): void {
+    const pending = answer.id === undefined ? undefined : this.#pending.get(answer.id);
+    if (!pending) {
+      socket?.destroy(); // an answer nobody waits for any more
+      return;
+    }
+    if (socket) {
+      // The pod may close its side first while the client still sends (as the old relay did).
+      socket.allowHalfOpen = true;
+      this.#settle(answer.id!, null, socket);
+    } else
+      this.#settle(
+        answer.id!,
+        failedPrecondition(
+          `port ${pending.port} in the pod cannot be reached: ${answer.error ?? 'no socket'}`,
+        ),
+      );
+  }
+
+  #settle(id: number, err: Error | null, socket?: Socket): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    this.#pending.delete(id);
+    pending.settle(err, socket);
+    if (this.#pending.size === 0 && !this.#gone) {
+      clearTimeout(this.#idle);
+      this.#idle = setTimeout(() => this.stop(), this.idleMs).unref();
+    }
+  }
+
+  #fail(err: Error): void {
+    if (this.#gone) return;
+    this.#gone = err;
+    clearTimeout(this.#idle);
+    this.onGone(this);
+    this.#rejectReady(err);
+    for (const id of [...this.#pending.keys()]) this.#settle(id, err);
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
+  }
 }
 
 export class NetnsRelays {
-  readonly #relays = new Map<number, Promise<Relay>>();
+  readonly #relays = new Map<number, Relay>();
 
-  constructor(
-    private readonly dir: string,
-    private readonly idleMs = 60_000,
-  ) {}
+  constructor(private readonly idleMs = 60_000) {}
 
   /** The PortDialer for DockerStreamRuntime. */
   readonly dial: PortDialer = async (target, stream, signal) => {
-    const relay = await this.#relayFor(target.pid);
-    const socket = connect({ path: relay.path, allowHalfOpen: true });
-    const onAbort = () => socket.destroy();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', reject);
-      });
-      const port = Buffer.alloc(2);
-      port.writeUInt16BE(target.port);
-      socket.write(port);
-      const rest = await readStatus(socket, target.port);
-      if (rest.length > 0) stream.write(rest);
-      stream.pipe(socket);
-      socket.pipe(stream);
-      await new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-    }
+    const socket = await this.connect(target.pid, target.port);
+    await spliceSocket(stream, socket, signal);
   };
 
-  /** Stops every relay (wincri shutting down). */
-  async close(): Promise<void> {
-    const relays = await Promise.allSettled(this.#relays.values());
-    for (const r of relays) if (r.status === 'fulfilled') r.value.child.kill();
-    this.#relays.clear();
-  }
-
-  #relayFor(pid: number): Promise<Relay> {
+  /** A socket connected to 127.0.0.1:port in the network namespace of process `pid`. */
+  connect(pid: number, port: number): Promise<Socket> {
     if (!Number.isInteger(pid) || pid <= 0) {
       return Promise.reject(failedPrecondition('the pod sandbox has no running process to forward into'));
     }
     let relay = this.#relays.get(pid);
     if (!relay) {
-      relay = this.#start(pid);
+      relay = new Relay(pid, this.idleMs, (gone) => {
+        if (this.#relays.get(pid) === gone) this.#relays.delete(pid);
+      });
       this.#relays.set(pid, relay);
-      relay.catch(() => this.#relays.delete(pid));
     }
-    return relay;
+    return relay.connect(port);
   }
 
-  async #start(pid: number): Promise<Relay> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const path = join(this.dir, `netns-${pid}.sock`);
-    await rm(path, { force: true });
-    const child = spawn(
-      'nsenter',
-      ['-t', String(pid), '-n', process.execPath, '-e', RELAY, path, String(this.idleMs)],
-      {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
+  /** Process ids of the running relays (tests). */
+  get relayPids(): number[] {
+    return [...this.#relays.values()].flatMap((r) => (r.child.pid === undefined ? [] : [r.child.pid]));
+  }
+
+  /** Stops every relay (wincri shutting down). */
+  async close(): Promise<void> {
+    const relays = [...this.#relays.values()];
+    this.#relays.clear();
+    for (const relay of relays) relay.stop();
+    await Promise.all(
+      relays.map(
+        (r) =>
+          r.child.exitCode === null &&
+          r.child.signalCode === null &&
+          new Promise((resolve) => r.child.once('exit', resolve)),
+      ),
     );
-    child.once('exit', () => {
-      this.#relays.delete(pid);
-      void rm(path, { force: true });
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(failedPrecondition(`the port-forward relay for pid ${pid} did not start within 10 s`)),
-        10_000,
-      );
-      child.stdout?.once('data', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.once('error', (err) => {
-        clearTimeout(timer);
-        reject(
-          failedPrecondition(
-            `cannot enter the pod's network namespace (nsenter, util-linux): ${err.message}`,
-          ),
-        );
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(
-          failedPrecondition(
-            `cannot enter the pod's network namespace: ${stderr.trim() || `nsenter exited with ${code}`}`,
-          ),
-        );
-      });
-    });
-    return { path, child };
   }
-}
-
-/** Reads the relay's status line; returns any bytes of the pod's answer that came with it. */
-function readStatus(socket: Socket, port: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let seen = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      seen = Buffer.concat([seen, chunk]);
-      const newline = seen.indexOf(10);
-      if (newline < 0) return;
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.pause();
-      const line = seen.subarray(0, newline).toString();
-      if (line === 'OK') resolve(seen.subarray(newline + 1));
-      else
-        reject(failedPrecondition(`port ${port} in the pod cannot be reached: ${line.replace(/^ERR /, '')}`));
-    };
-    const onEnd = () =>
-      reject(failedPrecondition(`port ${port} in the pod cannot be reached: the relay closed`));
-    socket.on('data', onData);
-    socket.once('end', onEnd);
-  });
 }
