@@ -24,6 +24,7 @@ import {
   summarize,
   timed,
 } from './support.js';
+import { ShimInspector } from './heap.js';
 
 const CPU_WINDOW_S = Number(process.argv[2] ?? 60);
 const CALLS = 1000;
@@ -33,7 +34,9 @@ const POOL = 4;
 const rig = rigFacts();
 const docker = dockerOf(rig.dockerHost);
 const dir = await mkdtemp(join(tmpdir(), 'wincri-bench-lists-'));
-const { wincri, cri } = await startShim(rig);
+// The inspector lets the bench read wincri's memory after a full GC (bench/heap.ts says why).
+const { wincri, cri } = await startShim(rig, [], ['--inspect=127.0.0.1:0']);
+const inspector = await ShimInspector.attach(wincri);
 const pid = wincri.process.pid!;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const out: string[] = [];
@@ -123,6 +126,7 @@ try {
   say(`engine already held ${engineBefore} containers of other sessions (wincri sees and tracks them too)\n`);
   await sleep(12_000); // one collector interval, then settle
   const rss0 = rssKiB();
+  const held0 = await inspector.heldMemory();
 
   say('## stats RPCs vs naive per-container engine calls (same run)\n');
   say(HEADER);
@@ -185,11 +189,17 @@ try {
   const cpu = (cpuTicks() - t0) / CLK_TCK;
   const wall = (performance.now() - w0) / 1000;
   const rss1 = rssKiB();
+  const held1 = await inspector.heldMemory();
   say(
     `- wincri CPU: ${f(cpu)} s over ${f(wall, 1)} s = ${f((100 * cpu) / wall)} % of one core (CLK_TCK ${CLK_TCK})`,
   );
   say(
-    `- wincri VmRSS: ${f(rss0 / 1024, 1)} MiB at 0 bench containers → ${f(rss1 / 1024, 1)} MiB at ${made.length} (+${f((rss1 - rss0) / 1024, 1)} MiB)`,
+    `- wincri VmRSS: ${f(rss0 / 1024, 1)} MiB at 0 bench containers → ${f(rss1 / 1024, 1)} MiB at ${made.length} (+${f((rss1 - rss0) / 1024, 1)} MiB), as found`,
+  );
+  say(
+    `- after a full GC: VmRSS ${f(held0.rssMiB, 1)} → ${f(held1.rssMiB, 1)} MiB (+${f(held1.rssMiB - held0.rssMiB, 1)}), ` +
+      `JS heap used ${f(held0.heapUsedMiB, 1)} → ${f(held1.heapUsedMiB, 1)} MiB (+${f(held1.heapUsedMiB - held0.heapUsedMiB, 1)}), ` +
+      `external ${f(held0.externalMiB, 1)} → ${f(held1.externalMiB, 1)} MiB`,
   );
 } finally {
   const [, ms] = await timed(async () => {
@@ -201,6 +211,7 @@ try {
   });
   console.log(`(cleanup ${f(ms / 1000, 1)} s)`);
   cri.close();
+  inspector.close();
   await wincri.stop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -32,12 +32,14 @@ export function dockerOf(host: string): Docker {
 export async function startShim(
   rig: RigFacts,
   extra: string[] = [],
+  nodeFlags: string[] = [],
 ): Promise<{ wincri: WincriProcess; cri: CriClient }> {
   // The production default log level: debug would log every polled read and skew the figures.
   const wincri = await startWincri({
     dockerHost: rig.dockerHost,
     mirrors: rig.mirrors,
     extra: ['--log-level', 'info', ...extra],
+    nodeFlags,
   });
   const cri = criClient(wincri.endpoint);
   await cri.call('image', 'PullImage', { image: { image: BUSYBOX } });

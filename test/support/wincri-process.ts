@@ -25,11 +25,14 @@ export async function startWincri(args: {
   mirrors?: string[];
   extra?: string[];
   dir?: string;
+  /** Flags for node itself, before the script (benches: `--inspect=127.0.0.1:0`). */
+  nodeFlags?: string[];
 }): Promise<WincriProcess> {
   const dir = args.dir ?? (await mkdtemp(join(tmpdir(), 'wincri-e2e-')));
   const socketPath = join(dir, 'wincri.sock');
   const rootDir = join(dir, 'root');
   const argv = [
+    ...(args.nodeFlags ?? []),
     join(PACKAGE_ROOT, 'dist', 'src', 'main.js'),
     'serve',
     '--listen',
