@@ -81,12 +81,15 @@ async function serve(config: Config, log: Logger): Promise<void> {
     intervalMs: config.statsIntervalMs,
   });
   collector.start();
-  // Writable layer sizes cost the engine a walk of every layer: every sixth stats interval.
-  const writableLayers = new WritableLayers(
-    docker,
-    config.statsIntervalMs * 6,
-    log.child({ component: 'stats' }),
-  );
+  // A walk of every writable layer (by wincri on a local overlay2 engine, else by the engine): every
+  // sixth stats interval.
+  const writableLayers = new WritableLayers({
+    source: docker,
+    containers: () =>
+      [...store.containers].map((c) => ({ id: c.id, upperDir: c.details.graphDriver?.upperDir })),
+    intervalMs: config.statsIntervalMs * 6,
+    log: log.child({ component: 'stats' }),
+  });
   writableLayers.start();
   const stopTracking = keepCollectorInStep(collector, store, platform, config.statsIntervalMs);
   const streaming = await startStreaming(
