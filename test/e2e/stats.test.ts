@@ -128,6 +128,16 @@ describe('crictl stats', () => {
     expect(BigInt(spin.cpu.timestamp)).toBeGreaterThan(0n);
   });
 
+  it('the rig engine is local: running containers are read from their cgroup files, not asked of the engine', async () => {
+    await settledStats(ids['idle']!);
+    const fallbacks = wincri
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('asking the engine'));
+    for (const id of Object.values(ids)) expect(fallbacks.filter((line) => line.includes(id))).toEqual([]);
+    expect(wincri.logs()).not.toContain('stats call failed');
+  });
+
   it('after allocating 64 MiB the working set grows by about that much', async () => {
     const before = value((await settledStats(ids['memory']!)).memory.workingSetBytes);
     // Hold 64 MiB in a process that then sleeps: a 64 MiB string in awk.
