@@ -1,7 +1,9 @@
 /**
  * Where should the collector read a local Linux container's numbers: its cgroup files, or Docker's
- * one-shot stats API? For 10 and 100 running busybox `sleep` containers (no wincri involved), rounds
- * of both ways interleaved, same concurrency as the collector (DEFAULT_CONCURRENCY); per round: wall
+ * one-shot stats API? For 10 and 100 running busybox `sleep` containers (no wincri process), rounds
+ * interleaved of: wincri's cgroup reader as shipped (sync reads, one container per event-loop turn),
+ * the same reader fed by fs.promises reads, and one-shot stats calls, the last two at the
+ * collector's concurrency (DEFAULT_CONCURRENCY); per round: wall
  * time, this process's CPU, and the CPU of dockerd, containerd and the containers' shims (the stats
  * path is dockerd → containerd → shim → cgroup files). An idle window as long as the API rounds
  * gives the engine's background CPU. docs/stats-sources.md has the figures and the decision.
@@ -11,6 +13,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { DockerStatsJson } from '../src/docker/stats-types.js';
+import { HOST_ROOTS, readCgroupStats, type CgroupTarget } from '../src/stats/cgroup-files.js';
 import { DEFAULT_CONCURRENCY } from '../src/stats/collector.js';
 import { BUSYBOX, RUN_ID, cleanup, dockerOf, f, machine, rigFacts } from './support.js';
 
@@ -36,105 +40,45 @@ function cpuSeconds(pid: number): number {
 }
 
 interface Bench {
-  id: string;
+  /** What wincri's reader needs: id, init pid, own network namespace. */
+  target: CgroupTarget;
   /** The shim serving the container: its init's parent. */
   shim: number;
-  /** Directory per cgroup v1 controller ("" for v2's unified tree), from /proc/<pid>/cgroup. */
-  cgroups: Map<string, string>;
-  pid: number;
+  /** Every file the reader opens for this container, recorded once by a first read. */
+  files: string[];
 }
 
-function cgroupDirs(pid: number): Map<string, string> {
-  const dirs = new Map<string, string>();
-  for (const line of readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n')) {
-    const [, controllers = '', path = ''] = line.split(':');
-    for (const c of controllers.split(','))
-      dirs.set(c, c === '' ? `/sys/fs/cgroup${path}` : `/sys/fs/cgroup/${c}${path}`);
+/**
+ * The way wincri ships (src/stats/cgroup-source.ts): the reader's synchronous reads, one container
+ * per turn of the event loop.
+ */
+async function readSyncRound(benches: Bench[]): Promise<void> {
+  for (const b of benches) {
+    await new Promise((r) => setImmediate(r));
+    readCgroupStats(b.target);
   }
-  return dirs;
 }
 
-/** `key value` lines (memory.stat, cpu.stat, cpuacct.stat) → numbers by key. */
-function keyed(text: string): Map<string, bigint> {
-  const out = new Map<string, bigint>();
-  for (const line of text.split('\n')) {
-    const [key, value] = line.split(' ');
-    if (key && value !== undefined && /^\d+$/.test(value)) out.set(key, BigInt(value));
-  }
-  return out;
+/** The same reader and parsing, its files fetched first through fs.promises (libuv's pool). */
+async function readAsync(b: Bench): Promise<DockerStatsJson> {
+  const texts = new Map(await Promise.all(b.files.map(async (p) => [p, await readFile(p, 'utf8')] as const)));
+  return readCgroupStats(b.target, HOST_ROOTS, (path) => texts.get(path) ?? '');
 }
 
-/** The container's netns counters as /proc/<pid>/net/dev shows them: bytes, packets, errs, drop. */
-function netDev(text: string): Map<string, bigint[]> {
-  const out = new Map<string, bigint[]>();
-  for (const line of text.split('\n').slice(2)) {
-    const [name, rest] = line.split(':');
-    if (!name || rest === undefined || name.trim() === 'lo') continue;
-    const v = rest.trim().split(/\s+/).map(BigInt);
-    out.set(
-      name.trim(),
-      [v[0], v[1], v[2], v[3], v[8], v[9], v[10], v[11]].map((x) => x ?? 0n),
-    );
-  }
-  return out;
+function viaApi(b: Bench): Promise<DockerStatsJson> {
+  return docker
+    .getContainer(b.target.id)
+    .stats({ stream: false, 'one-shot': true } as { stream: false }) as unknown as Promise<DockerStatsJson>;
 }
 
-type Reader = (path: string) => Promise<string>;
-const readAsync: Reader = (path) => readFile(path, 'utf8');
-/** Blocking reads, one container at a time, yielding between containers: no libuv pool round trips. */
-const readSync: Reader = async (path) => readFileSync(path, 'utf8');
-
-/** What the collector takes from Docker's JSON, read from the files Docker itself reads (v1 or v2). */
-async function readCgroup(
-  b: Bench,
-  read: Reader,
-): Promise<{ cpuNs: bigint; memUsage: bigint; pids: bigint }> {
-  const unified = b.cgroups.get('');
-  const v1 = (c: string, file: string) => read(`${b.cgroups.get(c)}/${file}`);
-  if (b.cgroups.has('cpuacct')) {
-    const [usage, , mem, memStat, pids, , , net] = await Promise.all([
-      v1('cpuacct', 'cpuacct.usage'),
-      v1('cpuacct', 'cpuacct.stat').then(keyed),
-      v1('memory', 'memory.usage_in_bytes'),
-      v1('memory', 'memory.stat').then(keyed),
-      v1('pids', 'pids.current'),
-      v1('blkio', 'blkio.throttle.io_service_bytes_recursive'),
-      v1('blkio', 'blkio.throttle.io_serviced_recursive'),
-      read(`/proc/${b.pid}/net/dev`).then(netDev),
-    ]);
-    if (!memStat.has('total_inactive_file') || net.size === 0) throw new Error('unexpected cgroup v1 files');
-    return { cpuNs: BigInt(usage.trim()), memUsage: BigInt(mem.trim()), pids: BigInt(pids.trim()) };
-  }
-  const [cpu, mem, , pids, , net] = await Promise.all([
-    read(`${unified}/cpu.stat`).then(keyed),
-    read(`${unified}/memory.current`),
-    read(`${unified}/memory.stat`).then(keyed),
-    read(`${unified}/pids.current`),
-    read(`${unified}/io.stat`),
-    read(`/proc/${b.pid}/net/dev`).then(netDev),
-  ]);
-  if (net.size === 0) throw new Error('no network counters');
-  return {
-    cpuNs: (cpu.get('usage_usec') ?? 0n) * 1000n,
-    memUsage: BigInt(mem.trim()),
-    pids: BigInt(pids.trim()),
-  };
-}
-
-async function viaApi(b: Bench): Promise<{ cpuNs: bigint; memUsage: bigint; pids: bigint }> {
-  const json = (await docker
-    .getContainer(b.id)
-    .stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as {
-    cpu_stats: { cpu_usage: { total_usage: number } };
-    memory_stats: { usage: number };
-    pids_stats: { current: number };
-  };
-  return {
-    cpuNs: BigInt(json.cpu_stats.cpu_usage.total_usage),
-    memUsage: BigInt(json.memory_stats.usage),
-    pids: BigInt(json.pids_stats.current),
-  };
-}
+/** The numbers both ways must agree on. */
+const essentials = (json: DockerStatsJson) => ({
+  cpuNs: json.cpu_stats?.cpu_usage?.total_usage,
+  memoryUsage: json.memory_stats?.usage,
+  inactiveFile: json.memory_stats?.stats?.total_inactive_file ?? json.memory_stats?.stats?.inactive_file,
+  pids: json.pids_stats?.current,
+  eth0RxBytes: json.networks?.['eth0']?.rx_bytes,
+});
 
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -199,7 +143,10 @@ async function growTo(count: number): Promise<void> {
     await c.start();
     const pid = (await c.inspect()).State.Pid;
     const shim = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
-    benches.push({ id: c.id, pid, shim, cgroups: cgroupDirs(pid) });
+    const target = { id: c.id, pid, ownNetwork: true };
+    const files: string[] = [];
+    readCgroupStats(target, HOST_ROOTS, (path) => (files.push(path), readFileSync(path, 'utf8')));
+    benches.push({ target, shim, files });
   });
 }
 
@@ -217,17 +164,10 @@ try {
     progress(`${benches.length} containers running`);
     await new Promise((r) => setTimeout(r, 2_000));
     const sample = benches[0] as Bench;
-    const asText = (v: object) =>
-      JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x));
-    progress(`one container, files: ${asText(await readCgroup(sample, readAsync))}`);
-    progress(`one container, API:   ${asText(await viaApi(sample))}`);
-    const cgroupRound = () => pool(benches, DEFAULT_CONCURRENCY, (b) => readCgroup(b, readAsync));
-    const syncRound = async () => {
-      for (const b of benches) {
-        await readCgroup(b, readSync);
-        await new Promise((r) => setImmediate(r));
-      }
-    };
+    progress(`one container, files: ${JSON.stringify(essentials(readCgroupStats(sample.target)))}`);
+    progress(`one container, API:   ${JSON.stringify(essentials(await viaApi(sample)))}`);
+    const cgroupRound = () => pool(benches, DEFAULT_CONCURRENCY, readAsync);
+    const syncRound = () => readSyncRound(benches);
     const apiRound = () => pool(benches, DEFAULT_CONCURRENCY, viaApi);
     await cgroupRound(); // warm every path
     await syncRound();
@@ -243,8 +183,8 @@ try {
     const apiMean = mean(byApi);
     // The engine's own background over a window as long as one API round: what is not the stats.
     const idle = await measure(benches, () => new Promise((r) => setTimeout(r, apiMean.wallMs)));
-    console.log(line(step, 'cgroup files (async fs, same concurrency)', ROUNDS, mean(byFiles)));
-    console.log(line(step, 'cgroup files (sync reads, one container per tick)', ROUNDS, mean(bySync)));
+    console.log(line(step, 'cgroup files, reader fed by async fs', ROUNDS, mean(byFiles)));
+    console.log(line(step, 'cgroup files, sync reads (as shipped)', ROUNDS, mean(bySync)));
     console.log(line(step, 'Docker one-shot stats', ROUNDS, apiMean));
     console.log(line(step, 'idle (as long as one API round)', 1, idle));
     progress(`step ${step} measured, load ${load()}`);

@@ -20,7 +20,7 @@
  * (NotThisContainer) and the caller asks the engine.
  *
  * Reads are synchronous on purpose: these are kernel pseudo-files (no disk behind them), a container's
- * eight take ~0.2 ms, and through libuv's pool the same reads cost 8x the CPU and 6x the time
+ * eight take ~0.25 ms, and through libuv's pool the same reads cost 5-8x the CPU and 4-6x the time
  * (docs/stats-sources.md). The caller yields to the event loop between containers.
  */
 import { readFileSync } from 'node:fs';
@@ -49,20 +49,27 @@ export class NotThisContainer extends Error {
 /** The kernel's user-space tick for cpuacct.stat: fixed at 100 by the Linux ABI (USER_HZ). */
 const USER_HZ = 100;
 
-export function readCgroupStats(target: CgroupTarget, roots: CgroupRoots = HOST_ROOTS): DockerStatsJson {
+/** Reads one whole file as text (synchronous; see above). */
+export type ReadText = (path: string) => string;
+
+const readText: ReadText = (path) => readFileSync(path, 'utf8');
+
+export function readCgroupStats(
+  target: CgroupTarget,
+  roots: CgroupRoots = HOST_ROOTS,
+  read: ReadText = readText,
+): DockerStatsJson {
   const dirs = cgroupDirs(read(`${roots.proc}/${target.pid}/cgroup`), roots.cgroup);
   const owner = dirs.get('memory') ?? dirs.get('');
   if (owner === undefined || !owner.includes(target.id))
     throw new NotThisContainer(`pid ${target.pid} is not in a cgroup of container ${target.id}`);
   const readAt = new Date().toISOString();
-  const json = dirs.has('memory') ? readV1(dirs) : readV2(owner);
+  const json = dirs.has('memory') ? readV1(dirs, read) : readV2(owner, read);
   if (!target.ownNetwork) return { read: readAt, ...json };
   return { read: readAt, ...json, networks: netDev(read(`${roots.proc}/${target.pid}/net/dev`)) };
 }
 
-const read = (path: string) => readFileSync(path, 'utf8');
-
-function readV1(dirs: Map<string, string>): DockerStatsJson {
+function readV1(dirs: Map<string, string>, read: ReadText): DockerStatsJson {
   const at = (controller: string, file: string) => read(`${dirs.get(controller)}/${file}`);
   const usage = at('cpuacct', 'cpuacct.usage');
   const cpuStat = keyed(at('cpuacct', 'cpuacct.stat'));
@@ -87,7 +94,7 @@ function readV1(dirs: Map<string, string>): DockerStatsJson {
   };
 }
 
-function readV2(dir: string): DockerStatsJson {
+function readV2(dir: string, read: ReadText): DockerStatsJson {
   const cpuStat = keyed(read(`${dir}/cpu.stat`));
   const memCurrent = read(`${dir}/memory.current`);
   const memStat = keyed(read(`${dir}/memory.stat`));
