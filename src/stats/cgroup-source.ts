@@ -3,7 +3,7 @@
  * first (src/stats/cgroup-files.ts), the engine's one-shot stats call when they cannot be read (a
  * remote or Windows engine, a pid that is not the container's, a container that just stopped, a
  * cgroup controller not mounted). With 100 containers a Docker stats round cost dockerd, containerd
- * and the shims ~4 ms of CPU per container; the files cost the engine nothing and wincri ~0.2 ms
+ * and the shims ~3.7 ms of CPU per container; the files cost the engine nothing and wincri ~0.25 ms
  * (docs/stats-sources.md).
  */
 import type { StatsSource } from './collector.js';
