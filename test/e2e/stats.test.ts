@@ -204,7 +204,7 @@ describe('crictl stats', () => {
     expect(layer.mountpoint).toMatch(/docker$/);
   });
 
-  it('the rig engine is local: wincri walks the layer, so inodes are counted (100 files: 100 more) and bytes are what Docker says', async () => {
+  it('the rig engine is local: wincri walks the layer, so inodes are counted (a new directory of 100 files: 101 more) and bytes are what Docker says', async () => {
     const before = await writableLayerUntil(ids['idle']!, (l) => l.inodesUsed !== undefined);
     expect(before.inodesUsed).toBeGreaterThan(0);
     const made = await pods.run(
