@@ -6,7 +6,7 @@
  * - The layer is a directory on this host (the engine is local and its driver is overlay2: inspect
  *   names the upper dir, already in the store): one walk of it gives bytes as Docker counts them AND
  *   inodes, which Docker does not count (src/stats/layer-walk.ts). At most `walkConcurrency` walks at
- *   a time, so the rounds never crowd libuv's pool that the log copiers also write through.
+ *   a time: each holds the event loop for short slices, two of them leave most turns to the RPCs.
  * - Otherwise (a remote or Windows engine, another driver, a directory wincri cannot read): one
  *   listing with sizes for just those containers, which makes the engine walk their layers. Bytes
  *   only; inodes stay unset, never 0, so the kubelet does not read "no inodes used".

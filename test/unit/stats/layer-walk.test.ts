@@ -1,19 +1,20 @@
+import { rmSync, symlinkSync } from 'node:fs';
 import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /** Run around each lstat of the walk: they let a test change the tree mid-walk. */
-type Hook = ((path: string) => Promise<void>) | undefined;
+type Hook = ((path: string) => void) | undefined;
 const hooks = vi.hoisted(() => ({ beforeLstat: undefined as Hook, afterLstat: undefined as Hook }));
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
   return {
     ...real,
-    lstat: async (...args: Parameters<typeof real.lstat>) => {
-      await hooks.beforeLstat?.(String(args[0]));
-      const stat = await real.lstat(...args);
-      await hooks.afterLstat?.(String(args[0]));
+    lstatSync: (...args: Parameters<typeof real.lstatSync>) => {
+      hooks.beforeLstat?.(String(args[0]));
+      const stat = real.lstatSync(...args);
+      hooks.afterLstat?.(String(args[0]));
       return stat;
     },
   };
@@ -63,22 +64,22 @@ describe.runIf(process.platform === 'linux')('walkLayer', () => {
     await mkdir(join(root, 'dir-goes'));
     await writeFile(join(root, 'dir-goes', 'inside'), Buffer.alloc(1000));
     // Listed, then gone before its lstat.
-    hooks.beforeLstat = async (path) => {
-      if (path.endsWith('/goes')) await rm(join(root, 'goes'));
+    hooks.beforeLstat = (path) => {
+      if (path.endsWith('/goes')) rmSync(join(root, 'goes'));
     };
     // Listed and lstat'ed (so counted), then gone before the walk enters it.
-    hooks.afterLstat = async (path) => {
-      if (path.endsWith('/dir-goes')) await rm(join(root, 'dir-goes'), { recursive: true });
+    hooks.afterLstat = (path) => {
+      if (path.endsWith('/dir-goes')) rmSync(join(root, 'dir-goes'), { recursive: true });
     };
     expect(await walkLayer(root, never)).toEqual({ bytes: 7n, inodes: 3n });
   });
 
   it('does not follow a directory swapped for a symlink between lstat and entering it', async () => {
     await mkdir(join(root, 'sub'));
-    hooks.afterLstat = async (path) => {
+    hooks.afterLstat = (path) => {
       if (!path.endsWith('/sub') || !path.startsWith('/proc/self/fd/')) return;
-      await rm(join(root, 'sub'), { recursive: true });
-      await symlink(outside, join(root, 'sub'));
+      rmSync(join(root, 'sub'), { recursive: true });
+      symlinkSync(outside, join(root, 'sub'));
     };
     // root and sub as lstat saw it; nothing of the 1 MB outside.
     expect(await walkLayer(root, never)).toEqual({ bytes: 0n, inodes: 2n });
@@ -90,6 +91,21 @@ describe.runIf(process.platform === 'linux')('walkLayer', () => {
     await expect(walkLayer(join(root, 'file'), never)).rejects.toBeInstanceOf(LayerNotHere);
     await symlink(outside, join(root, 'link'));
     await expect(walkLayer(join(root, 'link'), never)).rejects.toBeInstanceOf(LayerNotHere);
+  });
+
+  it('yields to the event loop while walking a large layer', async () => {
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => writeFile(join(root, `f${i}`), 'x')));
+    let turns = 0;
+    let walking = true;
+    const spin = () => {
+      turns++;
+      if (walking) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const usage = await walkLayer(root, never);
+    walking = false;
+    expect(usage).toEqual({ bytes: 3000n, inodes: 3001n });
+    expect(turns).toBeGreaterThan(1);
   });
 
   it('stops when aborted', async () => {
