@@ -24,6 +24,8 @@ import { RuntimeStore } from './store/runtime-store.js';
 import { LogCopiers } from './logs/copiers.js';
 import { grantableCapabilities } from './platform/linux.js';
 import { keepCollectorInStep } from './cri/stats-tracking.js';
+import { CgroupFirstSource } from './stats/cgroup-source.js';
+import { cgroupTargetOf } from './cri/runtime/stats-views.js';
 import { StatsCollector } from './stats/collector.js';
 import { WritableLayers } from './stats/writable-layers.js';
 import { DockerStreamRuntime, dialPodAddress } from './streaming/docker-stream-runtime.js';
@@ -75,17 +77,25 @@ async function serve(config: Config, log: Logger): Promise<void> {
 
   const platform = () => (engine.lastInfo?.osType === 'windows' ? 'windows' : 'linux') as 'linux' | 'windows';
   const collector = new StatsCollector({
-    source: docker,
+    // A local Linux engine's containers are read from their cgroup files; the rest from the engine.
+    source: new CgroupFirstSource({
+      engine: docker,
+      targetOf: (id) => cgroupTargetOf(store, id),
+      log: log.child({ component: 'stats' }),
+    }),
     logger: log.child({ component: 'stats' }),
     intervalMs: config.statsIntervalMs,
   });
   collector.start();
-  // Writable layer sizes cost the engine a walk of every layer: every sixth stats interval.
-  const writableLayers = new WritableLayers(
-    docker,
-    config.statsIntervalMs * 6,
-    log.child({ component: 'stats' }),
-  );
+  // A walk of every writable layer (by wincri on a local overlay2 engine, else by the engine): every
+  // sixth stats interval.
+  const writableLayers = new WritableLayers({
+    source: docker,
+    containers: () =>
+      [...store.containers].map((c) => ({ id: c.id, upperDir: c.details.graphDriver?.upperDir })),
+    intervalMs: config.statsIntervalMs * 6,
+    log: log.child({ component: 'stats' }),
+  });
   writableLayers.start();
   const stopTracking = keepCollectorInStep(collector, store, platform, config.statsIntervalMs);
   const streaming = await startStreaming(

@@ -40,10 +40,11 @@ export interface DockerClient {
   updateContainer(id: string, resources: Resources, signal: AbortSignal): Promise<void>;
   containerStats(id: string, signal: AbortSignal): Promise<DockerStatsJson>;
   /**
-   * Bytes in each wincri container's writable layer (SizeRw), by container id: one listing with
-   * sizes, which makes the engine walk every layer, so call it rarely.
+   * Bytes in the writable layer (SizeRw) of each of `ids` that the engine still has, by container
+   * id: one listing with sizes, filtered to those ids (the engine walks only their layers, but it
+   * walks them all), so call it rarely.
    */
-  containerSizes(signal: AbortSignal): Promise<Map<string, number>>;
+  containerSizes(ids: string[], signal: AbortSignal): Promise<Map<string, number>>;
   /**
    * The container's output as stored by the engine: an object-mode stream of StreamFrame, one
    * frame per stored message, each payload starting with the engine's RFC3339Nano timestamp.
@@ -172,6 +173,11 @@ export interface ContainerDetails {
   /** IP addresses by network name. */
   networks: Record<string, { ipAddress: string; globalIPv6Address: string }>;
   logPath: string;
+  /**
+   * The storage driver's name and, for the overlay family, the host directory that holds the
+   * container's writable layer (GraphDriver.Data.UpperDir); absent on other drivers and engines.
+   */
+  graphDriver?: { name: string; upperDir?: string };
 }
 
 export interface LogReadOptions {

@@ -313,14 +313,14 @@ export class DockerodeClient implements DockerClient {
     );
   }
 
-  async containerSizes(signal: AbortSignal): Promise<Map<string, number>> {
+  async containerSizes(ids: string[], signal: AbortSignal): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    // The engine sizes only the containers that pass the filters; an id filter is a pattern, and a
+    // full 64-hex id matches only itself.
+    const filters = JSON.stringify({ label: ['io.wincri.kind'], id: ids });
     const list = await this.#dial<Json[]>(
       'list container sizes',
-      {
-        method: 'GET',
-        path: '/containers/json',
-        query: { all: true, size: true, filters: JSON.stringify({ label: ['io.wincri.kind'] }) },
-      },
+      { method: 'GET', path: '/containers/json', query: { all: true, size: true, filters } },
       signal,
     );
     return new Map(
@@ -515,7 +515,14 @@ function toContainerDetails(c: Json): ContainerDetails {
       ]),
     ),
     logPath: str(c['LogPath']),
+    graphDriver: graphDriverOf(obj(c['GraphDriver'])),
   };
+}
+
+function graphDriverOf(driver: Json): ContainerDetails['graphDriver'] {
+  const upperDir = obj(driver['Data'])['UpperDir'];
+  const name = str(driver['Name']);
+  return typeof upperDir === 'string' && upperDir !== '' ? { name, upperDir } : { name };
 }
 
 /**

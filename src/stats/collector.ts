@@ -21,6 +21,10 @@
  *   running) keeps its last reading; any failure is logged, never thrown, and never touches another
  *   container's data.
  *
+ * The source is whatever answers in Docker's stats JSON: the engine, or on a local Linux engine the
+ * containers' cgroup files with the engine as fallback (src/stats/cgroup-source.ts,
+ * docs/stats-sources.md); the concurrency limit above is about the engine's way.
+ *
  * The lifecycle code drives it: `track` on start (and for every running container at shim start),
  * `untrack` on die/destroy (see docs/performance.md#stats).
  */

@@ -47,7 +47,7 @@ export interface PodIdentity {
   annotations: Record<string, string>;
 }
 
-/** The writable layer, when the handler knows it (Docker only reports it from a costly `size=1` inspect). */
+/** The writable layer, when known (src/stats/writable-layers.ts: walked by wincri, or the engine's `size=1` listing). */
 export interface WritableLayerInfo {
   mountpoint: string;
   usedBytes: bigint;

@@ -1,31 +1,67 @@
 /**
- * The bytes in each container's writable layer, for ContainerStats.writable_layer. Docker reports
- * them only from a listing with sizes, which walks every container's layer: one such listing every
- * `intervalMs` (six stats intervals by default: a minute) serves every stats RPC in between from
- * memory. Inodes are not reported: Docker does not count them.
+ * Each container's writable layer use, for ContainerStats.writable_layer, refreshed every
+ * `intervalMs` (six stats intervals by default: a minute) and served from memory in between.
+ *
+ * Two ways to know it, cheapest first:
+ * - The layer is a directory on this host (the engine is local and its driver is overlay2: inspect
+ *   names the upper dir, already in the store): one walk of it gives bytes as Docker counts them AND
+ *   inodes, which Docker does not count (src/stats/layer-walk.ts). At most `walkConcurrency` walks at
+ *   a time: each holds the event loop for short slices, two of them leave most turns to the RPCs.
+ * - Otherwise (a remote or Windows engine, another driver, a directory wincri cannot read): one
+ *   listing with sizes for just those containers, which makes the engine walk their layers. Bytes
+ *   only; inodes stay unset, never 0, so the kubelet does not read "no inodes used".
+ *
+ * A reading that cannot be taken this round (engine away, a walk that failed) keeps the last one; a
+ * container gone from the store is dropped.
  */
+import { LayerNotHere, walkLayer, type LayerUsage } from './layer-walk.js';
+
 export interface ContainerSizesSource {
-  containerSizes(signal: AbortSignal): Promise<Map<string, number>>;
+  containerSizes(ids: string[], signal: AbortSignal): Promise<Map<string, number>>;
+}
+
+/** A container as the store knows it: the host directory of its writable layer, when inspect names one. */
+export interface LayerLocation {
+  id: string;
+  upperDir?: string | undefined;
 }
 
 export interface WritableLayerReading {
   usedBytes: bigint;
+  /** Only from a walk of the layer; the engine does not count inodes. */
+  inodesUsed?: bigint;
   timestampNs: bigint;
 }
 
-export class WritableLayers {
-  #sizes = new Map<string, WritableLayerReading>();
-  #timer: NodeJS.Timeout | undefined;
+export interface WritableLayersOptions {
+  source: ContainerSizesSource;
+  /** The containers to measure, asked at every round. */
+  containers: () => Iterable<LayerLocation>;
+  intervalMs: number;
+  log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  walkConcurrency?: number;
+  walk?: (dir: string, signal: AbortSignal) => Promise<LayerUsage>;
+}
 
-  constructor(
-    private readonly source: ContainerSizesSource,
-    private readonly intervalMs: number,
-    private readonly log: { warn(obj: object, msg: string): void },
-  ) {}
+export const DEFAULT_WALK_CONCURRENCY = 2;
+
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+
+export class WritableLayers {
+  #readings = new Map<string, WritableLayerReading>();
+  #timer: NodeJS.Timeout | undefined;
+  #refreshing: Promise<void> | undefined;
+  readonly #options: WritableLayersOptions;
+  readonly #walk: (dir: string, signal: AbortSignal) => Promise<LayerUsage>;
+
+  constructor(options: WritableLayersOptions) {
+    this.#options = options;
+    this.#walk = options.walk ?? walkLayer;
+  }
 
   start(): void {
     void this.refresh();
-    this.#timer = setInterval(() => void this.refresh(), this.intervalMs);
+    this.#timer = setInterval(() => void this.refresh(), this.#options.intervalMs);
     this.#timer.unref();
   }
 
@@ -34,17 +70,61 @@ export class WritableLayers {
   }
 
   get(id: string): WritableLayerReading | undefined {
-    return this.#sizes.get(id);
+    return this.#readings.get(id);
   }
 
-  /** One listing with sizes; a failure keeps the last readings (logged, never thrown). */
-  async refresh(): Promise<void> {
+  /** One round; a round still running (a slow engine, a huge layer) is joined, not doubled. */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#round().finally(() => (this.#refreshing = undefined));
+    return this.#refreshing;
+  }
+
+  async #round(): Promise<void> {
+    const signal = AbortSignal.timeout(this.#options.intervalMs);
+    const next = new Map<string, WritableLayerReading>();
+    const toList: string[] = [];
+    const walked = [...this.#options.containers()].filter((c) => {
+      if (c.upperDir === undefined) toList.push(c.id);
+      return c.upperDir !== undefined;
+    });
+    await eachAtMost(this.#options.walkConcurrency ?? DEFAULT_WALK_CONCURRENCY, walked, async (c) => {
+      try {
+        const usage = await this.#walk(c.upperDir as string, signal);
+        next.set(c.id, { usedBytes: usage.bytes, inodesUsed: usage.inodes, timestampNs: nowNs() });
+      } catch (err) {
+        if (err instanceof LayerNotHere) toList.push(c.id);
+        else this.#keepLast(next, c.id, err, 'could not walk a writable layer; keeping the last reading');
+      }
+    });
+    await this.#list(toList, next, signal);
+    this.#readings = next;
+  }
+
+  /** One listing with sizes for the containers no walk could measure. */
+  async #list(ids: string[], next: Map<string, WritableLayerReading>, signal: AbortSignal): Promise<void> {
+    if (ids.length === 0) return;
     try {
-      const sizes = await this.source.containerSizes(AbortSignal.timeout(this.intervalMs));
-      const timestampNs = BigInt(Date.now()) * 1_000_000n;
-      this.#sizes = new Map([...sizes].map(([id, bytes]) => [id, { usedBytes: BigInt(bytes), timestampNs }]));
+      const sizes = await this.#options.source.containerSizes(ids, signal);
+      const timestampNs = nowNs();
+      for (const [id, bytes] of sizes) next.set(id, { usedBytes: BigInt(bytes), timestampNs });
     } catch (err) {
-      this.log.warn({ err }, 'could not read the writable layer sizes; keeping the last ones');
+      for (const id of ids) this.#keepLast(next, id);
+      this.#options.log.warn({ err }, 'could not read the writable layer sizes; keeping the last ones');
     }
   }
+
+  #keepLast(next: Map<string, WritableLayerReading>, id: string, err?: unknown, msg?: string): void {
+    const last = this.#readings.get(id);
+    if (last) next.set(id, last);
+    if (msg) this.#options.log.warn({ err, containerId: id }, msg);
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function eachAtMost<T>(limit: number, items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +35,61 @@ async function statsOf(id: string): Promise<CrictlStats> {
 }
 
 const value = (v: { value: string } | undefined) => Number(v?.value ?? Number.NaN);
+
+interface WritableLayer {
+  usedBytes: number;
+  inodesUsed?: number;
+  mountpoint: string;
+}
+
+/** The rig's storage driver, as scripts/rig/up.sh chose it. */
+function storageDriver(): string {
+  return (
+    (JSON.parse(readFileSync('/run/wincri-rig/rig.json', 'utf8')) as { storageDriver?: string })
+      .storageDriver ?? ''
+  );
+}
+
+/** SizeRw as the engine reports it for one container (a listing with sizes). */
+async function engineSizeRw(id: string): Promise<number> {
+  const path = `/containers/json?size=1&filters=${encodeURIComponent(JSON.stringify({ id: [id] }))}`;
+  const body = await new Promise<string>((resolve, reject) =>
+    get({ socketPath: rig.dockerHost.replace('unix://', ''), path }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(text)).on('error', reject);
+    }).on('error', reject),
+  );
+  return (JSON.parse(body) as { SizeRw: number }[])[0]?.SizeRw ?? Number.NaN;
+}
+
+/** Polls the container's writable layer until `done` holds (or 20 s pass); the last reading. */
+async function writableLayerUntil(
+  id: string,
+  done: (layer: WritableLayer) => boolean,
+): Promise<WritableLayer> {
+  let layer: WritableLayer = { usedBytes: 0, mountpoint: '' };
+  for (let i = 0; i < 40 && !done(layer); i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const out = await pods.run('stats', '-o', 'json', '--id', id);
+    const stats = JSON.parse(out.stdout) as {
+      stats: {
+        writableLayer?: {
+          usedBytes?: { value: string };
+          inodesUsed?: { value: string };
+          fsId?: { mountpoint: string };
+        };
+      }[];
+    };
+    const reading = stats.stats[0]?.writableLayer;
+    layer = {
+      usedBytes: Number(reading?.usedBytes?.value ?? 0),
+      mountpoint: reading?.fsId?.mountpoint ?? '',
+      ...(reading?.inodesUsed ? { inodesUsed: Number(reading.inodesUsed.value) } : {}),
+    };
+  }
+  return layer;
+}
 
 /** Waits until the collector has a rate for the container (two samples). */
 async function settledStats(id: string): Promise<CrictlStats> {
@@ -78,6 +135,16 @@ describe('crictl stats', () => {
     expect(value(spin.cpu.usageNanoCores)).toBeLessThan(1.2e9);
     expect(value(idle.cpu.usageNanoCores)).toBeLessThan(0.02e9);
     expect(BigInt(spin.cpu.timestamp)).toBeGreaterThan(0n);
+  });
+
+  it('the rig engine is local: running containers are read from their cgroup files, not asked of the engine', async () => {
+    await settledStats(ids['idle']!);
+    const fallbacks = wincri
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('asking the engine'));
+    for (const id of Object.values(ids)) expect(fallbacks.filter((line) => line.includes(id))).toEqual([]);
+    expect(wincri.logs()).not.toContain('stats call failed');
   });
 
   it('after allocating 64 MiB the working set grows by about that much', async () => {
@@ -141,18 +208,49 @@ describe('crictl stats', () => {
       'count=10',
     );
     expect(wrote.code, wrote.stderr).toBe(0);
-    let used = 0;
-    for (let i = 0; i < 40 && used < 10 * 2 ** 20; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      const out = await pods.run('stats', '-o', 'json', '--id', ids['idle']!);
-      const stats = JSON.parse(out.stdout) as {
-        stats: { writableLayer?: { usedBytes?: { value: string }; fsId?: { mountpoint: string } } }[];
-      };
-      used = Number(stats.stats[0]?.writableLayer?.usedBytes?.value ?? 0);
-      if (used >= 10 * 2 ** 20) expect(stats.stats[0]?.writableLayer?.fsId?.mountpoint).toMatch(/docker$/);
-    }
-    expect(used).toBeGreaterThanOrEqual(10 * 2 ** 20);
+    const layer = await writableLayerUntil(ids['idle']!, (l) => l.usedBytes >= 10 * 2 ** 20);
+    expect(layer.usedBytes).toBeGreaterThanOrEqual(10 * 2 ** 20);
+    expect(layer.mountpoint).toMatch(/docker$/);
   });
+
+  // Only overlay-family drivers name an upper dir to walk (the rig may run on vfs).
+  it.runIf(storageDriver() === 'overlay2')(
+    'the rig engine is local: wincri walks the layer, so inodes are counted (a new directory of 100 files: 101 more) and bytes are what Docker says',
+    async () => {
+      const before = await writableLayerUntil(ids['idle']!, (l) => l.inodesUsed !== undefined);
+      expect(before.inodesUsed).toBeGreaterThan(0);
+      const made = await pods.run(
+        'exec',
+        '-s',
+        ids['idle']!,
+        'sh',
+        '-c',
+        'mkdir /hundred && cd /hundred && for i in $(seq 100); do echo $i > f$i; done',
+      );
+      expect(made.code, made.stderr).toBe(0);
+      // 100 files and their directory.
+      const after = await writableLayerUntil(
+        ids['idle']!,
+        (l) => (l.inodesUsed ?? 0) >= (before.inodesUsed ?? 0) + 101,
+      );
+      expect(after.inodesUsed).toBeGreaterThanOrEqual((before.inodesUsed ?? 0) + 101);
+      expect(after.inodesUsed).toBeLessThan((before.inodesUsed ?? 0) + 120);
+      // Docker's own walk of the same layer (`ps --size`, nothing written since): the same bytes.
+      const sizeRw = await engineSizeRw(ids['idle']!);
+      expect(sizeRw).toBeGreaterThan(10 * 2 ** 20);
+      const final = await writableLayerUntil(ids['idle']!, (l) => l.usedBytes === sizeRw);
+      expect(final.usedBytes).toBe(sizeRw);
+    },
+  );
+
+  it.runIf(storageDriver() !== 'overlay2')(
+    'on a driver without an upper dir the engine sizes the layer: bytes, and inodes left unset rather than 0',
+    async () => {
+      const layer = await writableLayerUntil(ids['idle']!, (l) => l.usedBytes > 0);
+      expect(layer.usedBytes).toBeGreaterThan(0);
+      expect(layer.inodesUsed).toBeUndefined();
+    },
+  );
 
   it('unknown ids are NOT_FOUND', async () => {
     const out = await pods.run('stats', '--id', 'no-such-container-id', '-o', 'json');

@@ -4,6 +4,7 @@ import type { StatsPlatform } from '../../stats/sample.js';
 import { matchesId, matchesLabels } from '../convert/filters.js';
 import { parseRfc3339Nano } from '../convert/time.js';
 import type { WritableLayerReading } from '../../stats/writable-layers.js';
+import type { CgroupTarget } from '../../stats/cgroup-files.js';
 
 /** What the stats RPCs read: the stores for who is who, the collector for the numbers. */
 export interface StatsDeps {
@@ -31,6 +32,21 @@ export function containerView(record: ContainerRecord, layers?: StatsDeps['writa
   const started = record.details.state.startedAt;
   if (started && !started.startsWith('0001-')) view.startedAtNs = parseRfc3339Nano(started);
   return view;
+}
+
+/**
+ * Where a sandbox's or container's cgroup files are found: its init pid. Docker reports no network
+ * for a container in another's namespace (`container:<pause>`) or the host's, so neither is read.
+ */
+export function cgroupTargetOf(store: RuntimeStore, id: string): CgroupTarget | undefined {
+  const record = store.sandbox(id) ?? store.findContainer(id);
+  if (!record) return undefined;
+  const mode = record.details.hostConfig.networkMode;
+  return {
+    id: record.id,
+    pid: record.details.state.pid,
+    ownNetwork: !mode.startsWith('container:') && mode !== 'host',
+  };
 }
 
 export function podView(record: SandboxRecord, platform: StatsPlatform): PodView {

@@ -1,37 +1,103 @@
 import { describe, expect, it } from 'vitest';
-import { WritableLayers } from '../../../src/stats/writable-layers.js';
+import { LayerNotHere, type LayerUsage } from '../../../src/stats/layer-walk.js';
+import { WritableLayers, type LayerLocation } from '../../../src/stats/writable-layers.js';
 
-const silent = { warn: () => undefined };
+const silent = { warn: () => undefined, debug: () => undefined };
+
+function setup(options: {
+  containers: LayerLocation[];
+  sizes?: () => Promise<Map<string, number>>;
+  walk?: (dir: string) => Promise<LayerUsage>;
+  warnings?: string[];
+}) {
+  const listed: string[][] = [];
+  const layers = new WritableLayers({
+    source: {
+      containerSizes: async (ids) => {
+        listed.push(ids);
+        return options.sizes ? options.sizes() : new Map(ids.map((id) => [id, 100]));
+      },
+    },
+    containers: () => options.containers,
+    intervalMs: 60_000,
+    log: options.warnings ? { ...silent, warn: (_obj, msg) => options.warnings?.push(msg) } : silent,
+    walk: async (dir) => (options.walk ? options.walk(dir) : { bytes: 4096n, inodes: 12n }),
+  });
+  return { layers, listed };
+}
 
 describe('WritableLayers', () => {
-  it('serves the last listing from memory and replaces it whole on the next', async () => {
-    let sizes = new Map([
-      ['a', 100],
-      ['b', 0],
-    ]);
-    const layers = new WritableLayers({ containerSizes: async () => sizes }, 60_000, silent);
+  it('walks the layers it can see (bytes and inodes) and lists only the others (bytes, inodes unset)', async () => {
+    const { layers, listed } = setup({
+      containers: [{ id: 'local', upperDir: '/var/lib/docker/overlay2/x/diff' }, { id: 'remote' }],
+    });
     await layers.refresh();
-    expect(layers.get('a')?.usedBytes).toBe(100n);
-    expect(layers.get('b')?.usedBytes).toBe(0n);
-    expect(layers.get('a')?.timestampNs).toBeGreaterThan(0n);
-    sizes = new Map([['a', 4096]]);
-    await layers.refresh();
-    expect(layers.get('a')?.usedBytes).toBe(4096n);
-    expect(layers.get('b')).toBeUndefined();
+    expect(layers.get('local')).toMatchObject({ usedBytes: 4096n, inodesUsed: 12n });
+    expect(layers.get('remote')?.usedBytes).toBe(100n);
+    expect(layers.get('remote')).not.toHaveProperty('inodesUsed');
+    expect(layers.get('local')?.timestampNs).toBeGreaterThan(0n);
+    expect(listed).toEqual([['remote']]);
   });
 
-  it('keeps the last readings when the engine fails, and says so', async () => {
+  it('asks the engine for nothing when every layer was walked', async () => {
+    const { layers, listed } = setup({ containers: [{ id: 'a', upperDir: '/a' }] });
+    await layers.refresh();
+    expect(listed).toEqual([]);
+  });
+
+  it('a layer whose directory is not on this host is asked of the engine', async () => {
+    const { layers, listed } = setup({
+      containers: [{ id: 'a', upperDir: '/elsewhere' }],
+      walk: () => Promise.reject(new LayerNotHere('/elsewhere: ENOENT')),
+    });
+    await layers.refresh();
+    expect(listed).toEqual([['a']]);
+    expect(layers.get('a')?.usedBytes).toBe(100n);
+  });
+
+  it('replaces the readings whole: a container gone from the store is dropped', async () => {
+    const containers: LayerLocation[] = [{ id: 'a', upperDir: '/a' }, { id: 'b' }];
+    const { layers } = setup({ containers });
+    await layers.refresh();
+    containers.splice(0, 2, { id: 'b' });
+    await layers.refresh();
+    expect(layers.get('a')).toBeUndefined();
+    expect(layers.get('b')?.usedBytes).toBe(100n);
+  });
+
+  it('keeps the last reading when a walk or the engine fails, and says so', async () => {
     const warnings: string[] = [];
     let fail = false;
-    const layers = new WritableLayers(
-      { containerSizes: async () => (fail ? Promise.reject(new Error('engine away')) : new Map([['a', 7]])) },
-      60_000,
-      { warn: (_obj, msg) => warnings.push(msg) },
-    );
+    const { layers } = setup({
+      containers: [{ id: 'walked', upperDir: '/w' }, { id: 'listed' }],
+      walk: async () => (fail ? Promise.reject(new Error('EACCES')) : { bytes: 1n, inodes: 1n }),
+      sizes: async () => (fail ? Promise.reject(new Error('engine away')) : new Map([['listed', 7]])),
+      warnings,
+    });
     await layers.refresh();
     fail = true;
     await layers.refresh();
-    expect(layers.get('a')?.usedBytes).toBe(7n);
-    expect(warnings).toHaveLength(1);
+    expect(layers.get('walked')?.usedBytes).toBe(1n);
+    expect(layers.get('listed')?.usedBytes).toBe(7n);
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('walks at most two layers at a time, and joins a round still running', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const { layers } = setup({
+      containers: Array.from({ length: 6 }, (_, i) => ({ id: `c${i}`, upperDir: `/c${i}` })),
+      walk: async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return { bytes: 1n, inodes: 1n };
+      },
+    });
+    const first = layers.refresh();
+    expect(layers.refresh()).toBe(first);
+    await first;
+    expect(most).toBe(2);
+    expect(layers.get('c5')).toBeDefined();
   });
 });
