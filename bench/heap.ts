@@ -43,12 +43,10 @@ export class ShimInspector {
   }
 
   async heldMemory(): Promise<HeldMemory> {
-    await this.#send('HeapProfiler.collectGarbage');
-    const reply = (await this.#send('Runtime.evaluate', {
-      expression: 'JSON.stringify(process.memoryUsage())',
-      returnByValue: true,
-    })) as { result: { value: string } };
-    const usage = JSON.parse(reply.result.value) as NodeJS.MemoryUsage;
+    await this.send('HeapProfiler.collectGarbage');
+    const usage = JSON.parse(
+      (await this.evaluate('JSON.stringify(process.memoryUsage())')) as string,
+    ) as NodeJS.MemoryUsage;
     const vmRss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1];
     const MiB = 1024 * 1024;
     return {
@@ -58,11 +56,22 @@ export class ShimInspector {
     };
   }
 
+  /** Evaluates an expression in the shim (awaiting a promise) and returns its value. */
+  async evaluate(expression: string): Promise<unknown> {
+    const reply = (await this.send('Runtime.evaluate', {
+      expression,
+      awaitPromise: true,
+      returnByValue: true,
+    })) as { result: { value: unknown } };
+    return reply.result.value;
+  }
+
   close(): void {
     this.socket.close();
   }
 
-  #send(method: string, params: object = {}): Promise<unknown> {
+  /** One inspector protocol call (https://chromedevtools.github.io/devtools-protocol/). */
+  send(method: string, params: object = {}): Promise<unknown> {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#pending.set(id, (reply) => resolve(reply.result));

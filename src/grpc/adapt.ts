@@ -32,7 +32,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function openCallScope(rpc: string, call: CallLike, root: Logger): CallScope {
   const controller = new AbortController();
-  const log = root.child({ rpc });
+  // Made on first use: a polled read that succeeds at the default level never logs, and a pino
+  // child per call (bindings, redaction set-up) was most of the adapter's own cost per call.
+  let log: Logger | undefined;
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
   const pastDeadline = () => new CriError('DeadlineExceeded', `${rpc} ran past the client's deadline`);
@@ -52,7 +54,13 @@ function openCallScope(rpc: string, call: CallLike, root: Logger): CallScope {
       : undefined;
 
   return {
-    ctx: { rpc, signal: controller.signal, log },
+    ctx: {
+      rpc,
+      signal: controller.signal,
+      get log() {
+        return (log ??= root.child({ rpc }));
+      },
+    },
     failure(err) {
       // Whatever the handler threw after an abort, the abort's own reason is the truth.
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
@@ -88,7 +96,7 @@ export function adaptUnary<Req, Res>(
     handler(call.request, scope.ctx)
       .then(
         (response) => {
-          scope.ctx.log[level]({ ms: elapsedMs(started) }, 'ok');
+          if (root.isLevelEnabled(level)) scope.ctx.log[level]({ ms: elapsedMs(started) }, 'ok');
           callback(null, response);
         },
         (err: unknown) => {

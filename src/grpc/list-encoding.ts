@@ -62,12 +62,16 @@ export function itemCachingSerializer(responseType: protobuf.Type): Serialize | 
     return bytes;
   };
 
+  // The last reply made only of frozen items: a poll that finds nothing changed gets its bytes again.
+  let last: { items: readonly object[]; bytes: Buffer } | undefined;
+
   return (value) => {
     const items: unknown = (value as Record<string, unknown> | null)?.[field.name];
     if (items === undefined || items === null) return Buffer.alloc(0);
     if (!Array.isArray(items)) {
       throw new TypeError(`${responseType.name}.${field.name} must be an array, got ${typeof items}`);
     }
+    if (last && sameItems(last.items, items)) return last.bytes;
     const parts: Uint8Array[] = [];
     let total = 0;
     for (const item of items as unknown[]) {
@@ -79,8 +83,19 @@ export function itemCachingSerializer(responseType: protobuf.Type): Serialize | 
       parts.push(tag, length, bytes);
       total += tag.length + length.length + bytes.length;
     }
-    return Buffer.concat(parts, total);
+    const bytes = Buffer.concat(parts, total);
+    last = (items as object[]).every((item) => Object.isFrozen(item))
+      ? { items: [...items], bytes }
+      : undefined;
+    return bytes;
   };
+}
+
+/** The same item objects in the same order (grpc-js copies the reply's bytes, never changes them). */
+function sameItems(a: readonly object[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Base-128 varint of a non-negative 32-bit integer (tags and lengths). */

@@ -78,6 +78,22 @@ describe('itemCachingSerializer', () => {
     encode.mockRestore();
   });
 
+  it('hands out the same bytes again for the same frozen items in the same order, and only then', () => {
+    const serialize = cached('runtime.v1.ListPodSandboxResponse');
+    const [a, b] = [Object.freeze(pod(1)), Object.freeze(pod(2))];
+    const first = serialize({ items: [a, b] });
+    expect(serialize({ items: [a, b] })).toBe(first);
+    const swapped = serialize({ items: [b, a] });
+    expect(swapped).not.toBe(first);
+    expect(Buffer.compare(swapped, reference('ListPodSandbox')({ items: [pod(2), pod(1)] }))).toBe(0);
+    const loose = pod(3);
+    const withLoose = serialize({ items: [a, loose] });
+    loose.state = 'SANDBOX_READY';
+    const again = serialize({ items: [a, loose] });
+    expect(again).not.toBe(withLoose);
+    expect(Buffer.compare(again, reference('ListPodSandbox')({ items: [pod(1), loose] }))).toBe(0);
+  });
+
   it('refuses a list that is not an array of messages, with the field named', () => {
     const serialize = cached('runtime.v1.ListPodSandboxResponse');
     expect(() => serialize({ items: 'x' })).toThrow(/ListPodSandboxResponse\.items must be an array/);
