@@ -76,14 +76,15 @@ async function serve(config: Config, log: Logger): Promise<void> {
   void watchEngineEvents(docker, store, log.child({ component: 'engine-events' }), watching.signal);
 
   const platform = () => (engine.lastInfo?.osType === 'windows' ? 'windows' : 'linux') as 'linux' | 'windows';
+  const statsLog = log.child({ component: 'stats' });
   const collector = new StatsCollector({
     // A local Linux engine's containers are read from their cgroup files; the rest from the engine.
     source: new CgroupFirstSource({
       engine: docker,
       targetOf: (id) => cgroupTargetOf(store, id),
-      log: log.child({ component: 'stats' }),
+      log: statsLog,
     }),
-    logger: log.child({ component: 'stats' }),
+    logger: statsLog,
     intervalMs: config.statsIntervalMs,
   });
   collector.start();
@@ -94,7 +95,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     containers: () =>
       [...store.containers].map((c) => ({ id: c.id, upperDir: c.details.graphDriver?.upperDir })),
     intervalMs: config.statsIntervalMs * 6,
-    log: log.child({ component: 'stats' }),
+    log: statsLog,
   });
   writableLayers.start();
   const stopTracking = keepCollectorInStep(collector, store, platform, config.statsIntervalMs);
