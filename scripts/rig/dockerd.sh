@@ -53,7 +53,8 @@ EOF
   }
 }
 
-# launch_dockerd DRIVER: start dockerd in the background and wait for /_ping.
+# launch_dockerd DRIVER: start dockerd in the background and wait for /_ping. Returns 1 when dockerd
+# exited by itself (e.g. the storage driver is not supported here), 2 when it did not answer in 30 s.
 launch_dockerd() {
   local driver=$1 mtu
   mtu=$(rig_uplink_mtu)
@@ -77,12 +78,15 @@ launch_dockerd() {
   local pid=$!
   for _ in $(seq 1 300); do
     ping_ok && return 0
-    kill -0 "$pid" 2>/dev/null || break
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" 2>/dev/null || true
+      return 1
+    fi
     sleep 0.1
   done
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  return 1
+  return 2
 }
 
 start() {
@@ -100,9 +104,10 @@ start() {
   # would cut CNI bridge pods (wincri's own networking) off. Enabling it first avoids the switch.
   sysctl -qw net.ipv4.ip_forward=1
   start_containerd
-  local driver
+  local driver rc=0
   driver=$(cat "$DRIVER_FILE" 2>/dev/null || echo overlay2)
-  if ! launch_dockerd "$driver"; then
+  launch_dockerd "$driver" || rc=$?
+  if [ "$rc" -ne 0 ]; then
     if [ "$driver" != overlay2 ]; then
       tail -n 20 "$RIG_LOGS/dockerd.log" >&2
       rig_die "dockerd failed to start (log: $RIG_LOGS/dockerd.log)"
@@ -114,7 +119,10 @@ start() {
       rig_die "dockerd failed to start with vfs too"
     }
   fi
-  echo "$driver" >"$DRIVER_FILE"
+  # Remember vfs only when dockerd refused overlay2 outright: a dockerd that merely did not answer
+  # in time (containerd still coming back, a loaded machine) says nothing about the driver, and a
+  # remembered vfs would make every later start ~3x slower.
+  if [ "$rc" -ne 2 ]; then echo "$driver" >"$DRIVER_FILE"; fi
   rig_log "dockerd up: $RIG_DOCKER_HOST, driver $(rig_docker info -f '{{.Driver}}'), pid $(cat "$DOCKER_PID")"
 }
 
