@@ -49,6 +49,14 @@ export interface SpdyConnectionOptions {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Outgoing bytes a stream buffers before it pushes back on its writer. A socket piped in reads 64 KiB
+ * at a time; with Node's default 16 KiB mark every chunk paused and resumed that socket (a pod's
+ * port, a process's stdout). 1 MiB lets chunks flow and still bounds what waits per stream:
+ * port-forward went from ~2.1-2.5x to ~1.7-1.9x of a bare TCP connection (docs/performance.md).
+ */
+const STREAM_WRITE_HIGH_WATER_MARK = 1024 * 1024;
+
 export class SpdyConnectionClosedError extends Error {
   override readonly name = 'SpdyConnectionClosedError';
   readonly code = 'ERR_SPDY_CONNECTION_CLOSED';
@@ -366,7 +374,11 @@ export class SpdyStream extends Duplex {
     readonly headers: SpdyHeaders,
     readonly locallyInitiated: boolean,
   ) {
-    super({ allowHalfOpen: true, readableHighWaterMark: connection.streamReadHighWaterMark });
+    super({
+      allowHalfOpen: true,
+      readableHighWaterMark: connection.streamReadHighWaterMark,
+      writableHighWaterMark: STREAM_WRITE_HIGH_WATER_MARK,
+    });
     this.replied = new Promise((resolve, reject) => {
       this.resolveReplied = resolve;
       this.rejectReplied = reject;
