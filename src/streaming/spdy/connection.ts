@@ -7,7 +7,8 @@
  *   and ignores WINDOW_UPDATE and SETTINGS;
  * - PING from the peer is echoed (client-go pings every 5 s);
  * - half-close by FIN in both directions, RST_STREAM to abort one stream.
- * Backpressure: outgoing frames go through one ordered queue that waits for 'drain'; incoming
+ * Backpressure: outgoing frames go through one ordered queue that waits for 'drain' (each stream
+ * takes up to 1 MiB before it pushes back on its writer, see STREAM_WRITE_HIGH_WATER_MARK); incoming
  * data for a stream whose reader lags pauses the transport until the reader catches up (what
  * spdystream itself does), with a generous per-stream buffer before that happens.
  */
