@@ -39,6 +39,24 @@ class FakeTransport extends Duplex {
   }
 }
 
+/** A transport with a 16-byte mark whose writes complete only when the test releases them. */
+class HeldTransport extends FakeTransport {
+  #pending: (() => void) | undefined;
+  constructor() {
+    super(16);
+  }
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
+    this.written.push(chunk);
+    this.#pending = cb;
+  }
+  /** Completes the write waiting now, if any. */
+  release(): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.();
+  }
+}
+
 const data = (id: number, payload: string | Buffer, fin = false) => {
   const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
   return Buffer.concat([encodeDataHeader(id, fin ? FLAG_FIN : 0, body.length), body]);
@@ -156,12 +174,7 @@ describe('SpdyConnection (server side)', () => {
     // A 64 KiB read piped into a stream with Node's default 16 KiB mark paused and resumed the
     // pod's socket on every chunk; port-forward ran at ~2.1-2.5x of a bare TCP connection then,
     // ~1.7-1.9x with the larger mark (docs/performance.md).
-    const transport = new FakeTransport(16);
-    let release: (() => void) | undefined;
-    transport._write = (chunk: Buffer, _e, cb) => {
-      transport.written.push(chunk);
-      release = cb;
-    };
+    const transport = new HeldTransport();
     const { streams } = serverOn(transport);
     const client = peer();
     transport.feed(await client.synStream(1, { streamtype: 'data' }));
@@ -173,7 +186,7 @@ describe('SpdyConnection (server side)', () => {
     let accepted = true;
     for (let i = 0; i < 16 && accepted; i++) accepted = stream.write(Buffer.alloc(64 * 1024, 1));
     expect(accepted).toBe(false);
-    release?.();
+    transport.release();
     client.close();
   });
 
@@ -197,27 +210,22 @@ describe('SpdyConnection (server side)', () => {
   });
 
   it('waits for drain when the transport pushes back', async () => {
-    const transport = new FakeTransport(16);
-    let release!: () => void;
-    transport._write = (chunk: Buffer, _e, cb) => {
-      transport.written.push(chunk);
-      release = cb;
-    };
+    const transport = new HeldTransport();
     const { streams } = serverOn(transport);
     const client = peer();
     transport.feed(await client.synStream(1, { streamtype: 'stdout' }));
     await expect.poll(() => streams.length).toBe(1);
     // The SYN_REPLY write is pending; release it so the stream's writes queue behind.
     await expect.poll(() => transport.written.length).toBe(1);
-    release();
+    transport.release();
     let done = false;
     (streams[0] as SpdyStream).write(Buffer.alloc(100, 3), () => (done = true));
     await expect.poll(() => transport.written.length).toBe(2);
     await tick();
     expect(done).toBe(false);
-    release();
+    transport.release();
     await expect.poll(() => transport.written.length).toBe(3);
-    release();
+    transport.release();
     await expect.poll(() => done).toBe(true);
     client.close();
   });
