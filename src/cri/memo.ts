@@ -31,7 +31,7 @@ export class ItemMemo<K extends object, V extends object> {
    */
   get(key: K, inputs: readonly unknown[], build: () => V, cacheable = true): V {
     const kept = this.#items.get(key);
-    if (kept && sameInputs(kept.inputs, inputs)) return kept.item;
+    if (kept && sameObjects(kept.inputs, inputs)) return kept.item;
     const item = build();
     if (!cacheable) return item;
     this.#items.set(key, { inputs, item: deepFreeze(item) });
@@ -39,7 +39,8 @@ export class ItemMemo<K extends object, V extends object> {
   }
 }
 
-function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
+/** The same values, element by element and in order (`Object.is`: objects by identity). */
+export function sameObjects(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;

@@ -15,6 +15,7 @@
 
 import type * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
+import { sameObjects } from '../cri/memo.js';
 
 type Serialize = (value: unknown) => Buffer;
 
@@ -71,7 +72,8 @@ export function itemCachingSerializer(responseType: protobuf.Type): Serialize | 
     if (!Array.isArray(items)) {
       throw new TypeError(`${responseType.name}.${field.name} must be an array, got ${typeof items}`);
     }
-    if (last && sameItems(last.items, items)) return last.bytes;
+    // grpc-js copies the reply's bytes into its frame and never changes them: safe to hand out again.
+    if (last && sameObjects(last.items, items)) return last.bytes;
     const parts: Uint8Array[] = [];
     let total = 0;
     for (const item of items as unknown[]) {
@@ -89,13 +91,6 @@ export function itemCachingSerializer(responseType: protobuf.Type): Serialize | 
       : undefined;
     return bytes;
   };
-}
-
-/** The same item objects in the same order (grpc-js copies the reply's bytes, never changes them). */
-function sameItems(a: readonly object[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Base-128 varint of a non-negative 32-bit integer (tags and lengths). */
