@@ -8,6 +8,7 @@
  */
 import type { StatsSource } from './collector.js';
 import { readCgroupStats, type CgroupRoots, type CgroupTarget } from './cgroup-files.js';
+import { statsTurns } from './turns.js';
 import type { DockerStatsJson } from '../docker/stats-types.js';
 
 export interface CgroupSourceOptions {
@@ -34,7 +35,7 @@ export class CgroupFirstSource implements StatsSource {
       (this.options.platform ?? process.platform) === 'linux' ? this.options.targetOf(id) : undefined;
     if (target && target.pid > 0) {
       // One container's reads per turn of the event loop: a round of 100 never holds it for long.
-      await new Promise((resolve) => setImmediate(resolve));
+      await statsTurns.next();
       signal.throwIfAborted();
       try {
         return readCgroupStats(target, this.options.roots);

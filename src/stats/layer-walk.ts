@@ -17,13 +17,14 @@
  * Files that vanish mid-walk are skipped (the container keeps writing). Deeper than MAX_DEPTH levels
  * nothing is entered: each level holds one descriptor open.
  *
- * The calls are synchronous, in slices of at most SLICE_MS, yielding to the event loop between
- * slices: through fs.promises each lstat costs 60-90 µs of CPU (a libuv pool round trip and a promise)
- * against ~15 µs synchronously, and this walk runs over every container every minute
- * (docs/stats-sources.md has the figures). A slice can overrun by one call; on a cold inode cache
- * that is one metadata read from disk.
+ * The calls are synchronous, in slices of at most SLICE_MS, each slice in its own turn of the event
+ * loop (src/stats/turns.ts): through fs.promises each lstat costs 60-90 µs of CPU (a libuv pool
+ * round trip and a promise) against ~15 µs synchronously, and this walk runs over every container
+ * every minute (docs/stats-sources.md has the figures). A slice can overrun by one call; on a cold
+ * inode cache that is one metadata read from disk.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, opendirSync, type BigIntStats } from 'node:fs';
+import { statsTurns } from './turns.js';
 
 export interface LayerUsage {
   bytes: bigint;
@@ -36,8 +37,11 @@ export class LayerNotHere extends Error {
 }
 
 export const MAX_DEPTH = 128;
-/** The longest a walk holds the event loop before yielding (plus one call). */
-export const SLICE_MS = 4;
+/**
+ * The longest a walk holds the event loop before yielding (plus one call): a list RPC that arrives
+ * during a slice waits for it, and the kubelet's lists answer in ~0.5 ms.
+ */
+export const SLICE_MS = 1;
 
 interface Walk {
   dev: bigint;
@@ -52,6 +56,8 @@ interface Walk {
 export async function walkLayer(root: string, signal: AbortSignal): Promise<LayerUsage> {
   // Names resolved through /proc/self/fd are Linux's; elsewhere the engine is asked.
   if (process.platform !== 'linux') throw new LayerNotHere(`${root}: not a Linux host`);
+  await statsTurns.next();
+  signal.throwIfAborted();
   let fd: number;
   let dev: bigint;
   try {
@@ -73,7 +79,7 @@ export async function walkLayer(root: string, signal: AbortSignal): Promise<Laye
 /** Yields to the event loop when the current slice is used up; stops when aborted. */
 async function pace(walk: Walk): Promise<void> {
   if (performance.now() - walk.sliceStart >= SLICE_MS) {
-    await new Promise((resolve) => setImmediate(resolve));
+    await statsTurns.next();
     walk.sliceStart = performance.now();
   }
   walk.signal.throwIfAborted();

@@ -67,6 +67,16 @@ describe('CgroupFirstSource', () => {
     }
   });
 
+  it("reads one container's files per turn of the event loop, however many are asked at once", async () => {
+    const { source } = setup({ id: ID, pid: 5, ownNetwork: false });
+    let read = 0;
+    const all = Array.from({ length: 3 }, () => source.containerStats(ID, never).then(() => read++));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(read).toBe(1);
+    await Promise.all(all);
+    expect(read).toBe(3);
+  });
+
   it("passes the engine's process count through", async () => {
     const { source } = setup(undefined);
     expect(await source.containerProcessCount?.(ID, never)).toBe(4);
