@@ -14,6 +14,7 @@
  * A reading that cannot be taken this round (engine away, a walk that failed) keeps the last one; a
  * container gone from the store is dropped.
  */
+import { eachAtMost } from '../concurrency.js';
 import { LayerNotHere, walkLayer, type LayerUsage } from './layer-walk.js';
 
 export interface ContainerSizesSource {
@@ -118,13 +119,4 @@ export class WritableLayers {
     if (last) next.set(id, last);
     if (msg) this.#options.log.warn({ err, containerId: id }, msg);
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function eachAtMost<T>(limit: number, items: T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

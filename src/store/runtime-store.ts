@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { ContainerDetails, DockerClient, EngineEvent } from '../docker/client.js';
+import { eachAtMost } from '../concurrency.js';
 import { hasKind, invalidArgument, notFound } from '../errors.js';
 import {
   kindOf,
@@ -45,6 +46,8 @@ export interface ContainerChange {
 const CHANGE_ACTIONS = new Set(['create', 'start', 'die', 'destroy']);
 /** How many forgotten containers wait for their destroy event. */
 const GONE_KEPT = 1000;
+/** Inspects in flight while the store is rebuilt from the engine's listing. */
+const RESYNC_INSPECTS_IN_FLIGHT = 8;
 
 export class RuntimeStore {
   readonly #sandboxes = new Map<string, SandboxRecord>();
@@ -152,14 +155,14 @@ export class RuntimeStore {
       (c) => kindOf(c.labels) !== undefined,
     );
     const seen = new Set<string>();
-    await Promise.all(
-      listed.map(async (c) => {
-        seen.add(c.id);
-        await this.refresh(c.id, signal).catch((err: unknown) =>
-          this.log.warn({ err, id: c.id }, 'could not inspect a container while resyncing'),
-        );
-      }),
-    );
+    // A few inspects at a time: at start a node's every container is read, and 200 calls at once
+    // only queue up inside dockerd (and each adds a listener to the one shared signal).
+    await eachAtMost(RESYNC_INSPECTS_IN_FLIGHT, listed, async (c) => {
+      seen.add(c.id);
+      await this.refresh(c.id, signal).catch((err: unknown) =>
+        this.log.warn({ err, id: c.id }, 'could not inspect a container while resyncing'),
+      );
+    });
     for (const id of [...this.#sandboxes.keys(), ...this.#containers.keys()]) {
       // Only drop what the listing missed and nothing touched since the listing began.
       if (!seen.has(id) && (this.#applied.get(id) ?? 0) < ticket) this.forget(id);

@@ -38,6 +38,27 @@ describe('RuntimeStore', () => {
     expect([...store.sandboxes]).toEqual([]);
   });
 
+  it('rebuilds from the listing with a few inspects in flight, not one per container at once', async () => {
+    const docker = new FakeEngine();
+    const store = new RuntimeStore(docker, log);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await sandbox(docker, `s${i}`));
+    let inFlight = 0;
+    let most = 0;
+    const inspect = docker.inspectContainerImpl;
+    Object.assign(docker, {
+      inspectContainer: async (id: string) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        return inspect(id).finally(() => inFlight--);
+      },
+    });
+    await store.resync(signal);
+    expect([...store.sandboxes].map((s) => s.id).sort()).toEqual(ids.sort());
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+  });
+
   it("lists each sandbox's containers, following refreshes and removals", async () => {
     const docker = new FakeEngine();
     const store = new RuntimeStore(docker, log);
