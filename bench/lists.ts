@@ -25,13 +25,20 @@ import {
   timed,
 } from './support.js';
 import { ShimInspector } from './heap.js';
+import { buildKubeletClient, kubeletClientTimes } from './kubelet-client.js';
 
 const CPU_WINDOW_S = Number(process.argv[2] ?? 60);
 const CALLS = 1000;
+/**
+ * The kubelet client's list calls: ~10 s of back-to-back calls, so that every collector round,
+ * GC and engine poll of a steady node lands in the sample at its real rate.
+ */
+const KUBELET_CALLS = 20_000;
 const STEPS = [10, 50, 100];
 const POOL = 4;
 
 const rig = rigFacts();
+const kubeletClient = buildKubeletClient();
 const docker = dockerOf(rig.dockerHost);
 const dir = await mkdtemp(join(tmpdir(), 'wincri-bench-lists-'));
 // The inspector lets the bench read wincri's memory after a full GC (bench/heap.ts says why).
@@ -89,28 +96,46 @@ async function times(n: number, fn: () => Promise<unknown>): Promise<number[]> {
   return ms;
 }
 
+/** The object a *Status RPC asks about, cycled over the bench's pods. */
+interface Target {
+  field: 'pod_sandbox_id' | 'container_id';
+  ids: string[];
+}
+
 /**
- * One RPC timed twice: decoded by this Node client (proto-loader, int64 as strings), and as reply
- * bytes (wincri's answer and the transport, without this client's decoding; kubelet decodes in
- * Go). Each row also gives wincri's CPU per call over those calls.
+ * One RPC timed three ways: by the kubelet's own client (Go, bench/kubelet-client.ts), decoded by
+ * this Node client (proto-loader, int64 as strings), and as reply bytes (wincri's answer and the
+ * transport, without this client's decoding). Each row also gives wincri's CPU per call over
+ * those calls.
  */
 async function rpcRows(
   name: string,
   n: number,
   rpc: string,
-  request: () => object = () => ({}),
+  target?: Target,
+  kubeletN = n,
 ): Promise<string[]> {
-  const rows: string[] = [];
+  let k = 0;
+  const request = () => (target ? { [target.field]: target.ids[k++ % target.ids.length] } : {});
   // Untimed calls first: the kubelet polls for as long as the node runs, so the steady state is
   // what counts, not V8 compiling a handler's path on its first calls.
-  await times(Math.ceil(n / 5), () => cri.callRaw('runtime', rpc, request()));
-  for (const [how, call] of [
-    ['decoded', () => cri.call('runtime', rpc, request())],
-    ['reply bytes', () => cri.callRaw('runtime', rpc, request())],
-  ] as const) {
+  const warmup = Math.ceil(n / 5);
+  await times(warmup, () => cri.callRaw('runtime', rpc, request()));
+  const ways: [string, () => Promise<number[]>][] = [
+    ['decoded', () => times(n, () => cri.call('runtime', rpc, request()))],
+    ['reply bytes', () => times(n, () => cri.callRaw('runtime', rpc, request()))],
+  ];
+  if (kubeletClient) {
+    const go = () => kubeletClientTimes(kubeletClient, wincri.endpoint, rpc, kubeletN, warmup, target?.ids);
+    ways.unshift(['kubelet client, Go', go]);
+  }
+  const rows: string[] = [];
+  for (const [how, timeCalls] of ways) {
     const t0 = cpuTicks();
-    const ms = await times(n, call);
-    const cpuMs = (((cpuTicks() - t0) / CLK_TCK) * 1000) / n;
+    const ms = await timeCalls();
+    // The Go client's untimed warm-up calls land in its CPU window too.
+    const calls = how.startsWith('kubelet') ? kubeletN + warmup : n;
+    const cpuMs = (((cpuTicks() - t0) / CLK_TCK) * 1000) / calls;
     rows.push(row(`${name} (${how}; wincri CPU ${f(cpuMs)} ms/call)`, summarize(ms)));
   }
   return rows;
@@ -167,19 +192,17 @@ try {
 
   const engineNow = (await docker.listContainers({ all: true })).length;
   say(
-    `\n## list/status at ${made.length} bench pods (${engineNow} engine containers in all), ${CALLS} calls each\n`,
+    `\n## list/status at ${made.length} bench pods (${engineNow} engine containers in all), ${CALLS} calls each (kubelet client: ${KUBELET_CALLS})\n`,
   );
   say(HEADER);
-  const pick = <T>(xs: T[], i: number) => xs[i % xs.length]!;
-  let k = 0;
   const baseline = () => times(CALLS, () => docker.listContainers({ all: true }));
   say(row('docker GET /containers/json?all=1 (baseline)', summarize(await baseline())));
-  for (const r of await rpcRows('ListPodSandbox', CALLS, 'ListPodSandbox')) say(r);
-  for (const r of await rpcRows('ListContainers', CALLS, 'ListContainers')) say(r);
-  const podId = () => ({ pod_sandbox_id: pick(made, k++).pod });
-  for (const r of await rpcRows('PodSandboxStatus', CALLS, 'PodSandboxStatus', podId)) say(r);
-  const ctrId = () => ({ container_id: pick(made, k++).ctr });
-  for (const r of await rpcRows('ContainerStatus', CALLS, 'ContainerStatus', ctrId)) say(r);
+  for (const r of await rpcRows('ListPodSandbox', CALLS, 'ListPodSandbox', undefined, KUBELET_CALLS)) say(r);
+  for (const r of await rpcRows('ListContainers', CALLS, 'ListContainers', undefined, KUBELET_CALLS)) say(r);
+  const pods: Target = { field: 'pod_sandbox_id', ids: made.map((m) => m.pod) };
+  for (const r of await rpcRows('PodSandboxStatus', CALLS, 'PodSandboxStatus', pods, KUBELET_CALLS)) say(r);
+  const ctrs: Target = { field: 'container_id', ids: made.map((m) => m.ctr) };
+  for (const r of await rpcRows('ContainerStatus', CALLS, 'ContainerStatus', ctrs, KUBELET_CALLS)) say(r);
   say(row('docker GET /containers/json?all=1 (again)', summarize(await baseline())));
   progress('lists measured');
 

@@ -14,6 +14,9 @@ npm ci --no-audit --no-fund --loglevel=error
 # The streaming tests drive wincri with the real Kubernetes Go client (client-go); its modules come
 # from the Go module proxy into the shared module cache, so the test itself builds offline.
 (cd test/fixtures/streaming/goclient && GOFLAGS=-mod=mod go mod download)
+# The lists bench times wincri with the kubelet's own CRI client (bench/kubelet-client, run by
+# hand); vetting it here keeps it compiling against its pinned modules.
+(cd bench/kubelet-client && GOFLAGS=-mod=mod go vet .)
 npm run --silent build
 npm run --silent typecheck
 npm run --silent lint
