@@ -28,12 +28,15 @@ import { CgroupFirstSource } from './stats/cgroup-source.js';
 import { cgroupTargetOf } from './cri/runtime/stats-views.js';
 import { StatsCollector } from './stats/collector.js';
 import { WritableLayers } from './stats/writable-layers.js';
+import { lockInstance } from './instance-lock.js';
 import { DockerStreamRuntime, dialPodAddress } from './streaming/docker-stream-runtime.js';
 import { NetnsRelays } from './streaming/netns-relays.js';
 import { StreamingServer } from './streaming/server.js';
 
 /** Wiring only: config -> logger -> docker -> stores -> services -> server; signals. */
 async function serve(config: Config, log: Logger): Promise<void> {
+  // Before anything touches the engine: a second instance must not recover or copy logs.
+  const instance = await lockInstance(config.rootDir, { log });
   const docker = new DockerodeClient(config.dockerHost);
   const engine = new EngineState(docker, log.child({ component: 'engine' }));
   await engine.start();
@@ -143,6 +146,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     writableLayers.stop();
     await streaming.close();
     await logs.stopAll();
+    await instance.release();
   });
 }
 

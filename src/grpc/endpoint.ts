@@ -70,7 +70,8 @@ export async function prepareUnixSocketPath(path: string): Promise<void> {
   await unlink(path);
 }
 
-function somethingListens(path: string): Promise<boolean> {
+/** Whether a live process accepts connections on a unix socket or named pipe path. */
+export function somethingListens(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(path);
     socket.once('connect', () => {

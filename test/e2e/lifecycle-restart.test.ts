@@ -157,4 +157,27 @@ describe('kill -9 and restart', () => {
       }
     }
   });
+
+  it('an upgrade: the new wincri waits while the old one drains, then takes over; pods and logs unchanged', async () => {
+    const before = await snapshot();
+    // The new process on its own socket but the same state directory, started while the old runs.
+    const next = startWincri({
+      dockerHost: rig.dockerHost,
+      mirrors: rig.mirrors,
+      extra: ['--root-dir', wincri.rootDir],
+    });
+    let nextServes = false;
+    void next.then(() => (nextServes = true));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(nextServes).toBe(false);
+    const old = wincri;
+    await old.stop('SIGTERM');
+    wincri = await next;
+    expect(wincri.logs()).toContain('another wincri holds this state directory; waiting for it to exit');
+    expect(await snapshot()).toEqual(before);
+    for (let i = 0; i < PODS; i++) {
+      const text = await readFile(join(dir, 'logs', `p${i}`, 'a', '0.log'), 'utf8');
+      expect(text.split('\n').filter(Boolean)).toHaveLength(LINES);
+    }
+  });
 });
