@@ -84,6 +84,22 @@ function serverOn(transport: FakeTransport, options: ConstructorParameters<typeo
   return { connection, streams };
 }
 
+/** A server on the transport and one stream (id 1) its peer opened; the peer stays open for more. */
+async function serverWithStream(
+  transport: FakeTransport,
+  headers: Record<string, string>,
+  {
+    options = {},
+    flags = 0,
+  }: { options?: ConstructorParameters<typeof SpdyConnection>[1]; flags?: number } = {},
+) {
+  const server = serverOn(transport, options);
+  const client = peer();
+  transport.feed(await client.synStream(1, headers, flags));
+  await expect.poll(() => server.streams.length).toBe(1);
+  return { ...server, client, stream: server.streams[0] as SpdyStream };
+}
+
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
 describe('SpdyConnection (server side)', () => {
@@ -154,14 +170,9 @@ describe('SpdyConnection (server side)', () => {
 
   it('sends more than the 64 KiB SPDY window without waiting for WINDOW_UPDATE', async () => {
     const transport = new FakeTransport();
-    const { streams } = serverOn(transport);
-    const client = peer();
-    transport.feed(await client.synStream(1, { streamtype: 'stdout' }));
-    await expect.poll(() => streams.length).toBe(1);
+    const { stream, client } = await serverWithStream(transport, { streamtype: 'stdout' });
     const payload = Buffer.alloc(300 * 1024, 1);
-    await new Promise<void>((resolve, reject) =>
-      (streams[0] as SpdyStream).end(payload, () => resolve()).on('error', reject),
-    );
+    await new Promise<void>((resolve, reject) => stream.end(payload, () => resolve()).on('error', reject));
     const frames = transport.frames().filter((f) => f.type === 'data');
     expect(frames.map((f) => (f.type === 'data' ? [f.data.length, f.flags] : []))).toEqual([
       [payload.length, 0],
@@ -175,11 +186,7 @@ describe('SpdyConnection (server side)', () => {
     // pod's socket on every chunk; port-forward ran at ~2.1-2.5x of a bare TCP connection then,
     // ~1.7-1.9x with the larger mark (docs/performance.md).
     const transport = new HeldTransport();
-    const { streams } = serverOn(transport);
-    const client = peer();
-    transport.feed(await client.synStream(1, { streamtype: 'data' }));
-    await expect.poll(() => streams.length).toBe(1);
-    const stream = streams[0] as SpdyStream;
+    const { stream, client } = await serverWithStream(transport, { streamtype: 'data' });
     expect(stream.writableHighWaterMark).toBe(1024 * 1024);
     expect(stream.write(Buffer.alloc(64 * 1024, 1))).toBe(true);
     // The transport holds everything: the stream's buffer fills and it says so.
@@ -196,13 +203,9 @@ describe('SpdyConnection (server side)', () => {
       [1000, 2500, [1000, 1000, 500]],
     ] as const) {
       const transport = new FakeTransport();
-      const { streams } = serverOn(transport, max === undefined ? {} : { maxDataFramePayload: max });
-      const client = peer();
-      transport.feed(await client.synStream(1, { streamtype: 'stdout' }));
-      await expect.poll(() => streams.length).toBe(1);
-      await new Promise<void>((resolve) =>
-        (streams[0] as SpdyStream).write(Buffer.alloc(size, 2), () => resolve()),
-      );
+      const options = max === undefined ? {} : { maxDataFramePayload: max };
+      const { stream, client } = await serverWithStream(transport, { streamtype: 'stdout' }, { options });
+      await new Promise<void>((resolve) => stream.write(Buffer.alloc(size, 2), () => resolve()));
       const lengths = transport.frames().flatMap((f) => (f.type === 'data' ? [f.data.length] : []));
       expect(lengths).toEqual(expected);
       client.close();
@@ -211,15 +214,12 @@ describe('SpdyConnection (server side)', () => {
 
   it('waits for drain when the transport pushes back', async () => {
     const transport = new HeldTransport();
-    const { streams } = serverOn(transport);
-    const client = peer();
-    transport.feed(await client.synStream(1, { streamtype: 'stdout' }));
-    await expect.poll(() => streams.length).toBe(1);
+    const { stream, client } = await serverWithStream(transport, { streamtype: 'stdout' });
     // The SYN_REPLY write is pending; release it so the stream's writes queue behind.
     await expect.poll(() => transport.written.length).toBe(1);
     transport.release();
     let done = false;
-    (streams[0] as SpdyStream).write(Buffer.alloc(100, 3), () => (done = true));
+    stream.write(Buffer.alloc(100, 3), () => (done = true));
     await expect.poll(() => transport.written.length).toBe(2);
     await tick();
     expect(done).toBe(false);
@@ -258,11 +258,11 @@ describe('SpdyConnection (server side)', () => {
 
   it('closes a stream cleanly once both sides sent FIN', async () => {
     const transport = new FakeTransport();
-    const { streams, connection } = serverOn(transport);
-    const client = peer();
-    transport.feed(await client.synStream(1, { streamtype: 'x' }, FLAG_FIN));
-    await expect.poll(() => streams.length).toBe(1);
-    const stream = streams[0] as SpdyStream;
+    const { stream, connection, client } = await serverWithStream(
+      transport,
+      { streamtype: 'x' },
+      { flags: FLAG_FIN },
+    );
     stream.resume();
     stream.end('bye');
     await expect.poll(() => stream.destroyed).toBe(true);
@@ -299,10 +299,7 @@ describe('SpdyConnection (server side)', () => {
 
   it('refuses new streams after its own GOAWAY but keeps the zlib context in step', async () => {
     const transport = new FakeTransport();
-    const { connection, streams } = serverOn(transport);
-    const client = peer();
-    transport.feed(await client.synStream(1, { streamtype: 'a' }));
-    await expect.poll(() => streams.length).toBe(1);
+    const { connection, streams, client } = await serverWithStream(transport, { streamtype: 'a' });
     void connection.close();
     transport.feed(await client.synStream(3, { streamtype: 'b' }));
     await tick();
