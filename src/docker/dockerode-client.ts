@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { CriError, type ErrorKind } from '../errors.js';
@@ -19,7 +20,7 @@ import type {
   LogReadOptions,
   RegistryAuth,
 } from './client.js';
-import { engineMessage, fromEngineError } from './errors.js';
+import { engineMessage, fromEngineError, isRemovalInProgress } from './errors.js';
 import { Demultiplexer, TtyFramer } from './multiplex.js';
 import type { DockerStatsJson } from './stats-types.js';
 import type { ContainerCreateBody, Resources } from './types.js';
@@ -51,6 +52,10 @@ interface DialRequest {
 
 // Every 2xx/304 is success; any other status reaches errors.ts with its statusCode.
 const OK_STATUSES = { 200: true, 201: true, 204: true, 304: true };
+
+/** How long a container removal waits on another removal of it: 300 × 100 ms, 30 s at most. */
+const REMOVAL_WAIT_ATTEMPTS = 300;
+const REMOVAL_WAIT_MS = 100;
 
 interface Modem {
   dial(options: Record<string, unknown>, callback: (err: unknown, data: unknown) => void): void;
@@ -256,12 +261,22 @@ export class DockerodeClient implements DockerClient {
   }
 
   async removeContainer(id: string, options: { force: boolean }, signal: AbortSignal): Promise<void> {
-    await this.#dial(
-      `remove container ${id}`,
-      { method: 'DELETE', path: `/containers/${id}`, query: { force: options.force, v: true } },
-      signal,
-      { 409: 'FailedPrecondition' },
-    );
+    // Another removal of the same container under way (a call the kubelet gave up on, start-up
+    // recovery) ends with the container gone or refused: ask again until one of those is the answer.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#dial(
+          `remove container ${id}`,
+          { method: 'DELETE', path: `/containers/${id}`, query: { force: options.force, v: true } },
+          signal,
+          { 409: 'FailedPrecondition' },
+        );
+        return;
+      } catch (err) {
+        if (!isRemovalInProgress(err) || attempt === REMOVAL_WAIT_ATTEMPTS) throw err;
+        await sleep(REMOVAL_WAIT_MS, undefined, { signal }).catch(() => undefined);
+      }
+    }
   }
 
   async inspectContainer(id: string, signal: AbortSignal): Promise<ContainerDetails> {

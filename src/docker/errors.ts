@@ -28,6 +28,32 @@ const KIND_OF_STATUS: Record<number, ErrorKind> = {
   503: 'Unavailable',
 };
 
+/**
+ * The engine's words for an object that is no longer there, whatever HTTP status came with them.
+ * A removal racing with an inspect, a list or another removal makes Docker 20.10 answer 500 with
+ * a store-internal message (moby v20.10.24: `layer does not exist` from the layer store,
+ * `unrecognized image ID <id>` from image/store.go, `failed to get digest <id>: open ...: no such
+ * file or directory` from image/fs.go); Docker 29 answers the same races with 404 and
+ * `No such image` / `No such container` (moby b985e23, daemon/internal/image/store.go now marks
+ * `unrecognized image ID` as not found). For the caller all of them mean the same: it is gone.
+ */
+const GONE_MESSAGES = [
+  /\bno such (image|container)\b/i,
+  /\blayer does not exist\b/,
+  /\bunrecognized image (ID )?sha256:/,
+  /\bfailed to get digest sha256:[0-9a-f]+: .*no such file or directory/,
+];
+
+/**
+ * A second removal of a container the engine is already removing (moby daemon/delete.go, 409 in
+ * 20.10 and 29): the container is on its way out, not in use.
+ */
+const REMOVAL_IN_PROGRESS = /\bremoval of container \S+ is already in progress\b/;
+
+/** True when the engine refused because another removal of the same container is under way. */
+export const isRemovalInProgress = (err: unknown): boolean =>
+  err instanceof CriError && REMOVAL_IN_PROGRESS.test(engineMessage(err.cause));
+
 /** The engine's own message for an HTTP error, without dockerode's "(HTTP code 404) ..." prefix. */
 export function engineMessage(err: unknown): string {
   const e = (err ?? {}) as EngineErrorShape;
@@ -60,6 +86,8 @@ export function fromEngineError(
     );
   }
   const status = e.statusCode;
+  if ((status === 404 || status === 500) && GONE_MESSAGES.some((gone) => gone.test(engineMessage(err))))
+    return new CriError('NotFound', `${what}: ${engineMessage(err)}`, { cause: err });
   const kind = (status !== undefined && (overrides[status] ?? KIND_OF_STATUS[status])) || 'Internal';
   return new CriError(kind, `${what}: ${engineMessage(err)}`, { cause: err });
 }

@@ -103,6 +103,18 @@ describe('RemoveImage', () => {
     await t.client.call('image', 'RemoveImage', { image: { image: OTHER } });
     await t.client.call('image', 'RemoveImage', { image: { image: 'quay.io/x/y:1' } });
   });
+
+  it('ListImages leaves out an image a concurrent removal took between the list and its inspect', async () => {
+    await pull('quay.io/x/y:1');
+    await pull('127.0.0.1:5000/e2e-test-images/busybox:1.29-2');
+    const listed = await docker.listImages();
+    docker.listImages = async () => {
+      docker.images.delete(OTHER);
+      return listed;
+    };
+    const reply = await t.client.call<{ images: { id: string }[] }>('image', 'ListImages', {});
+    expect(reply.images.map((i) => i.id)).toEqual([ID]);
+  });
 });
 
 describe('ImageStatus and ImageFsInfo', () => {

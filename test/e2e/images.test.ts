@@ -1,4 +1,9 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { criClient } from '../support/cri-client.js';
 import { crictl } from '../support/crictl.js';
 import { loadRig, type Rig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
@@ -113,6 +118,64 @@ describe('crictl against wincri and the rig dockerd', () => {
     const out = await run('pull', image);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toMatch(message);
+  });
+});
+
+describe('removals racing each other', () => {
+  /**
+   * An image with a layer of its own (`docker import` of files whose content is unique), so that
+   * removing it releases the layer, and an inspect or removal that comes second meets the engine's
+   * "layer does not exist" / "unrecognized image ID" answers rather than a layer another image
+   * keeps. Some hundred files make the layer's deletion, and so the window, longer.
+   */
+  function importUniqueImage(name: string, content: string): void {
+    const dir = mkdtempSync(join(tmpdir(), 'wincri-race-'));
+    try {
+      for (let i = 0; i < 300; i++) writeFileSync(join(dir, `f${i}`), `${content} ${i}`);
+      const tar = execFileSync('tar', ['-C', dir, '-cf', '-', '.']);
+      execFileSync('docker', ['-H', rig.dockerHost, 'import', '-', name], { input: tar, stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // critest's "should not fail on simultaneous RemoveImage calls" (cri-tools v1.36.0
+  // image_consistency.go), ten callers instead of five, fifty times: each removes by id, then
+  // asks ImageStatus, while a ListImages walks the images.
+  it('10 concurrent RemoveImage calls of one image, 50 times, each followed by ImageStatus: no error', async () => {
+    const client = criClient(wincri.endpoint);
+    const name = `wincri-test/remove-race-${process.pid}:1`;
+    type Status = { image: { id: string } | null };
+    try {
+      for (let round = 0; round < 50; round++) {
+        importUniqueImage(name, `${process.pid} ${round} ${Date.now()}`);
+        const pulled = await client.call<Status>('image', 'ImageStatus', { image: { image: name } });
+        const spec = { image: { image: pulled.image?.id ?? 'imported image has no id' } };
+        const removeThenStatus = async () => {
+          await client.call('image', 'RemoveImage', spec);
+          return client.call<Status>('image', 'ImageStatus', spec);
+        };
+        // Status callers that poll until the image is gone widen the window in which an inspect
+        // meets the removal half done.
+        const pollUntilGone = async () => {
+          while ((await client.call<Status>('image', 'ImageStatus', spec)).image !== null);
+          return { image: null };
+        };
+        const calls = [
+          ...Array.from({ length: 10 }, removeThenStatus),
+          ...Array.from({ length: 4 }, pollUntilGone),
+          client.call('image', 'ListImages', {}),
+        ];
+        const results = await Promise.allSettled(calls);
+        const failures = results.filter((r) => r.status === 'rejected').map((r) => String(r.reason));
+        expect(failures, `round ${round}`).toEqual([]);
+        for (const r of results.slice(0, 10))
+          expect(r, `round ${round}`).toMatchObject({ value: { image: null } });
+      }
+    } finally {
+      client.close();
+      spawnSync('docker', ['-H', rig.dockerHost, 'rmi', '-f', name], { stdio: 'ignore' });
+    }
   });
 });
 

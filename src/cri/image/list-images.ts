@@ -19,25 +19,38 @@ export async function listImages(
     const match = await findImage(deps.docker, deps.mirrors, wanted, ctx.signal);
     images = match ? all.filter((image) => image.id === match.id) : [];
   }
-  await learnUsers(deps, images, ctx.signal);
+  const gone = await learnUsers(deps, images, ctx.signal);
   forgetRemoved(deps, all);
   return {
-    images: images.map((image) =>
-      toCriImage({ ...image, user: deps.usersById.get(image.id) ?? '' }, isPinned(deps, image)),
-    ),
+    images: images
+      .filter((image) => !gone.has(image.id))
+      .map((image) =>
+        toCriImage({ ...image, user: deps.usersById.get(image.id) ?? '' }, isPinned(deps, image)),
+      ),
   };
 }
 
 export const isPinned = (deps: ImageDeps, image: ImageSummary) =>
   image.repoTags.some((tag) => deps.pinnedNames.has(tag));
 
-/** The list endpoint carries no image config: inspect each image once, the first time it is seen. */
-async function learnUsers(deps: ImageDeps, images: ImageSummary[], signal: AbortSignal): Promise<void> {
+/**
+ * The list endpoint carries no image config: inspect each image once, the first time it is seen.
+ * Returns the ids of images removed between the list and their inspect (a concurrent RemoveImage):
+ * they are no longer there to list.
+ */
+async function learnUsers(
+  deps: ImageDeps,
+  images: ImageSummary[],
+  signal: AbortSignal,
+): Promise<Set<string>> {
+  const gone = new Set<string>();
   const unknown = images.filter((image) => !deps.usersById.has(image.id));
   for (const image of unknown) {
     const details = await deps.docker.inspectImage(image.id, signal);
     if (details) deps.usersById.set(image.id, details.user);
+    else gone.add(image.id);
   }
+  return gone;
 }
 
 function forgetRemoved(deps: ImageDeps, all: ImageSummary[]): void {

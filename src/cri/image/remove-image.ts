@@ -31,9 +31,9 @@ async function ignoreMissing(docker: DockerClient, reference: string, signal: Ab
   try {
     await docker.removeImage(reference, { force: false }, signal);
   } catch (err) {
-    // A concurrent RemoveImage may have taken this name first; the engine then answers with a
-    // 404 or, mid-deletion, "unrecognized image ID" (a 500). Either way the outcome is the same:
-    // the name is gone, so ask the engine rather than read its words.
+    // A concurrent RemoveImage may have taken this name first: every way the engine says so is a
+    // NotFound (src/docker/errors.ts), and the outcome is the one asked for. Anything else (a
+    // 409 for a name another removal is untagging) is checked against the engine: gone is gone.
     if (hasKind(err, 'NotFound')) return;
     if ((await docker.inspectImage(reference, signal)) === undefined) return;
     throw err;

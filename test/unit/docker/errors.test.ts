@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromEngineError } from '../../../src/docker/errors.js';
+import { fromEngineError, isRemovalInProgress } from '../../../src/docker/errors.js';
 import { CriError } from '../../../src/errors.js';
 
 const httpError = (statusCode: number, message: string) =>
@@ -41,6 +41,61 @@ describe('engine errors become CriErrors once', () => {
     expect(fromEngineError(httpError(409, 'in use'), 'remove', 'h', { 409: 'FailedPrecondition' }).kind).toBe(
       'FailedPrecondition',
     );
+  });
+
+  // The engine's own words when a concurrent removal took the object (moby v20.10.24 and the
+  // Docker 29 source, b985e23): whatever the status, the caller hears NotFound.
+  it.each([
+    // 20.10, image inspect after the layer was released (daemon/images/image_inspect.go)
+    [500, 'layer does not exist'],
+    // 20.10, image delete after another delete took it (image/store.go Delete)
+    [500, `unrecognized image ID sha256:${'b3'.repeat(32)}`],
+    [
+      500,
+      `unrecognized image sha256:${'b3'.repeat(32)}, failed to get digest sha256:${'b3'.repeat(32)}: open /var/lib/docker/image/overlay2/imagedb/content/sha256/${'b3'.repeat(32)}: no such file or directory`,
+    ],
+    // 20.10, image inspect once the config file was deleted (LookupImage wraps image/fs.go)
+    [
+      500,
+      `no such image: sha256:${'b3'.repeat(32)}: failed to get digest sha256:${'b3'.repeat(32)}: open /var/lib/docker/image/overlay2/imagedb/content/sha256/${'b3'.repeat(32)}: no such file or directory`,
+    ],
+    // 29 marks the same store answer as not found
+    [404, `unrecognized image ID sha256:${'b3'.repeat(32)}`],
+    [404, 'No such image: busybox:latest'],
+    [404, 'No such container: 3f2a'],
+    [500, 'No such container: 3f2a'],
+  ])('%i %s -> NotFound', (status, message) => {
+    const err = fromEngineError(httpError(status, message), `inspect image x`, 'h');
+    expect(err.kind).toBe('NotFound');
+    expect(err.message).toBe(`inspect image x: ${message}`);
+  });
+
+  it('leaves other failures that mention a missing file as they are', () => {
+    const err = fromEngineError(httpError(500, 'open /etc/x: no such file or directory'), 'start', 'h');
+    expect(err.kind).toBe('Internal');
+    expect(fromEngineError(httpError(400, 'No such image: a'), 'x', 'h').kind).toBe('InvalidArgument');
+  });
+
+  it('tells a removal already under way from a container in use', () => {
+    const overrides = { 409: 'FailedPrecondition' } as const;
+    const inProgress = fromEngineError(
+      httpError(409, 'removal of container 3f2a is already in progress'),
+      'remove container 3f2a',
+      'h',
+      overrides,
+    );
+    expect(inProgress.kind).toBe('FailedPrecondition');
+    expect(isRemovalInProgress(inProgress)).toBe(true);
+    const inUse = fromEngineError(
+      httpError(
+        409,
+        'You cannot remove a running container 3f2a. Stop the container before attempting removal or force remove',
+      ),
+      'remove container 3f2a',
+      'h',
+      overrides,
+    );
+    expect(isRemovalInProgress(inUse)).toBe(false);
   });
 
   it('passes a CriError through unchanged', () => {
