@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { CriError, failedPrecondition, internal } from '../../errors.js';
 import { ResultCache, type AttachmentKey, type CachedAttachment } from './cache.js';
 import { describePlugin, parseConfList, type NetworkConfigList, type PluginConf } from './config.js';
@@ -105,7 +106,7 @@ export class CniClient {
     const att: AttachmentRequest = {
       containerId: key.containerId,
       ifName: key.ifName,
-      netns: fallback.netns,
+      netns: fallback.netns || (await existingPath(cached?.netns)),
       args: cached?.cniArgs ?? fallback.args,
       capabilityArgs: cached?.capabilityArgs ?? fallback.capabilityArgs,
     };
@@ -230,7 +231,7 @@ export class CniClient {
     if (outcome.exitCode !== 0) {
       const e = pluginErrorObject(outcome);
       const target = att ? ` for ${att.containerId.slice(0, 12)}` : '';
-      const message = `${who} failed ${command}${target}: ${e.msg}${e.details ? ` (${e.details})` : ''} [CNI code ${e.code}: ${describeErrorCode(e.code)}]`;
+      const message = `${who} failed ${command}${target}: ${e.msg}${e.details ? ` (${e.details})` : ''} [${describeErrorCode(e.code)}]`;
       // Code 11 is the spec's "try again later"; 50/51 say the plugin is not ready.
       throw new CriError(
         e.code === 11 || e.code === 50 || e.code === 51 ? 'Unavailable' : 'Internal',
@@ -238,6 +239,21 @@ export class CniClient {
       );
     }
     return outcome.stdout;
+  }
+}
+
+/**
+ * The netns recorded at ADD, if it is still there. bridge finds the addresses whose masquerade
+ * rules it removes by looking inside the namespace: a DEL without it frees the IP but leaves
+ * those rules, which is why pod namespaces are held by a bind mount that outlives the pod.
+ */
+async function existingPath(path: string | undefined): Promise<string> {
+  if (!path) return '';
+  try {
+    await stat(path);
+    return path;
+  } catch {
+    return '';
   }
 }
 

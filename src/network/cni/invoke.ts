@@ -63,7 +63,8 @@ const ERROR_CODE_NAMES: Record<number, string> = {
   51: 'plugin not available, existing containers may be damaged',
 };
 
-export const describeErrorCode = (code: number): string => ERROR_CODE_NAMES[code] ?? `error code ${code}`;
+export const describeErrorCode = (code: number): string =>
+  ERROR_CODE_NAMES[code] === undefined ? `CNI code ${code}` : `CNI code ${code}: ${ERROR_CODE_NAMES[code]}`;
 
 /** Where libcni's FindInPath looks: each dir in order, `.exe` added on Windows. */
 export async function findPlugin(

@@ -123,6 +123,19 @@ describe('CniClient', () => {
     expect(await readdir(join(rig.cacheDir, 'results'))).toEqual([]);
   });
 
+  it('DEL from the cache hands the plugins the netns recorded at ADD while it still exists', async () => {
+    const netns = join(rig.root, 'netns-held');
+    await writeFile(netns, '');
+    await client.add(network, { ...att, netns });
+    await client.del(
+      undefined,
+      { containerId: 'sandbox1', ifName: 'eth0' },
+      { netns: '', args: [], capabilityArgs: {} },
+    );
+    const dels = (await recordedCalls(rig)).filter((c) => c.command === 'DEL');
+    expect(dels.map((c) => c.env.CNI_NETNS)).toEqual([netns, netns]);
+  });
+
   it('DEL without a cache entry still runs every plugin (frees what an unrecorded ADD took)', async () => {
     await client.del(
       network,
@@ -160,7 +173,7 @@ describe('CniClient', () => {
   it.each([
     [
       'echo "no such bridge" >&2; exit 3',
-      /failed ADD for sandbox1: failed \(exit status 3\): no such bridge \[CNI code 999/,
+      /failed ADD for sandbox1: failed \(exit status 3\): no such bridge \[CNI code 999\]/,
     ],
     ['echo "garbage"; exit 1', /its error output is not a CNI error object: garbage/],
     ['exit 2', /failed with no error message \(exit status 2\)/],
