@@ -27,6 +27,18 @@
  *
  * The lifecycle code drives it: `track` on start (and for every running container at shim start),
  * `untrack` on die/destroy (see docs/performance.md#stats).
+ *
+ * **Fresh on request.** A person's tools sample more often than the kubelet: crictl's table mode
+ * reads the stats twice, a second apart, and refuses an answer whose CPU timestamp did not move. So
+ * a stats RPC first calls `refresh` with the containers it answers for: each whose last read is
+ * older than `refreshAfterMs` (default 500 ms, under crictl's one-second sample) is read again,
+ * ahead of the round's queue and within the same concurrency limit; a read already in flight is
+ * waited for, not repeated, so concurrent requests (the kubelet asks for container and pod stats
+ * together) share one read per container. The wait is bounded (`refreshWaitMs`, default 1.5 s): a
+ * slow engine delays an answer by at most that, then the answer is the last reading. On a local
+ * Linux engine a read is a cgroup file read (src/stats/cgroup-source.ts), not an engine call. A
+ * container read on request is skipped by the next round when that read is less than half an
+ * interval old, so a kubelet polling every 10 s costs no more reads than the rounds alone.
  */
 
 import type { DockerStatsJson } from '../docker/stats-types.js';
@@ -72,11 +84,17 @@ export interface CollectorOptions {
   timers?: CollectorTimers;
   /** Milliseconds since the epoch; when a reading arrived (`Snapshot.receivedAtMs`). */
   now?: () => number;
+  /** `refresh` re-reads a container whose last read is at least this old. */
+  refreshAfterMs?: number;
+  /** `refresh` waits at most this long for the reads it asked for. */
+  refreshWaitMs?: number;
 }
 
 export const DEFAULT_INTERVAL_MS = 10_000;
 export const DEFAULT_CONCURRENCY = 32;
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
+export const DEFAULT_REFRESH_AFTER_MS = 500;
+export const DEFAULT_REFRESH_WAIT_MS = 1_500;
 
 export interface Snapshot {
   latest: StatsSample;
@@ -96,6 +114,14 @@ interface Entry {
   call?: AbortController;
   queued: boolean;
   failing: boolean;
+  /** When the last read finished (answer or failure), by `now`. */
+  readAtMs?: number;
+  /** When the last read asked for by `refresh` finished: the next round may skip the container. */
+  refreshedAtMs?: number;
+  /** Set while a `refresh` waits for the next read of this container. */
+  requested: boolean;
+  /** Resolved when the next read finishes (or the container is forgotten). */
+  waiters: (() => void)[];
 }
 
 const realTimers: CollectorTimers = {
@@ -119,6 +145,12 @@ export function dockerStatsToSample(
     : linuxStatsToSample(json, options);
 }
 
+/** Wakes the requests waiting for an entry's read. */
+function settle(entry: Entry): void {
+  const waiters = entry.waiters.splice(0);
+  for (const wake of waiters) wake();
+}
+
 export class StatsCollector {
   private readonly source: StatsSource;
   private readonly logger: StatsLogger;
@@ -128,6 +160,8 @@ export class StatsCollector {
   private readonly countWindowsProcesses: boolean;
   private readonly timers: CollectorTimers;
   private readonly now: () => number;
+  private readonly refreshAfterMs: number;
+  private readonly refreshWaitMs: number;
 
   private readonly entries = new Map<string, Entry>();
   private readonly queue: string[] = [];
@@ -141,10 +175,14 @@ export class StatsCollector {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.refreshAfterMs = options.refreshAfterMs ?? DEFAULT_REFRESH_AFTER_MS;
+    this.refreshWaitMs = options.refreshWaitMs ?? DEFAULT_REFRESH_WAIT_MS;
     for (const [name, value] of [
       ['intervalMs', this.intervalMs],
       ['concurrency', this.concurrency],
       ['callTimeoutMs', this.callTimeoutMs],
+      ['refreshAfterMs', this.refreshAfterMs],
+      ['refreshWaitMs', this.refreshWaitMs],
     ] as const) {
       if (!Number.isInteger(value) || value < 1)
         throw invalidArgument(`stats collector: ${name} must be a positive integer, got ${value}`);
@@ -170,6 +208,7 @@ export class StatsCollector {
       entry.queued = false;
       entry.call?.abort();
       entry.call = undefined;
+      settle(entry);
     }
   }
 
@@ -180,7 +219,14 @@ export class StatsCollector {
       entry.meta = meta;
       return;
     }
-    this.entries.set(id, { meta, counters: new MonotonicCounters(), queued: false, failing: false });
+    this.entries.set(id, {
+      meta,
+      counters: new MonotonicCounters(),
+      queued: false,
+      failing: false,
+      requested: false,
+      waiters: [],
+    });
     if (this.running) {
       this.enqueue(id);
       this.pump();
@@ -195,6 +241,40 @@ export class StatsCollector {
     this.entries.delete(id);
     const at = this.queue.indexOf(id);
     if (at >= 0) this.queue.splice(at, 1);
+    settle(entry);
+  }
+
+  /**
+   * Reads again those of `ids` whose last read is `refreshAfterMs` old or older (or that have none),
+   * and resolves when each has been read, or after `refreshWaitMs`, whichever comes first. Never
+   * rejects: a failed read leaves the last reading, as a round's would. Untracked ids are ignored.
+   */
+  refresh(ids: Iterable<string>): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    const now = this.now();
+    const waits: Promise<void>[] = [];
+    const ahead: string[] = [];
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (!entry) continue;
+      const fresh = entry.readAtMs !== undefined && now - entry.readAtMs < this.refreshAfterMs;
+      if (fresh && !entry.call) continue;
+      waits.push(new Promise<void>((resolve) => entry.waiters.push(resolve)));
+      entry.requested = true;
+      // A read in flight answers this request too; otherwise this one goes ahead of the round.
+      if (!entry.call) ahead.push(id);
+    }
+    if (waits.length === 0) return Promise.resolve();
+    // Each goes to the front: the last first, so they are read in the order asked.
+    for (const id of ahead.reverse()) this.enqueue(id, true);
+    this.pump();
+    return new Promise<void>((resolve) => {
+      const timer = this.timers.setTimeout(resolve, this.refreshWaitMs);
+      void Promise.all(waits).then(() => {
+        this.timers.clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   isTracked(id: string): boolean {
@@ -223,17 +303,30 @@ export class StatsCollector {
 
   private tick(): void {
     if (!this.running) return;
-    for (const id of this.entries.keys()) this.enqueue(id);
+    const now = this.now();
+    for (const [id, entry] of this.entries) {
+      // Read on request less than half an interval ago: this round's reading would add nothing.
+      if (entry.refreshedAtMs !== undefined && now - entry.refreshedAtMs < this.intervalMs / 2) continue;
+      this.enqueue(id);
+    }
     this.pump();
     this.tickHandle = this.timers.setTimeout(() => this.tick(), this.intervalMs);
   }
 
-  /** A container already queued or in flight is not queued twice: a slow engine is not piled on. */
-  private enqueue(id: string): void {
+  /**
+   * A container already queued or in flight is not queued twice: a slow engine is not piled on.
+   * `first`: ahead of the round (a request waits for it); one already queued moves to the front.
+   */
+  private enqueue(id: string, first = false): void {
     const entry = this.entries.get(id);
-    if (!entry || entry.queued || entry.call) return;
+    if (!entry || entry.call) return;
+    if (entry.queued) {
+      if (!first) return;
+      this.queue.splice(this.queue.indexOf(id), 1);
+    }
     entry.queued = true;
-    this.queue.push(id);
+    if (first) this.queue.unshift(id);
+    else this.queue.push(id);
   }
 
   private pump(): void {
@@ -258,6 +351,10 @@ export class StatsCollector {
       this.timers.clearTimeout(timer);
       if (entry.call === call) entry.call = undefined;
       this.active--;
+      const readAtMs = this.now();
+      entry.readAtMs = readAtMs;
+      if (entry.requested) entry.refreshedAtMs = readAtMs;
+      entry.requested = false;
       this.pump();
       return true;
     };
@@ -266,19 +363,24 @@ export class StatsCollector {
     const timer = this.timers.setTimeout(() => {
       const stillWanted = wanted();
       call.abort();
-      if (!finish() || !stillWanted) return;
+      if (!finish()) return;
+      settle(entry);
+      if (!stillWanted) return;
       this.failed(id, entry, new Error(`no answer within ${this.callTimeoutMs} ms`), 'stats call timed out');
     }, this.callTimeoutMs);
 
     void this.read(id, entry.meta, call.signal).then(
       (result) => {
         const stillWanted = wanted();
-        if (!finish() || !stillWanted) return;
-        this.ingest(id, entry, result.json, result.processCount);
+        if (!finish()) return;
+        if (stillWanted) this.ingest(id, entry, result.json, result.processCount);
+        settle(entry);
       },
       (err: unknown) => {
         const stillWanted = wanted();
-        if (!finish() || !stillWanted) return;
+        if (!finish()) return;
+        settle(entry);
+        if (!stillWanted) return;
         if (hasKind(err, 'NotFound')) {
           // Docker ids are never reused: a container the engine no longer knows is gone for good,
           // even if its die/destroy event was missed. Forgetting it keeps the map from leaking.

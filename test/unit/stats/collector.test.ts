@@ -435,13 +435,166 @@ describe('StatsCollector platforms', () => {
   });
 });
 
+describe('StatsCollector refresh (a request asks for fresh readings)', () => {
+  /** A collector whose clock is the faked one, so ages move with the timers. */
+  const clocked = (options: Partial<CollectorOptions> = {}) => setup({ now: () => Date.now(), ...options });
+
+  it('re-reads a container whose reading is older than refreshAfterMs, and resolves with the new one', async () => {
+    const { source, collector } = clocked({ refreshAfterMs: 500 });
+    source.auto = (_id, n) => linuxJson(1000 + n, n);
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    expect(collector.latest('a')?.timestampNs).toBe(1001n * S);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await collector.refresh(['a']);
+    expect(source.callsFor('a')).toHaveLength(2);
+    expect(collector.latest('a')?.timestampNs).toBe(1002n * S);
+    collector.stop();
+  });
+
+  it('leaves a reading younger than refreshAfterMs, and ignores ids it does not track', async () => {
+    const { source, collector } = clocked({ refreshAfterMs: 500 });
+    source.auto = (_id, n) => linuxJson(1000 + n, n);
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    await vi.advanceTimersByTimeAsync(499);
+    await collector.refresh(['a', 'unknown']);
+    expect(source.callsFor('a')).toHaveLength(1);
+    expect(source.callsFor('unknown')).toHaveLength(0);
+    collector.stop();
+  });
+
+  it('concurrent requests share one read per container', async () => {
+    const { source, collector } = clocked();
+    collector.track('a', LINUX);
+    collector.track('b', LINUX);
+    collector.start();
+    await flush();
+    for (const call of source.pending()) call.resolve(linuxJson(1000, 1));
+    await vi.advanceTimersByTimeAsync(2_000);
+    let answered = 0;
+    const first = collector.refresh(['a', 'b']).then(() => answered++);
+    const second = collector.refresh(['a']).then(() => answered++);
+    await flush();
+    expect(source.pending().map((c) => c.id)).toEqual(['a', 'b']);
+    expect(answered).toBe(0);
+    for (const call of source.pending()) call.resolve(linuxJson(1002, 2));
+    await Promise.all([first, second]);
+    expect(answered).toBe(2);
+    expect(source.calls).toHaveLength(4);
+    expect(collector.latest('a')?.timestampNs).toBe(1002n * S);
+    collector.stop();
+  });
+
+  it('a request waits for a read already in flight instead of starting another', async () => {
+    const { source, collector } = clocked();
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    expect(source.pending()).toHaveLength(1);
+    let done = false;
+    const request = collector.refresh(['a']).then(() => (done = true));
+    await flush();
+    expect(source.calls).toHaveLength(1);
+    expect(done).toBe(false);
+    source.pending()[0]?.resolve(linuxJson(1000, 1));
+    await request;
+    expect(collector.latest('a')).toBeDefined();
+    collector.stop();
+  });
+
+  it('goes ahead of the round, within the concurrency limit', async () => {
+    const { source, collector } = clocked({ concurrency: 1 });
+    for (const id of ['a', 'b', 'c']) collector.track(id, LINUX);
+    collector.start();
+    await flush();
+    expect(source.pending().map((c) => c.id)).toEqual(['a']);
+    const request = collector.refresh(['c']);
+    source.pending()[0]?.resolve(linuxJson(1000, 1));
+    await flush();
+    expect(source.pending().map((c) => c.id)).toEqual(['c']);
+    source.pending()[0]?.resolve(linuxJson(1000, 1));
+    await request;
+    expect(source.pending().map((c) => c.id)).toEqual(['b']);
+    collector.stop();
+  });
+
+  it('waits at most refreshWaitMs for a read that hangs, then answers with what it has', async () => {
+    const { source, collector } = clocked({ refreshWaitMs: 1_500, callTimeoutMs: 5_000 });
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    source.pending()[0]?.resolve(linuxJson(1000, 1));
+    await vi.advanceTimersByTimeAsync(1_000);
+    source.auto = () => 'hang';
+    let done = false;
+    const request = collector.refresh(['a']).then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await request;
+    expect(collector.latest('a')?.timestampNs).toBe(1000n * S);
+    collector.stop();
+  });
+
+  it('a failed read ends the wait too, keeping the last reading', async () => {
+    const { source, collector } = clocked();
+    source.auto = (_id, n) => (n === 1 ? linuxJson(1000, 1) : new Error('engine said no'));
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    await vi.advanceTimersByTimeAsync(1_000);
+    const before = performance.now();
+    await collector.refresh(['a']);
+    expect(performance.now() - before).toBeLessThan(1_500);
+    expect(collector.latest('a')?.timestampNs).toBe(1000n * S);
+    collector.stop();
+  });
+
+  it('the next round skips a container read on request less than half an interval ago', async () => {
+    const { source, collector } = clocked({ intervalMs: 10_000 });
+    source.auto = (_id, n) => linuxJson(1000 + n, n);
+    collector.track('a', LINUX);
+    collector.track('b', LINUX);
+    collector.start();
+    await flush();
+    await vi.advanceTimersByTimeAsync(8_000);
+    await collector.refresh(['a']);
+    await vi.advanceTimersByTimeAsync(2_000);
+    // Round at 10 s: 'a' was read on request 2 s ago; 'b' is read.
+    expect(source.callsFor('a')).toHaveLength(2);
+    expect(source.callsFor('b')).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(source.callsFor('a')).toHaveLength(3);
+    collector.stop();
+  });
+
+  it('answers at once when stopped, and stop wakes a waiting request', async () => {
+    const { source, collector } = clocked();
+    collector.track('a', LINUX);
+    await collector.refresh(['a']);
+    expect(source.calls).toHaveLength(0);
+    collector.start();
+    await flush();
+    const request = collector.refresh(['a']);
+    collector.stop();
+    await request;
+  });
+});
+
 describe('StatsCollector options', () => {
-  it.each([{ intervalMs: 0 }, { concurrency: 0 }, { callTimeoutMs: -1 }, { intervalMs: 1.5 }])(
-    'rejects %o',
-    (bad) => {
-      expect(() => setup(bad)).toThrow(expect.objectContaining({ kind: 'InvalidArgument' }));
-    },
-  );
+  it.each([
+    { intervalMs: 0 },
+    { concurrency: 0 },
+    { callTimeoutMs: -1 },
+    { intervalMs: 1.5 },
+    { refreshAfterMs: 0 },
+    { refreshWaitMs: -5 },
+  ])('rejects %o', (bad) => {
+    expect(() => setup(bad)).toThrow(expect.objectContaining({ kind: 'InvalidArgument' }));
+  });
 });
 
 describe('StatsLogger', () => {
