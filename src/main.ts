@@ -139,7 +139,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   });
   const image = imageRpcs(images);
   const server = await startCriServer(parseEndpoint(config.listen), { runtime, image }, log);
-  stopOnSignals(server, engine, log, async () => {
+  stopOnSignals(server, config.shutdownDrainMs, engine, log, async () => {
     watching.abort();
     stopTracking();
     collector.stop();
@@ -212,8 +212,15 @@ async function recoverWhenReachable(
   }
 }
 
+/**
+ * SIGTERM (systemd, docker stop), SIGINT (Ctrl+C, and the Ctrl+C a Windows service wrapper sends
+ * on a service stop) and SIGBREAK (Windows' Ctrl+Break) stop wincri: event streams end at once,
+ * unary calls in flight get `drainMs` to finish, then the background work stops and the state
+ * directory is released. A second signal while stopping is ignored: the drain is already bounded.
+ */
 function stopOnSignals(
   server: CriServer,
+  drainMs: number,
   engine: EngineState,
   log: Logger,
   release: () => Promise<void>,
@@ -222,15 +229,16 @@ function stopOnSignals(
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal, drainMs }, 'shutting down');
     engine.stop();
     void server
-      .close()
+      .close(drainMs)
+      .then((report) => log.info(report, 'CRI server stopped'))
       .then(release)
       .then(() => process.exit(0));
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  for (const signal of ['SIGTERM', 'SIGINT', ...(process.platform === 'win32' ? ['SIGBREAK'] : [])])
+    process.on(signal, stop);
 }
 
 /** Linux: the capability bounding set runc will meet (the engine runs on this host); undefined when full or unknown. */

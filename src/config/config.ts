@@ -33,6 +33,8 @@ export interface Config {
    * (the Hyper-V role is a Windows feature), so the operator says so; false by default.
    */
   hyperVAvailable: boolean;
+  /** On stop (SIGTERM, SIGINT, a Windows service stop): how long unary calls in flight may finish. */
+  shutdownDrainMs: number;
 }
 
 export type HostOs = 'linux' | 'windows';
@@ -49,6 +51,7 @@ export function defaults(os: HostOs): Config {
     streamingAddress: '127.0.0.1:0',
     statsIntervalMs: 10_000,
     hyperVAvailable: false,
+    shutdownDrainMs: 10_000,
   };
 }
 
@@ -67,6 +70,7 @@ export interface ConfigInput {
   runtimeHandlers?: unknown;
   defaultRuntimeHandler?: string;
   hyperVAvailable?: boolean;
+  shutdownDrainMs?: number;
 }
 
 const FILE_KEYS = new Set<keyof ConfigInput>([
@@ -83,6 +87,7 @@ const FILE_KEYS = new Set<keyof ConfigInput>([
   'runtimeHandlers',
   'defaultRuntimeHandler',
   'hyperVAvailable',
+  'shutdownDrainMs',
 ]);
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
@@ -149,6 +154,15 @@ function validate(config: Config): void {
   if (typeof config.hyperVAvailable !== 'boolean') {
     throw invalidArgument(
       `hyperVAvailable must be true or false, not ${JSON.stringify(config.hyperVAvailable)}`,
+    );
+  }
+  if (
+    !Number.isInteger(config.shutdownDrainMs) ||
+    config.shutdownDrainMs < 0 ||
+    config.shutdownDrainMs > 600_000
+  ) {
+    throw invalidArgument(
+      `shutdownDrainMs ${JSON.stringify(config.shutdownDrainMs)}: use a whole number of milliseconds from 0 to 600000`,
     );
   }
   if (!Number.isInteger(config.statsIntervalMs) || config.statsIntervalMs < 1000) {

@@ -20,8 +20,39 @@ interface CallLike {
   off(event: 'cancelled', listener: () => void): unknown;
 }
 
+/**
+ * The calls in flight on one server, for shutdown: unary calls are counted (the server drains them
+ * within a bound), server streams are held so they can be ended at once. A stream such as
+ * GetContainerEvents never ends by itself; a kubelet with evented PLEG must see it end as soon as
+ * this wincri stops, to reconnect to the next one, not after the drain bound.
+ */
+export class OpenCalls {
+  unary = 0;
+  private readonly streams = new Set<(reason: CriError) => void>();
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** Registers a stream's `end`; the returned function unregisters it. */
+  addStream(end: (reason: CriError) => void): () => void {
+    this.streams.add(end);
+    return () => this.streams.delete(end);
+  }
+
+  /** Ends every open stream with `reason` as its status; returns how many there were. */
+  endStreams(reason: CriError): number {
+    const ends = [...this.streams];
+    this.streams.clear();
+    for (const end of ends) end(reason);
+    return ends.length;
+  }
+}
+
 interface CallScope {
   ctx: CallContext;
+  /** Aborts the handler's signal with `reason` (the server ends the call). */
+  abort(reason: CriError): void;
   /** Maps a failure to the error the client should see, given why the call was aborted. */
   failure(err: unknown): CriError;
   close(): void;
@@ -61,6 +92,7 @@ function openCallScope(rpc: string, call: CallLike, root: Logger): CallScope {
         return (log ??= root.child({ rpc }));
       },
     },
+    abort: (reason) => controller.abort(reason),
     failure(err) {
       // Whatever the handler threw after an abort, the abort's own reason is the truth.
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
@@ -89,10 +121,12 @@ export function adaptUnary<Req, Res>(
   handler: UnaryHandler<Req, Res>,
   root: Logger,
   level: LogLevel,
+  open: OpenCalls = new OpenCalls(),
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const scope = openCallScope(rpc, call, root);
     const started = performance.now();
+    open.unary++;
     handler(call.request, scope.ctx)
       .then(
         (response) => {
@@ -105,7 +139,10 @@ export function adaptUnary<Req, Res>(
           callback(toStatus(failure));
         },
       )
-      .finally(() => scope.close());
+      .finally(() => {
+        open.unary--;
+        scope.close();
+      });
   };
 }
 
@@ -113,10 +150,20 @@ export function adaptServerStream<Req, Res>(
   rpc: string,
   handler: StreamHandler<Req, Res>,
   root: Logger,
+  open: OpenCalls = new OpenCalls(),
 ): handleServerStreamingCall<Req, Res> {
   return (call) => {
     const scope = openCallScope(rpc, call, root);
     const { signal } = scope.ctx;
+    // Set when the server ends the stream (shutdown): the status is sent at once, whatever the
+    // handler does after its signal fires.
+    let endedByServer = false;
+    const unregister = open.addStream((reason) => {
+      endedByServer = true;
+      scope.abort(reason);
+      scope.ctx.log.info(reason.message);
+      call.emit('error', toStatus(reason));
+    });
     const send = (message: Res): Promise<void> => {
       if (signal.aborted) return Promise.reject(scope.failure(signal.reason));
       if (call.write(message)) return Promise.resolve();
@@ -137,8 +184,11 @@ export function adaptServerStream<Req, Res>(
     scope.ctx.log.info('stream opened');
     handler(call.request, send, scope.ctx)
       .then(
-        () => call.end(),
+        () => {
+          if (!endedByServer) call.end();
+        },
         (err: unknown) => {
+          if (endedByServer) return;
           const failure = scope.failure(err);
           if (failure.kind === 'Cancelled') scope.ctx.log.info('stream closed by the client');
           else logFailure(scope.ctx.log, failure, 0);
@@ -146,6 +196,9 @@ export function adaptServerStream<Req, Res>(
           if (!signal.aborted) call.emit('error', toStatus(failure));
         },
       )
-      .finally(() => scope.close());
+      .finally(() => {
+        unregister();
+        scope.close();
+      });
   };
 }

@@ -3,7 +3,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Logger } from 'pino';
 import type { ImageRpcs, RuntimeRpcs, StreamingRpc } from '../cri/rpc-types.js';
-import { adaptServerStream, adaptUnary, type LogLevel } from './adapt.js';
+import { CriError } from '../errors.js';
+import { adaptServerStream, adaptUnary, OpenCalls, type LogLevel } from './adapt.js';
 import { grpcBindAddress, prepareUnixSocketPath, type Endpoint } from './endpoint.js';
 import { loadCriRoot, withListItemCaching } from './list-encoding.js';
 import { CRI_PROTO_PATH, PROTO_LOADER_OPTIONS } from './proto-options.js';
@@ -25,10 +26,26 @@ const STREAMING_RPCS: ReadonlySet<string> = new Set<StreamingRpc>([
 const isPolledRead = (rpc: string) =>
   /^(List|Version$|Status$|ImageFsInfo$|RuntimeConfig$)/.test(rpc) || /(Status|Stats)$/.test(rpc);
 
+/** How long `close` waits for unary calls in flight by default. */
+export const DEFAULT_DRAIN_MS = 10_000;
+
+export interface ShutdownReport {
+  /** Server streams ended at once (GetContainerEvents). */
+  streamsEnded: number;
+  /** Unary calls in flight when the server stopped accepting calls. */
+  unaryInFlight: number;
+  /** Unary calls still running at the bound, cut with CANCELLED. */
+  unaryCut: number;
+  ms: number;
+}
+
 export interface CriServer {
   readonly endpoint: Endpoint;
-  /** Stops accepting calls, waits up to `graceMs` for calls in flight, then cuts them. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Stops accepting calls, ends every server stream at once with UNAVAILABLE (its client reconnects
+   * to the next wincri), waits up to `drainMs` for unary calls in flight, then cuts the rest.
+   */
+  close(drainMs?: number): Promise<ShutdownReport>;
 }
 
 interface ServiceDescriptor {
@@ -54,13 +71,17 @@ function loadServices(): { runtime: grpc.ServiceDefinition; image: grpc.ServiceD
   };
 }
 
-function adaptTable(table: Record<string, unknown>, root: Logger): grpc.UntypedServiceImplementation {
+function adaptTable(
+  table: Record<string, unknown>,
+  root: Logger,
+  open: OpenCalls,
+): grpc.UntypedServiceImplementation {
   const adapted: grpc.UntypedServiceImplementation = {};
   for (const [rpc, handler] of Object.entries(table)) {
     const level: LogLevel = isPolledRead(rpc) ? 'debug' : 'info';
     adapted[rpc] = STREAMING_RPCS.has(rpc)
-      ? adaptServerStream(rpc, handler as never, root)
-      : adaptUnary(rpc, handler as never, root, level);
+      ? adaptServerStream(rpc, handler as never, root, open)
+      : adaptUnary(rpc, handler as never, root, level, open);
   }
   return adapted;
 }
@@ -76,8 +97,9 @@ export async function startCriServer(
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
-  server.addService(services.runtime, adaptTable(handlers.runtime, log));
-  server.addService(services.image, adaptTable(handlers.image, log));
+  const open = new OpenCalls();
+  server.addService(services.runtime, adaptTable(handlers.runtime, log, open));
+  server.addService(services.image, adaptTable(handlers.image, log, open));
 
   if (endpoint.kind === 'unix') await prepareUnixSocketPath(endpoint.path);
   await new Promise<number>((resolve, reject) =>
@@ -91,13 +113,23 @@ export async function startCriServer(
 
   return {
     endpoint,
-    close: (graceMs = 5_000) =>
-      new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.forceShutdown(), graceMs);
+    close: (drainMs = DEFAULT_DRAIN_MS) => {
+      const started = performance.now();
+      const unaryInFlight = open.unary;
+      const streamsEnded = open.endStreams(
+        new CriError('Unavailable', 'wincri is shutting down; reconnect to the next instance'),
+      );
+      return new Promise<ShutdownReport>((resolve) => {
+        let unaryCut = 0;
+        const force = setTimeout(() => {
+          unaryCut = open.unary;
+          server.forceShutdown();
+        }, drainMs);
         server.tryShutdown(() => {
           clearTimeout(force);
-          resolve();
+          resolve({ streamsEnded, unaryInFlight, unaryCut, ms: Math.round(performance.now() - started) });
         });
-      }),
+      });
+    },
   };
 }

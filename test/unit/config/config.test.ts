@@ -38,6 +38,8 @@ describe('config', () => {
     [{ sandboxImage: 'Not A Ref' }, /malformed/],
     [{ streamingAddress: '10010' }, /host:port/],
     [{ statsIntervalMs: 10 }, /at least 1000/],
+    [{ shutdownDrainMs: -1 }, /shutdownDrainMs -1: use a whole number of milliseconds from 0 to 600000/],
+    [{ shutdownDrainMs: 1.5 }, /shutdownDrainMs/],
     [{ streamingTlsCert: '/c.pem' }, /both a certificate and a key/],
     [{ registryMirrors: ['nonsense'] }, /REGISTRY=URL/],
   ])('refuses %j with a message that says what to fix', (input, message) => {

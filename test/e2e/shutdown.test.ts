@@ -1,0 +1,45 @@
+import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { criClient, type CriClient } from '../support/cri-client.js';
+import { startWincri, type WincriProcess } from '../support/wincri-process.js';
+
+/**
+ * The built wincri process stopping on a signal with a kubelet-like GetContainerEvents stream open:
+ * the stream ends at once with UNAVAILABLE (an evented-PLEG kubelet reconnects to the next wincri)
+ * and the process exits without waiting out the drain bound. No engine is needed (the events stream
+ * is served before the engine answers), so this touches nothing on the rig.
+ */
+let wincri: WincriProcess | undefined;
+let client: CriClient | undefined;
+afterEach(async () => {
+  client?.close();
+  await wincri?.stop();
+});
+
+describe('wincri serve on a stop signal', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s ends an open event stream at once and exits within a second',
+    async (signal) => {
+      wincri = await startWincri({ dockerHost: 'unix:///nonexistent/docker.sock' });
+      client = criClient(wincri.endpoint);
+      const rpc = client.runtime as unknown as Record<string, (req: object) => NodeJS.EventEmitter>;
+      const stream = rpc['GetContainerEvents']!.call(client.runtime, {});
+      const ended = new Promise<{ error: ServiceError; at: number }>((resolve) =>
+        stream.on('error', (error: ServiceError) => resolve({ error, at: Date.now() })),
+      );
+      await expect.poll(() => wincri!.logs().includes('stream opened')).toBe(true);
+      const exited = new Promise<number>((resolve) =>
+        wincri!.process.once('exit', () => resolve(Date.now())),
+      );
+      const sent = Date.now();
+      wincri.process.kill(signal);
+      const { error, at } = await ended;
+      expect(error.code).toBe(grpcStatus.UNAVAILABLE);
+      expect(error.details).toMatch(/shutting down/);
+      expect(at - sent).toBeLessThan(500);
+      expect((await exited) - sent).toBeLessThan(1_000);
+      expect(wincri.process.exitCode).toBe(0);
+      expect(wincri.logs()).toMatch(/"streamsEnded":1/);
+    },
+  );
+});
