@@ -20,9 +20,12 @@ write_rig_json() {
     --arg storageDriver "$(cat "$RIG_STATE/storage-driver")" \
     --arg nodeBaseImage wincri-node-base:20 \
     --arg cniBinDir /usr/lib/cni \
+    --arg cniConfDir "$RIG_STATE/cni/net.d" \
+    --arg cniSubnet 10.213.77.0/24 \
+    --arg cniBridge wincricni0 \
     --argjson mtu "$(rig_uplink_mtu)" \
     '{$dockerHost, $docker, $registry, $authRegistry, $authUser, $authPass, $crictl, $critest,
-      mirrors: ($mirrors | split(",")), $storageDriver, $nodeBaseImage, $cniBinDir, $mtu,
+      mirrors: ($mirrors | split(",")), $storageDriver, $nodeBaseImage, $cniBinDir, $cniConfDir, $cniSubnet, $cniBridge, $mtu,
       sandboxImage: "registry.k8s.io/pause:3.10",
       privateImage: "\($authRegistry)/wincri-test/private:1",
       testImage: "\($registry)/wincri-test/busybox:latest"}' >"$WINCRI_RIG_JSON.tmp"
@@ -36,6 +39,7 @@ rig_phase registries "$RIG_DIR/registry.sh" start
 rig_phase images "$RIG_DIR/images.sh"
 rig_phase cri-tools "$RIG_DIR/cri-tools.sh"
 rig_phase node-base "$RIG_DIR/node-base.sh"
+rig_phase cni "$RIG_DIR/cni.sh"
 rig_phase rig.json write_rig_json
 rig_log "rig up in $(rig_since "$t0")s"
 
