@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { failedPrecondition } from '../errors.js';
+
+const run = promisify(execFile);
+
+/**
+ * Linux: a pod's network namespace held by a bind mount of the pause process's
+ * `/proc/<pid>/ns/net` onto `<dir>/<sandbox id>`, as containerd and CRI-O hold theirs. The
+ * namespace then outlives the pause process (a restart of it, a crash of it, a kill -9 of wincri),
+ * so DEL always runs inside it: the bridge plugin finds the addresses whose masquerade rules it
+ * removes by looking in the namespace, and would leave those rules behind without it.
+ */
+export class NetnsHolder {
+  constructor(readonly dir: string) {}
+
+  pathOf(sandboxId: string): string {
+    return join(this.dir, sandboxId);
+  }
+
+  /** Binds the namespace of `pid` to the sandbox's path; returns the path. */
+  async hold(sandboxId: string, pid: number): Promise<string> {
+    if (!Number.isInteger(pid) || pid <= 0)
+      throw failedPrecondition(
+        `sandbox ${sandboxId} has no running process whose network namespace could be held`,
+      );
+    const path = this.pathOf(sandboxId);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeFile(path, '', { mode: 0o600 });
+    try {
+      await run('mount', ['--bind', `/proc/${pid}/ns/net`, path]);
+    } catch (err) {
+      await rm(path, { force: true });
+      throw failedPrecondition(
+        `cannot hold the network namespace of sandbox ${sandboxId} (mount --bind /proc/${pid}/ns/net ${path}): ${stderrOf(err)}`,
+        err,
+      );
+    }
+    return path;
+  }
+
+  /** Sandbox ids with a held (or half-made) namespace path. */
+  async list(): Promise<string[]> {
+    try {
+      return await readdir(this.dir);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Unmounts and removes the path; a path already gone or never mounted is fine. */
+  async release(sandboxId: string): Promise<void> {
+    const path = this.pathOf(sandboxId);
+    try {
+      await run('umount', [path]);
+    } catch (err) {
+      // "not mounted" and "no such file" are what an earlier release leaves.
+      if (!/not mounted|no such file|not found/i.test(stderrOf(err)))
+        throw failedPrecondition(`cannot release the network namespace ${path}: ${stderrOf(err)}`, err);
+    }
+    await rm(path, { force: true });
+  }
+}
+
+function stderrOf(err: unknown): string {
+  const e = err as { stderr?: string; message?: string };
+  return (e.stderr || e.message || String(err)).trim();
+}
