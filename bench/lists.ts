@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import {
   HEADER,
-  cleanup,
-  ctrConfig,
+  type BenchPod,
   dockerOf,
   f,
+  growPods,
   machine,
-  podConfig,
+  pool,
+  removePods,
   rigFacts,
   row,
   startShim,
@@ -62,33 +63,9 @@ function rssKiB(): number {
 const progress = (s: string) => process.stderr.write(`[${new Date().toISOString()}] ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-    }),
-  );
-}
-
-/** Pods made so far: [podId, appContainerId]. */
-const made: { pod: string; ctr: string }[] = [];
-async function growTo(count: number): Promise<void> {
-  const next = Array.from({ length: count - made.length }, (_, k) => made.length + k);
-  await pool(next, POOL, async (i) => {
-    const sandbox_config = podConfig(`list${i}`, dir);
-    const pod = await cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', {
-      config: sandbox_config,
-    });
-    const ctr = await cri.call<{ container_id: string }>('runtime', 'CreateContainer', {
-      pod_sandbox_id: pod.pod_sandbox_id,
-      config: ctrConfig('app'),
-      sandbox_config,
-    });
-    await cri.call('runtime', 'StartContainer', { container_id: ctr.container_id });
-    made.push({ pod: pod.pod_sandbox_id, ctr: ctr.container_id });
-  });
-}
+/** Pods made so far. */
+const made: BenchPod[] = [];
+const growTo = (count: number) => growPods(cri, dir, made, count);
 
 async function times(n: number, fn: () => Promise<unknown>): Promise<number[]> {
   const ms: number[] = [];
@@ -229,11 +206,7 @@ try {
   );
 } finally {
   const [, ms] = await timed(async () => {
-    await pool([...made], POOL, async (m) => {
-      await cri.call('runtime', 'StopPodSandbox', { pod_sandbox_id: m.pod }).catch(() => undefined);
-      await cri.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: m.pod }).catch(() => undefined);
-    });
-    await cleanup(docker, cri);
+    await removePods(docker, cri, made);
   });
   console.log(`(cleanup ${f(ms / 1000, 1)} s)`);
   cri.close();

@@ -122,3 +122,51 @@ export function podConfig(name: string, logDir: string): object {
 export function ctrConfig(name: string, command: string[] = ['sleep', '3600']): object {
   return { metadata: { name }, image: { image: BUSYBOX }, command, log_path: `${name}/0.log`, linux: {} };
 }
+
+/** Runs fn over items with at most n in flight. */
+export async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    }),
+  );
+}
+
+/** A bench pod: its sandbox and its one app container (busybox `sleep 3600`). */
+export interface BenchPod {
+  pod: string;
+  ctr: string;
+}
+
+/** Adds bench pods to `made` (4 made at a time, as a kubelet starting a node's pods would) until it holds `count`. */
+export async function growPods(
+  cri: CriClient,
+  logDir: string,
+  made: BenchPod[],
+  count: number,
+): Promise<void> {
+  const next = Array.from({ length: count - made.length }, (_, k) => made.length + k);
+  await pool(next, 4, async (i) => {
+    const sandbox_config = podConfig(`list${i}`, logDir);
+    const pod = await cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', {
+      config: sandbox_config,
+    });
+    const ctr = await cri.call<{ container_id: string }>('runtime', 'CreateContainer', {
+      pod_sandbox_id: pod.pod_sandbox_id,
+      config: ctrConfig('app'),
+      sandbox_config,
+    });
+    await cri.call('runtime', 'StartContainer', { container_id: ctr.container_id });
+    made.push({ pod: pod.pod_sandbox_id, ctr: ctr.container_id });
+  });
+}
+
+/** Stops and removes the pods in `made` through CRI, then anything left with RUN_ID in its name. */
+export async function removePods(docker: Docker, cri: CriClient, made: BenchPod[]): Promise<void> {
+  await pool([...made], 4, async (m) => {
+    await cri.call('runtime', 'StopPodSandbox', { pod_sandbox_id: m.pod }).catch(() => undefined);
+    await cri.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: m.pod }).catch(() => undefined);
+  });
+  await cleanup(docker, cri);
+}
