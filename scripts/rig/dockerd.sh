@@ -18,15 +18,6 @@ DRIVER_FILE=$RIG_STATE/storage-driver
 
 ping_ok() { curl -fsS --max-time 2 --unix-socket "$RIG_DOCKER_SOCK" http://d/_ping >/dev/null 2>&1; }
 
-ensure_bridge() {
-  # dockerd creates only its default docker0; a named --bridge must exist beforehand.
-  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
-    ip link add "$BRIDGE" type bridge
-  fi
-  [[ "$(ip -4 addr show dev "$BRIDGE")" == *"inet $BRIDGE_CIDR"* ]] || ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
-  ip link set "$BRIDGE" up
-}
-
 # dockerd 20.10 adopts /run/containerd/containerd.sock whenever that socket exists (a reference
 # containerd someone is running, say), so the rig runs its own containerd and names it explicitly.
 start_containerd() {
@@ -99,7 +90,7 @@ start() {
   # A dead dockerd leaves its pid file behind and refuses to start while it names a live pid
   # (possibly reused); drop it when the process is gone.
   rig_pid_alive "$DOCKER_PID" || rm -f "$DOCKER_PID"
-  ensure_bridge
+  rig_ensure_bridge "$BRIDGE" "$BRIDGE_CIDR"
   # Docker switches the FORWARD policy to DROP when it is the one to enable IP forwarding; that
   # would cut CNI bridge pods (wincri's own networking) off. Enabling it first avoids the switch.
   sysctl -qw net.ipv4.ip_forward=1

@@ -26,7 +26,19 @@
 
   RIG_CRI_TOOLS_VERSION=v1.36.0
   RIG_BIN=$RIG_CACHE/bin
+
+  # The second engine (docker29.sh): Docker Engine 29 is published as the Go module moby/moby/v2.
+  RIG_MOBY_VERSION=v2.0.0-beta.24
+  RIG_DOCKER29_VERSION=29.8.0
+  RIG_CONTAINERD_VERSION=v2.4.2
+  RIG_RUNC_VERSION=v1.4.4
+  RIG_DOCKER29_SOCK=$RIG_RUN/docker29.sock
+  RIG_DOCKER29_OVERLAY2_SOCK=$RIG_RUN/docker29-overlay2.sock
+  RIG_DOCKER29_JSON=$RIG_RUN/docker29.json
 }
+
+# rig_engine_dir NAME VERSION: where docker29-build.sh puts (and docker29.sh finds) one built part.
+rig_engine_dir() { echo "$RIG_CACHE/engines/$1-$2"; }
 
 rig_log() { printf '[rig %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 rig_die() { rig_log "ERROR: $*"; exit 1; }
@@ -137,6 +149,15 @@ rig_import() {
   find "$root" -exec touch -h -d "@$RIG_EPOCH" {} +
   tar -C "$root" --sort=name --mtime="@$RIG_EPOCH" --owner=0 --group=0 --numeric-owner -cf - . |
     rig_docker import "${args[@]}" - "$image" >/dev/null
+}
+
+# rig_ensure_bridge NAME CIDR: a Linux bridge with that address, up. dockerd creates only its default
+# docker0; a named --bridge must exist beforehand.
+rig_ensure_bridge() {
+  local bridge=$1 cidr=$2
+  ip link show "$bridge" >/dev/null 2>&1 || ip link add "$bridge" type bridge
+  [[ "$(ip -4 addr show dev "$bridge")" == *"inet $cidr"* ]] || ip addr add "$cidr" dev "$bridge"
+  ip link set "$bridge" up
 }
 
 # rig_uplink_mtu: the MTU of the default route's device (1400 on these VMs). Container and pod

@@ -38,6 +38,8 @@ rig_phase dockerd "$RIG_DIR/dockerd.sh" start
 rig_phase registries "$RIG_DIR/registry.sh" start
 rig_phase images "$RIG_DIR/images.sh"
 rig_phase cri-tools "$RIG_DIR/cri-tools.sh"
+# The second engine (Docker 29 on containerd 2, both image stores), built from source once.
+rig_phase docker29 "$RIG_DIR/docker29.sh" start
 rig_phase node-base "$RIG_DIR/node-base.sh"
 rig_phase cni "$RIG_DIR/cni.sh"
 rig_phase rig.json write_rig_json
