@@ -1,18 +1,10 @@
 import type { Logger } from 'pino';
+import { apiAtLeast, MIN_API_VERSION } from '../docker/api-version.js';
 import type { DockerClient, EngineInfo } from '../docker/client.js';
 
 export type EngineReadiness =
   | { ready: true; info: EngineInfo; checkedAt: Date }
   | { ready: false; reason: string; message: string; checkedAt: Date; info?: EngineInfo };
-
-/** The oldest Engine API wincri speaks: Docker 20.10 (Debian's docker.io) answers 1.41. */
-export const MIN_API_VERSION = '1.41';
-
-const apiAtLeast = (version: string, minimum: string) => {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  const [minMajor = 0, minMinor = 0] = minimum.split('.').map(Number);
-  return major > minMajor || (major === minMajor && minor >= minMinor);
-};
 
 /**
  * Whether the engine answers, checked in the background so that `Status` (every 5 s from
