@@ -91,12 +91,16 @@ async function serve(config: Config, log: Logger): Promise<void> {
     intervalMs: config.statsIntervalMs,
   });
   collector.start();
-  // A walk of every writable layer (by wincri on a local overlay2 engine, else by the engine): every
-  // sixth stats interval.
+  // A walk of every writable layer (by wincri on a local overlay2 engine or containerd image store,
+  // else by the engine): every sixth stats interval.
   const writableLayers = new WritableLayers({
     source: docker,
     containers: () =>
-      [...store.containers].map((c) => ({ id: c.id, upperDir: c.details.graphDriver?.upperDir })),
+      [...store.containers].map((c) => ({
+        id: c.id,
+        upperDir: c.details.graphDriver?.upperDir,
+        pid: c.details.state.running ? c.details.state.pid : undefined,
+      })),
     intervalMs: config.statsIntervalMs * 6,
     log: statsLog,
   });

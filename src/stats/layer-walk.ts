@@ -9,6 +9,9 @@
  * - inodes as cAdvisor counts them for the kubelet (`fs.GetDirUsage`): every entry, directories and
  *   the layer's root included, each hard-linked inode once. Overlay whiteouts (the 0:0 character
  *   devices that record deletions) are entries on disk, so they count as inodes and add no bytes.
+ * - or, for a containerd snapshot (Docker's containerd image store), bytes as containerd's snapshot
+ *   usage counts them, which is what that engine reports as SizeRw (continuity `fs.DiskUsage`): the
+ *   blocks allocated (st_blocks x 512) to every inode once, directories and the root included.
  *
  * The tree belongs to the container: wincri (root) must not be led out of it. Directories are opened
  * with O_NOFOLLOW and checked against what lstat saw, and every name is resolved from the open
@@ -31,6 +34,9 @@ export interface LayerUsage {
   inodes: bigint;
 }
 
+/** How bytes are counted: apparent sizes of non-directories (overlay2) or allocated blocks (containerd). */
+export type ByteCount = 'apparent' | 'allocated';
+
 /** The layer's directory cannot be read here (a remote engine, another host's path): ask the engine. */
 export class LayerNotHere extends Error {
   override readonly name = 'LayerNotHere';
@@ -49,25 +55,37 @@ interface Walk {
   inodes: number;
   /** Inodes with more than one link already counted. */
   linked: Set<bigint>;
+  count: ByteCount;
   signal: AbortSignal;
   sliceStart: number;
 }
 
-export async function walkLayer(root: string, signal: AbortSignal): Promise<LayerUsage> {
+export async function walkLayer(
+  root: string,
+  signal: AbortSignal,
+  count: ByteCount = 'apparent',
+): Promise<LayerUsage> {
   // Names resolved through /proc/self/fd are Linux's; elsewhere the engine is asked.
   if (process.platform !== 'linux') throw new LayerNotHere(`${root}: not a Linux host`);
   await statsTurns.next();
   signal.throwIfAborted();
   let fd: number;
-  let dev: bigint;
+  let seen: BigIntStats;
   try {
-    const seen = lstatSync(root, { bigint: true });
+    seen = lstatSync(root, { bigint: true });
     fd = openDirectory(root, seen);
-    dev = seen.dev;
   } catch (err) {
     throw new LayerNotHere(`${root}: ${(err as Error).message}`, { cause: err });
   }
-  const walk: Walk = { dev, bytes: 0n, inodes: 1, linked: new Set(), signal, sliceStart: performance.now() };
+  const walk: Walk = {
+    dev: seen.dev,
+    bytes: count === 'allocated' ? seen.blocks * 512n : 0n,
+    inodes: 1,
+    linked: new Set(),
+    count,
+    signal,
+    sliceStart: performance.now(),
+  };
   try {
     await walkDirectory(walk, fd, 1);
   } finally {
@@ -100,8 +118,9 @@ async function walkDirectory(walk: Walk, fd: number, depth: number): Promise<voi
         walk.linked.add(stat.ino);
       }
       walk.inodes++;
+      if (walk.count === 'allocated') walk.bytes += stat.blocks * 512n;
+      else if (!stat.isDirectory()) walk.bytes += stat.size;
       if (stat.isDirectory()) subdirectories.push({ name: entry.name, stat });
-      else walk.bytes += stat.size;
     }
   } finally {
     dir.closeSync();

@@ -4,8 +4,9 @@
  *
  * Two ways to know it, cheapest first:
  * - The layer is a directory on this host (the engine is local and its driver is overlay2: inspect
- *   names the upper dir, already in the store): one walk of it gives bytes as Docker counts them AND
- *   inodes, which Docker does not count (src/stats/layer-walk.ts). At most `walkConcurrency` walks at
+ *   names the upper dir, already in the store; or, on the containerd image store, the container's
+ *   root overlay names it, src/stats/upper-dir.ts): one walk of it gives bytes as Docker counts them
+ *   AND inodes, which Docker does not count (src/stats/layer-walk.ts). At most `walkConcurrency` walks at
  *   a time: each holds the event loop for short slices, two of them leave most turns to the RPCs.
  * - Otherwise (a remote or Windows engine, another driver, a directory wincri cannot read): one
  *   listing with sizes for just those containers, which makes the engine walk their layers. Bytes
@@ -15,16 +16,21 @@
  * container gone from the store is dropped.
  */
 import { eachAtMost } from '../concurrency.js';
-import { LayerNotHere, walkLayer, type LayerUsage } from './layer-walk.js';
+import { LayerNotHere, walkLayer, type ByteCount, type LayerUsage } from './layer-walk.js';
+import { upperDirOfProcess, type UpperDir } from './upper-dir.js';
 
 export interface ContainerSizesSource {
   containerSizes(ids: string[], signal: AbortSignal): Promise<Map<string, number>>;
 }
 
-/** A container as the store knows it: the host directory of its writable layer, when inspect names one. */
+/**
+ * A container as the store knows it: the host directory of its writable layer when inspect names
+ * one, else the pid of its init process while it runs (to find the layer through its mounts).
+ */
 export interface LayerLocation {
   id: string;
   upperDir?: string | undefined;
+  pid?: number | undefined;
 }
 
 export interface WritableLayerReading {
@@ -32,6 +38,8 @@ export interface WritableLayerReading {
   /** Only from a walk of the layer; the engine does not count inodes. */
   inodesUsed?: bigint;
   timestampNs: bigint;
+  /** The filesystem holding the layer when it is not the engine's data root (a containerd snapshot). */
+  mountpoint?: string;
 }
 
 export interface WritableLayersOptions {
@@ -41,7 +49,8 @@ export interface WritableLayersOptions {
   intervalMs: number;
   log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
   walkConcurrency?: number;
-  walk?: (dir: string, signal: AbortSignal) => Promise<LayerUsage>;
+  walk?: (dir: string, signal: AbortSignal, count: ByteCount) => Promise<LayerUsage>;
+  upperDirOf?: (pid: number) => UpperDir | undefined;
 }
 
 export const DEFAULT_WALK_CONCURRENCY = 2;
@@ -53,11 +62,16 @@ export class WritableLayers {
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
   readonly #options: WritableLayersOptions;
-  readonly #walk: (dir: string, signal: AbortSignal) => Promise<LayerUsage>;
+  readonly #walk: (dir: string, signal: AbortSignal, count: ByteCount) => Promise<LayerUsage>;
+  readonly #upperDirOf: (pid: number) => UpperDir | undefined;
+  /** Upper dirs found through a container's mounts, kept after it stops (the snapshot stays). */
+  #found = new Map<string, UpperDir>();
+  #saidNotFound = false;
 
   constructor(options: WritableLayersOptions) {
     this.#options = options;
     this.#walk = options.walk ?? walkLayer;
+    this.#upperDirOf = options.upperDirOf ?? upperDirOfProcess;
   }
 
   start(): void {
@@ -84,14 +98,21 @@ export class WritableLayers {
     const signal = AbortSignal.timeout(this.#options.intervalMs);
     const next = new Map<string, WritableLayerReading>();
     const toList: string[] = [];
-    const walked = [...this.#options.containers()].filter((c) => {
-      if (c.upperDir === undefined) toList.push(c.id);
-      return c.upperDir !== undefined;
-    });
+    const walked: (UpperDir & { id: string })[] = [];
+    for (const c of this.#locate([...this.#options.containers()])) {
+      if (c.where) walked.push({ id: c.id, ...c.where });
+      else toList.push(c.id);
+    }
     await eachAtMost(this.#options.walkConcurrency ?? DEFAULT_WALK_CONCURRENCY, walked, async (c) => {
       try {
-        const usage = await this.#walk(c.upperDir as string, signal);
-        next.set(c.id, { usedBytes: usage.bytes, inodesUsed: usage.inodes, timestampNs: nowNs() });
+        const usage = await this.#walk(c.upperDir, signal, c.count);
+        const reading: WritableLayerReading = {
+          usedBytes: usage.bytes,
+          inodesUsed: usage.inodes,
+          timestampNs: nowNs(),
+        };
+        if (c.mountpoint !== c.upperDir) reading.mountpoint = c.mountpoint;
+        next.set(c.id, reading);
       } catch (err) {
         if (err instanceof LayerNotHere) toList.push(c.id);
         else this.#keepLast(next, c.id, err, 'could not walk a writable layer; keeping the last reading');
@@ -99,6 +120,33 @@ export class WritableLayers {
     });
     await this.#list(toList, next, signal);
     this.#readings = next;
+  }
+
+  /**
+   * Each container's layer directory: inspect's, else one found through its running process's
+   * mounts (kept for later rounds). A running container whose layer cannot be found is said once.
+   */
+  #locate(containers: LayerLocation[]): { id: string; where?: UpperDir }[] {
+    const found = new Map<string, UpperDir>();
+    const located = containers.map((c) => {
+      if (c.upperDir !== undefined)
+        return {
+          id: c.id,
+          where: { upperDir: c.upperDir, mountpoint: c.upperDir, count: 'apparent' as const },
+        };
+      const where = this.#found.get(c.id) ?? (c.pid ? this.#upperDirOf(c.pid) : undefined);
+      if (where) found.set(c.id, where);
+      else if (c.pid && !this.#saidNotFound) {
+        this.#saidNotFound = true;
+        this.#options.log.warn(
+          { containerId: c.id },
+          "a running container's writable layer is not a directory this host can find (not overlay2, not an overlay root): its layer is reported in bytes from the engine, without inodes",
+        );
+      }
+      return where ? { id: c.id, where } : { id: c.id };
+    });
+    this.#found = found;
+    return located;
   }
 
   /** One listing with sizes for the containers no walk could measure. */

@@ -1,4 +1,4 @@
-import { rmSync, symlinkSync } from 'node:fs';
+import { lstatSync, rmSync, symlinkSync } from 'node:fs';
 import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,20 @@ describe.runIf(process.platform === 'linux')('walkLayer', () => {
     // root, a (3 names), dir, c, out, empty, deeper, deepest
     expect(usage.inodes).toBe(8n);
     expect(usage.bytes).toBe(100n + 10n + BigInt(outside.length));
+  });
+
+  it('counts allocated blocks, as containerd sizes a snapshot: every inode once, directories and the root included', async () => {
+    await writeFile(join(root, 'a'), Buffer.alloc(100));
+    await link(join(root, 'a'), join(root, 'a-again'));
+    await mkdir(join(root, 'dir'));
+    await writeFile(join(root, 'dir', 'big'), Buffer.alloc(70_000));
+    const blocks = (path: string) => lstatSync(path, { bigint: true }).blocks * 512n;
+    const expected = [root, join(root, 'a'), join(root, 'dir'), join(root, 'dir', 'big')]
+      .map(blocks)
+      .reduce((sum, b) => sum + b, 0n);
+    const usage = await walkLayer(root, never, 'allocated');
+    expect(usage).toEqual({ bytes: expected, inodes: 4n });
+    expect(usage.bytes).toBeGreaterThanOrEqual(70_000n);
   });
 
   it('an empty layer is its root directory: one inode, no bytes', async () => {

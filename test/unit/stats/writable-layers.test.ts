@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LayerNotHere, type LayerUsage } from '../../../src/stats/layer-walk.js';
+import { LayerNotHere, type ByteCount, type LayerUsage } from '../../../src/stats/layer-walk.js';
+import type { UpperDir } from '../../../src/stats/upper-dir.js';
 import { WritableLayers, type LayerLocation } from '../../../src/stats/writable-layers.js';
 
 const silent = { warn: () => undefined, debug: () => undefined };
@@ -7,8 +8,9 @@ const silent = { warn: () => undefined, debug: () => undefined };
 function setup(options: {
   containers: LayerLocation[];
   sizes?: () => Promise<Map<string, number>>;
-  walk?: (dir: string) => Promise<LayerUsage>;
+  walk?: (dir: string, count: ByteCount) => Promise<LayerUsage>;
   warnings?: string[];
+  upperDirOf?: (pid: number) => UpperDir | undefined;
 }) {
   const listed: string[][] = [];
   const layers = new WritableLayers({
@@ -21,7 +23,9 @@ function setup(options: {
     containers: () => options.containers,
     intervalMs: 60_000,
     log: options.warnings ? { ...silent, warn: (_obj, msg) => options.warnings?.push(msg) } : silent,
-    walk: async (dir) => (options.walk ? options.walk(dir) : { bytes: 4096n, inodes: 12n }),
+    walk: async (dir, _signal, count) =>
+      options.walk ? options.walk(dir, count) : { bytes: 4096n, inodes: 12n },
+    upperDirOf: options.upperDirOf ?? (() => undefined),
   });
   return { layers, listed };
 }
@@ -99,5 +103,61 @@ describe('WritableLayers', () => {
     await first;
     expect(most).toBe(2);
     expect(layers.get('c5')).toBeDefined();
+  });
+
+  it('finds a containerd snapshot through the running process, names its filesystem, and keeps it once stopped', async () => {
+    const snapshot = {
+      upperDir: '/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/42/fs',
+      mountpoint: '/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs',
+      count: 'allocated' as const,
+    };
+    const asked: number[] = [];
+    const walkedDirs: string[] = [];
+    const containers: LayerLocation[] = [{ id: 'c8d', pid: 4242 }];
+    const { layers, listed } = setup({
+      containers,
+      upperDirOf: (pid) => (asked.push(pid), pid === 4242 ? snapshot : undefined),
+      walk: async (dir, count) => (walkedDirs.push(`${count} ${dir}`), { bytes: 10n, inodes: 3n }),
+    });
+    await layers.refresh();
+    expect(layers.get('c8d')).toMatchObject({
+      usedBytes: 10n,
+      inodesUsed: 3n,
+      mountpoint: snapshot.mountpoint,
+    });
+    // Stopped: no pid any more, and the same snapshot is walked again without asking.
+    containers.splice(0, 1, { id: 'c8d' });
+    await layers.refresh();
+    expect(walkedDirs).toEqual([`allocated ${snapshot.upperDir}`, `allocated ${snapshot.upperDir}`]);
+    expect(asked).toEqual([4242]);
+    expect(listed).toEqual([]);
+  });
+
+  it('an overlay2 upper dir from inspect keeps the data root as its filesystem (no mountpoint of its own)', async () => {
+    const { layers } = setup({
+      containers: [{ id: 'o2', upperDir: '/var/lib/docker/overlay2/x/diff', pid: 7 }],
+    });
+    await layers.refresh();
+    expect(layers.get('o2')).not.toHaveProperty('mountpoint');
+  });
+
+  it('a running container whose layer cannot be found is measured by the engine (bytes only), said once', async () => {
+    const warnings: string[] = [];
+    const { layers, listed } = setup({
+      containers: [
+        { id: 'a', pid: 1 },
+        { id: 'b', pid: 2 },
+      ],
+      warnings,
+    });
+    await layers.refresh();
+    await layers.refresh();
+    expect(listed).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
+    expect(layers.get('a')).not.toHaveProperty('inodesUsed');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/bytes from the engine, without inodes/);
   });
 });
