@@ -17,6 +17,9 @@ npm ci --no-audit --no-fund --loglevel=error
 # The lists bench times wincri with the kubelet's own CRI client (bench/kubelet-client, run by
 # hand); vetting it here keeps it compiling against its pinned modules.
 (cd bench/kubelet-client && GOFLAGS=-mod=mod go vet .)
+# The metrics tests read /metrics with the Prometheus Go client's text parser (a tiny program built
+# on first use into .cache/); its modules come from the proxy here.
+(cd test/fixtures/metrics/expfmt && GOFLAGS=-mod=mod go mod download)
 npm run --silent build
 npm run --silent typecheck
 npm run --silent lint

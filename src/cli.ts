@@ -21,6 +21,8 @@ Flags for serve (a flag overrides the config file, which overrides the defaults)
   --streaming-address H:P    exec/attach/port-forward server (default 127.0.0.1:0, loopback)
   --streaming-tls-cert FILE  serve streaming over TLS with this certificate ...
   --streaming-tls-key FILE   ... and this key
+  --metrics-address ADDR     serve Prometheus metrics on ADDR/metrics (host:port, or a port
+                             on loopback); off by default
 `;
 
 export type Command =
@@ -43,6 +45,7 @@ export function parseCommand(argv: string[]): Command {
       'streaming-address': { type: 'string' },
       'streaming-tls-cert': { type: 'string' },
       'streaming-tls-key': { type: 'string' },
+      'metrics-address': { type: 'string' },
     },
   });
   const [verb, ...extra] = positionals;
@@ -60,6 +63,7 @@ export function parseCommand(argv: string[]): Command {
   if (values['streaming-address'] !== undefined) input.streamingAddress = values['streaming-address'];
   if (values['streaming-tls-cert'] !== undefined) input.streamingTlsCert = values['streaming-tls-cert'];
   if (values['streaming-tls-key'] !== undefined) input.streamingTlsKey = values['streaming-tls-key'];
+  if (values['metrics-address'] !== undefined) input.metricsAddress = values['metrics-address'];
   return values.config === undefined
     ? { kind: 'serve', input }
     : { kind: 'serve', input, configFile: values.config };

@@ -29,6 +29,10 @@ import { cgroupTargetOf } from './cri/runtime/stats-views.js';
 import { StatsCollector } from './stats/collector.js';
 import { WritableLayers } from './stats/writable-layers.js';
 import { lockInstance } from './instance-lock.js';
+import { WincriMetrics } from './metrics/metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics/server.js';
+import { containerState } from './cri/convert/container.js';
+import { sandboxState } from './cri/convert/sandbox.js';
 import { DockerStreamRuntime, dialPodAddress } from './streaming/docker-stream-runtime.js';
 import { NetnsRelays } from './streaming/netns-relays.js';
 import { StreamingServer } from './streaming/server.js';
@@ -37,7 +41,9 @@ import { StreamingServer } from './streaming/server.js';
 async function serve(config: Config, log: Logger): Promise<void> {
   // Before anything touches the engine: a second instance must not recover or copy logs.
   const instance = await lockInstance(config.rootDir, { log });
-  const docker = new DockerodeClient(config.dockerHost);
+  // Built only when asked for: without it no call pays for a metric.
+  const metrics = config.metricsAddress === undefined ? undefined : new WincriMetrics();
+  const docker = new DockerodeClient(config.dockerHost, metrics?.engine);
   const engine = new EngineState(docker, log.child({ component: 'engine' }));
   await engine.start();
   const filesystems = new FilesystemUsageCache(docker, engine);
@@ -55,7 +61,11 @@ async function serve(config: Config, log: Logger): Promise<void> {
     config.defaultRuntimeHandler,
   );
   const store = new RuntimeStore(docker, log.child({ component: 'store' }));
-  const logs = new LogCopiers({ docker, log: log.child({ component: 'logs' }) });
+  const logs = new LogCopiers({
+    docker,
+    log: log.child({ component: 'logs' }),
+    ...(metrics ? { observer: metrics.logs } : {}),
+  });
   const recovering = recoverWhenReachable(
     engine,
     () => recover(docker, store, log.child({ component: 'recover' }), AbortSignal.timeout(120_000)),
@@ -142,8 +152,34 @@ async function serve(config: Config, log: Logger): Promise<void> {
     streaming,
   });
   const image = imageRpcs(images);
-  const server = await startCriServer(parseEndpoint(config.listen), { runtime, image }, log);
+  const server = await startCriServer(
+    parseEndpoint(config.listen),
+    { runtime, image },
+    log,
+    metrics ? { observeRpc: (rpc) => metrics.forRpc(rpc) } : {},
+  );
+  let metricsServer: MetricsServer | undefined;
+  if (metrics && config.metricsAddress !== undefined) {
+    metrics.readFrom({
+      objectsByState: () => ({
+        pods: countBy(POD_STATES, [...store.sandboxes].map(sandboxState)),
+        containers: countBy(
+          CONTAINER_STATES,
+          [...store.containers].map((c) => containerState(c.details)),
+        ),
+      }),
+      streamingSessions: () => streaming.sessions(),
+      grpcStreams: () => server.openStreams(),
+      collector: () => collector.health(),
+    });
+    metricsServer = await startMetricsServer(
+      config.metricsAddress,
+      metrics.registry,
+      log.child({ component: 'metrics' }),
+    );
+  }
   stopOnSignals(server, config.shutdownDrainMs, engine, log, async () => {
+    await metricsServer?.close();
     watching.abort();
     stopTracking();
     collector.stop();
@@ -161,7 +197,7 @@ async function startStreaming(
   execKiller: EngineExecKiller,
   platform: () => 'linux' | 'windows',
   log: Logger,
-): Promise<{ close(): Promise<void>; issueUrl: StreamingServer['issueUrl'] }> {
+): Promise<{ close(): Promise<void>; issueUrl: StreamingServer['issueUrl']; sessions(): number }> {
   const separator = config.streamingAddress.lastIndexOf(':');
   const address = config.streamingAddress.slice(0, separator).replace(/^\[|\]$/g, '');
   const port = Number(config.streamingAddress.slice(separator + 1));
@@ -180,6 +216,7 @@ async function startStreaming(
   log.info({ address: config.streamingAddress }, 'streaming server listening');
   return {
     issueUrl: (request) => server.issueUrl(request),
+    sessions: () => server.stats.sessions,
     close: async () => {
       await server.close();
       await relays.close();
@@ -243,6 +280,16 @@ function stopOnSignals(
   };
   for (const signal of ['SIGTERM', 'SIGINT', ...(process.platform === 'win32' ? ['SIGBREAK'] : [])])
     process.on(signal, stop);
+}
+
+// Every state is reported, 0 included, so a dashboard's series do not come and go.
+const POD_STATES = ['SANDBOX_READY', 'SANDBOX_NOTREADY'];
+const CONTAINER_STATES = ['CONTAINER_CREATED', 'CONTAINER_RUNNING', 'CONTAINER_EXITED', 'CONTAINER_UNKNOWN'];
+
+function countBy(keys: string[], values: string[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(keys.map((key) => [key, 0]));
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
 }
 
 /** Linux: the capability bounding set runc will meet (the engine runs on this host); undefined when full or unknown. */

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseEndpoint } from '../grpc/endpoint.js';
+import { splitAddress } from '../metrics/server.js';
 import { invalidArgument } from '../errors.js';
 import { mirrorTable, type MirrorTable } from '../cri/image/mirrors.js';
 import { parseReference } from '../cri/image/reference.js';
@@ -35,6 +36,8 @@ export interface Config {
   hyperVAvailable: boolean;
   /** On stop (SIGTERM, SIGINT, a Windows service stop): how long unary calls in flight may finish. */
   shutdownDrainMs: number;
+  /** Where Prometheus scrapes `/metrics`: host:port, or a bare port on loopback; off when absent. */
+  metricsAddress?: string;
 }
 
 export type HostOs = 'linux' | 'windows';
@@ -71,6 +74,7 @@ export interface ConfigInput {
   defaultRuntimeHandler?: string;
   hyperVAvailable?: boolean;
   shutdownDrainMs?: number;
+  metricsAddress?: string;
 }
 
 const FILE_KEYS = new Set<keyof ConfigInput>([
@@ -88,6 +92,7 @@ const FILE_KEYS = new Set<keyof ConfigInput>([
   'defaultRuntimeHandler',
   'hyperVAvailable',
   'shutdownDrainMs',
+  'metricsAddress',
 ]);
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
@@ -156,6 +161,7 @@ function validate(config: Config): void {
       `hyperVAvailable must be true or false, not ${JSON.stringify(config.hyperVAvailable)}`,
     );
   }
+  if (config.metricsAddress !== undefined) splitAddress(String(config.metricsAddress));
   if (
     !Number.isInteger(config.shutdownDrainMs) ||
     config.shutdownDrainMs < 0 ||

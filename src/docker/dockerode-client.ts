@@ -22,6 +22,8 @@ import type {
 } from './client.js';
 import { engineMessage, fromEngineError, isRemovalInProgress } from './errors.js';
 import { Demultiplexer, TtyFramer } from './multiplex.js';
+import { engineOperation } from './operations.js';
+import type { EngineObserver } from '../metrics/metrics.js';
 import type { DockerStatsJson } from './stats-types.js';
 import type { ContainerCreateBody, Resources } from './types.js';
 
@@ -63,6 +65,15 @@ interface Modem {
 
 type Json = Record<string, unknown>;
 
+/** One line of the engine's pull progress stream. */
+interface PullProgress {
+  status?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 const strings = (v: unknown): string[] =>
@@ -77,9 +88,15 @@ const realNames = (v: unknown) => strings(v).filter((name) => !name.startsWith('
 /** The DockerClient over dockerode's modem: one request function, every call cancellable. */
 export class DockerodeClient implements DockerClient {
   readonly #modem: Modem;
+  readonly #observer: EngineObserver | undefined;
 
-  constructor(readonly host: string) {
+  /** `observer` times every call and pull (metrics); none by default. */
+  constructor(
+    readonly host: string,
+    observer?: EngineObserver,
+  ) {
     this.#modem = (new Docker(dockerConnectOptions(host)) as unknown as { modem: Modem }).modem;
+    this.#observer = observer;
   }
 
   #dial<T>(
@@ -105,8 +122,20 @@ export class DockerodeClient implements DockerClient {
       openStdin: false,
     };
     if (request.authconfig) options['authconfig'] = request.authconfig;
+    const observer = this.#observer;
+    if (!observer)
+      return new Promise<T>((resolve, reject) =>
+        this.#modem.dial(options, (err, data) => (err ? reject(translate(err)) : resolve(data as T))),
+      );
+    const started = performance.now();
+    const operation = engineOperation(request.method, request.path);
     return new Promise<T>((resolve, reject) =>
-      this.#modem.dial(options, (err, data) => (err ? reject(translate(err)) : resolve(data as T))),
+      this.#modem.dial(options, (err, data) => {
+        const failure = err ? translate(err) : undefined;
+        observer.call(operation, (performance.now() - started) / 1000, failure?.kind);
+        if (failure) reject(failure);
+        else resolve(data as T);
+      }),
     );
   }
 
@@ -201,22 +230,36 @@ export class DockerodeClient implements DockerClient {
       isStream: true,
     };
     if (auth) request.authconfig = auth;
-    const progress = await this.#dial<IncomingMessage>(what, request, signal, undefined, (err) =>
-      classifyPullError(err, what, this.host),
-    );
-    // The engine answers 200 at once and reports failures inside the progress stream.
-    for await (const line of createInterface({ input: progress, crlfDelay: Infinity })) {
-      if (!line.trim()) continue;
-      const message = JSON.parse(line) as { error?: string; errorDetail?: { message?: string } };
-      const failure = message.errorDetail?.message ?? message.error;
-      if (failure)
-        throw classifyPullError(
-          Object.assign(new Error(failure), { json: { message: failure } }),
-          what,
-          this.host,
-        );
+    const started = performance.now();
+    // Each layer's size as its download progress states it; layers already present send none.
+    const layerBytes = new Map<string, number>();
+    let ok = false;
+    try {
+      const progress = await this.#dial<IncomingMessage>(what, request, signal, undefined, (err) =>
+        classifyPullError(err, what, this.host),
+      );
+      // The engine answers 200 at once and reports failures inside the progress stream.
+      for await (const line of createInterface({ input: progress, crlfDelay: Infinity })) {
+        if (!line.trim()) continue;
+        const message = JSON.parse(line) as PullProgress;
+        const failure = message.errorDetail?.message ?? message.error;
+        if (failure)
+          throw classifyPullError(
+            Object.assign(new Error(failure), { json: { message: failure } }),
+            what,
+            this.host,
+          );
+        const total = message.progressDetail?.total;
+        if (message.status === 'Downloading' && message.id && typeof total === 'number' && total > 0)
+          layerBytes.set(message.id, total);
+      }
+      if (signal.aborted) throw fromEngineError(signal.reason, what, this.host);
+      ok = true;
+    } finally {
+      let bytes = 0;
+      for (const size of layerBytes.values()) bytes += size;
+      this.#observer?.pull((performance.now() - started) / 1000, bytes, ok);
     }
-    if (signal.aborted) throw fromEngineError(signal.reason, what, this.host);
   }
 
   async tagImage(source: string, target: { repo: string; tag: string }, signal: AbortSignal): Promise<void> {

@@ -1,6 +1,12 @@
-import type { handleServerStreamingCall, handleUnaryCall, ServerErrorResponse } from '@grpc/grpc-js';
+import {
+  status,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type ServerErrorResponse,
+} from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { CallContext, StreamHandler, UnaryHandler } from '../cri/context.js';
+import type { RpcObserver } from '../metrics/metrics.js';
 import { CriError, toCriError } from '../errors.js';
 import { GRPC_CODE_OF_KIND } from './status.js';
 
@@ -105,6 +111,9 @@ function openCallScope(rpc: string, call: CallLike, root: Logger): CallScope {
   };
 }
 
+/** The gRPC status name a metric is labelled with (NOT_FOUND, ...). */
+const codeName = (err: CriError): string => status[GRPC_CODE_OF_KIND[err.kind]];
+
 function toStatus(err: CriError): ServerErrorResponse {
   return Object.assign(new Error(err.message), { code: GRPC_CODE_OF_KIND[err.kind], details: err.message });
 }
@@ -122,6 +131,7 @@ export function adaptUnary<Req, Res>(
   root: Logger,
   level: LogLevel,
   open: OpenCalls = new OpenCalls(),
+  observer?: RpcObserver,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const scope = openCallScope(rpc, call, root);
@@ -131,11 +141,13 @@ export function adaptUnary<Req, Res>(
       .then(
         (response) => {
           if (root.isLevelEnabled(level)) scope.ctx.log[level]({ ms: elapsedMs(started) }, 'ok');
+          observer?.done((performance.now() - started) / 1000, 'OK');
           callback(null, response);
         },
         (err: unknown) => {
           const failure = scope.failure(err);
           logFailure(scope.ctx.log, failure, elapsedMs(started));
+          observer?.done((performance.now() - started) / 1000, codeName(failure));
           callback(toStatus(failure));
         },
       )
@@ -151,6 +163,7 @@ export function adaptServerStream<Req, Res>(
   handler: StreamHandler<Req, Res>,
   root: Logger,
   open: OpenCalls = new OpenCalls(),
+  observer?: RpcObserver,
 ): handleServerStreamingCall<Req, Res> {
   return (call) => {
     const scope = openCallScope(rpc, call, root);
@@ -160,6 +173,7 @@ export function adaptServerStream<Req, Res>(
     let endedByServer = false;
     const unregister = open.addStream((reason) => {
       endedByServer = true;
+      observer?.done(-1, codeName(reason));
       scope.abort(reason);
       scope.ctx.log.info(reason.message);
       call.emit('error', toStatus(reason));
@@ -185,11 +199,14 @@ export function adaptServerStream<Req, Res>(
     handler(call.request, send, scope.ctx)
       .then(
         () => {
-          if (!endedByServer) call.end();
+          if (endedByServer) return;
+          observer?.done(-1, 'OK');
+          call.end();
         },
         (err: unknown) => {
           if (endedByServer) return;
           const failure = scope.failure(err);
+          observer?.done(-1, codeName(failure));
           if (failure.kind === 'Cancelled') scope.ctx.log.info('stream closed by the client');
           else logFailure(scope.ctx.log, failure, 0);
           // grpc-js turns an 'error' event on the stream into the call's final status.

@@ -7,6 +7,7 @@ import { CriError } from '../errors.js';
 import { adaptServerStream, adaptUnary, OpenCalls, type LogLevel } from './adapt.js';
 import { grpcBindAddress, prepareUnixSocketPath, type Endpoint } from './endpoint.js';
 import { loadCriRoot, withListItemCaching } from './list-encoding.js';
+import type { RpcObserver } from '../metrics/metrics.js';
 import { CRI_PROTO_PATH, PROTO_LOADER_OPTIONS } from './proto-options.js';
 
 /** cri-client (kubelet, crictl) sends and accepts messages up to 16 MiB. */
@@ -41,6 +42,8 @@ export interface ShutdownReport {
 
 export interface CriServer {
   readonly endpoint: Endpoint;
+  /** Server streams open now (GetContainerEvents), for metrics. */
+  openStreams(): number;
   /**
    * Stops accepting calls, ends every server stream at once with UNAVAILABLE (its client reconnects
    * to the next wincri), waits up to `drainMs` for unary calls in flight, then cuts the rest.
@@ -71,17 +74,24 @@ function loadServices(): { runtime: grpc.ServiceDefinition; image: grpc.ServiceD
   };
 }
 
+/** Optional parts of the server: metrics per RPC (src/metrics). */
+export interface CriServerOptions {
+  observeRpc?(rpc: string): RpcObserver;
+}
+
 function adaptTable(
   table: Record<string, unknown>,
   root: Logger,
   open: OpenCalls,
+  options: CriServerOptions,
 ): grpc.UntypedServiceImplementation {
   const adapted: grpc.UntypedServiceImplementation = {};
   for (const [rpc, handler] of Object.entries(table)) {
     const level: LogLevel = isPolledRead(rpc) ? 'debug' : 'info';
+    const observer = options.observeRpc?.(rpc);
     adapted[rpc] = STREAMING_RPCS.has(rpc)
-      ? adaptServerStream(rpc, handler as never, root, open)
-      : adaptUnary(rpc, handler as never, root, level, open);
+      ? adaptServerStream(rpc, handler as never, root, open, observer)
+      : adaptUnary(rpc, handler as never, root, level, open, observer);
   }
   return adapted;
 }
@@ -91,6 +101,7 @@ export async function startCriServer(
   endpoint: Endpoint,
   handlers: { runtime: RuntimeRpcs; image: ImageRpcs },
   log: Logger,
+  options: CriServerOptions = {},
 ): Promise<CriServer> {
   const services = loadServices();
   const server = new grpc.Server({
@@ -98,8 +109,8 @@ export async function startCriServer(
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
   const open = new OpenCalls();
-  server.addService(services.runtime, adaptTable(handlers.runtime, log, open));
-  server.addService(services.image, adaptTable(handlers.image, log, open));
+  server.addService(services.runtime, adaptTable(handlers.runtime, log, open, options));
+  server.addService(services.image, adaptTable(handlers.image, log, open, options));
 
   if (endpoint.kind === 'unix') await prepareUnixSocketPath(endpoint.path);
   await new Promise<number>((resolve, reject) =>
@@ -113,6 +124,7 @@ export async function startCriServer(
 
   return {
     endpoint,
+    openStreams: () => open.streamCount,
     close: (drainMs = DEFAULT_DRAIN_MS) => {
       const started = performance.now();
       const unaryInFlight = open.unary;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DockerClient } from '../docker/client.js';
 import type { StreamFrame } from '../docker/multiplex.js';
 import { failedPrecondition, hasKind } from '../errors.js';
+import type { LogObserver } from '../metrics/metrics.js';
 import { MAX_LOG_LINE_BYTES, formatLines, toDockerSince, type LogStream } from './cri-format.js';
 import { EngineMessageReader, type EngineMessage } from './engine-messages.js';
 import { CriLogFile } from './log-file.js';
@@ -34,6 +35,8 @@ export interface LogCopierDeps {
   /** First wait before retrying after the stream failed; doubles up to maxRetryDelayMs. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** Told of every write (metrics: bytes, and how far behind the engine the copy runs). */
+  observer?: LogObserver;
 }
 
 export interface LogCopierTarget {
@@ -268,7 +271,15 @@ export class LogCopier {
   async #flush(file: CriLogFile, batch: PendingLines): Promise<boolean> {
     if (batch.lines.length === 0) return false;
     const { lines, marks } = batch.take();
-    await file.write(Buffer.concat(lines));
+    const bytes = Buffer.concat(lines);
+    await file.write(bytes);
+    if (this.#deps.observer) {
+      const stamped = Date.parse(marks[marks.length - 1]?.timestamp ?? '');
+      this.#deps.observer.written(
+        bytes.length,
+        Number.isNaN(stamped) ? undefined : (Date.now() - stamped) / 1000,
+      );
+    }
     for (const { stream, timestamp, count } of marks) {
       const mark = this.#written[stream];
       if (mark !== undefined && mark.timestamp === timestamp) mark.count += count;

@@ -168,6 +168,9 @@ export class StatsCollector {
   private active = 0;
   private running = false;
   private tickHandle: unknown;
+  /** When the round under way began (by `now`); undefined between rounds. */
+  private roundStartedAtMs: number | undefined;
+  private lastRoundMs: number | undefined;
 
   constructor(options: CollectorOptions) {
     this.source = options.source;
@@ -301,9 +304,22 @@ export class StatsCollector {
     return this.entries.get(id)?.snapshot?.monotonic;
   }
 
+  /** For metrics: the last complete round's duration, and how old each held sample is. */
+  health(): { lastRoundSeconds: number | undefined; sampleAgesSeconds: number[] } {
+    const now = this.now();
+    const ages: number[] = [];
+    for (const entry of this.entries.values())
+      if (entry.snapshot) ages.push((now - entry.snapshot.receivedAtMs) / 1000);
+    return {
+      lastRoundSeconds: this.lastRoundMs === undefined ? undefined : this.lastRoundMs / 1000,
+      sampleAgesSeconds: ages,
+    };
+  }
+
   private tick(): void {
     if (!this.running) return;
     const now = this.now();
+    this.roundStartedAtMs ??= now;
     for (const [id, entry] of this.entries) {
       // Read on request less than half an interval ago: this round's reading would add nothing.
       if (entry.refreshedAtMs !== undefined && now - entry.refreshedAtMs < this.intervalMs / 2) continue;
@@ -356,6 +372,10 @@ export class StatsCollector {
       if (entry.requested) entry.refreshedAtMs = readAtMs;
       entry.requested = false;
       this.pump();
+      if (this.active === 0 && this.queue.length === 0 && this.roundStartedAtMs !== undefined) {
+        this.lastRoundMs = readAtMs - this.roundStartedAtMs;
+        this.roundStartedAtMs = undefined;
+      }
       return true;
     };
     // Still wanted: not untracked (or re-tracked as a new entry), not stopped, not timed out.
