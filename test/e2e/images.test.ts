@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criClient } from '../support/cri-client.js';
 import { crictl } from '../support/crictl.js';
-import { loadRig, type Rig } from '../support/rig.js';
+import { engineGet, loadRig, type Rig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 
 /**
@@ -93,7 +93,8 @@ describe('crictl against wincri and the rig dockerd', () => {
     const fs = JSON.parse(out.stdout) as {
       status: { imageFilesystems: { fsId: { mountpoint: string }; usedBytes: { value: string } }[] };
     };
-    expect(fs.status.imageFilesystems[0]?.fsId.mountpoint).toMatch(/\/docker$/);
+    const { DockerRootDir } = engineGet<{ DockerRootDir: string }>(rig.dockerHost, '/info');
+    expect(fs.status.imageFilesystems[0]?.fsId.mountpoint).toBe(DockerRootDir);
     expect(Number(fs.status.imageFilesystems[0]?.usedBytes.value)).toBeGreaterThan(0);
   });
 

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crictl } from '../support/crictl.js';
-import { loadRig, type Rig } from '../support/rig.js';
+import { engineContainers as containersOf, loadRig, type Rig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 
 /**
@@ -29,27 +28,9 @@ async function json(name: string, value: object): Promise<string> {
 }
 
 function engineContainers(): { name: string; labels: string }[] {
-  const out = execFileSync(
-    'docker',
-    [
-      '-H',
-      rig.dockerHost,
-      'ps',
-      '-a',
-      '--filter',
-      'label=io.wincri.kind',
-      '--format',
-      '{{.Names}}\t{{.Label "io.wincri.sandbox-id"}}',
-    ],
-    { encoding: 'utf8' },
-  );
-  return out
-    .split('\n')
-    .filter((l) => l.includes(RUN_ID))
-    .map((l) => {
-      const [name = '', labels = ''] = l.split('\t');
-      return { name, labels };
-    });
+  return containersOf(rig.dockerHost, 'io.wincri.kind')
+    .filter((c) => c.name.includes(RUN_ID))
+    .map((c) => ({ name: c.name, labels: c.labels['io.wincri.sandbox-id'] ?? '' }));
 }
 
 async function makePod(i: number): Promise<{ pod: string; containers: string[] }> {

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crictl } from '../support/crictl.js';
-import { loadRig, type Rig } from '../support/rig.js';
+import { engineContainers, loadRig, type Rig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 
 /**
@@ -21,12 +20,9 @@ const RUN_ID = `e2e${process.pid}`;
 
 /** Engine containers this file made (all of them, or those of one pod). */
 function engineNames(podName = ''): string[] {
-  const out = execFileSync(
-    'docker',
-    ['-H', rig.dockerHost, 'ps', '-a', '--format', '{{.Names}}', '--filter', 'label=io.wincri.kind'],
-    { encoding: 'utf8' },
-  );
-  return out.split('\n').filter((n) => n.includes(RUN_ID) && n.includes(podName));
+  return engineContainers(rig.dockerHost, 'io.wincri.kind')
+    .map((c) => c.name)
+    .filter((n) => n.includes(RUN_ID) && n.includes(podName));
 }
 
 async function json(name: string, value: object): Promise<string> {

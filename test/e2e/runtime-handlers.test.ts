@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUSYBOX, CrictlPods } from '../support/crictl-pods.js';
-import { loadRig, type Rig } from '../support/rig.js';
+import { engineGet, loadRig, type Rig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 
 /**
@@ -24,9 +23,7 @@ afterAll(async () => {
 });
 
 const engineRuntime = (id: string) =>
-  execFileSync('/usr/bin/docker', ['-H', rig.dockerHost, 'inspect', '-f', '{{.HostConfig.Runtime}}', id], {
-    encoding: 'utf8',
-  }).trim();
+  engineGet<{ HostConfig: { Runtime: string } }>(rig.dockerHost, `/containers/${id}/json`).HostConfig.Runtime;
 
 describe('runtime handlers on a Linux engine', () => {
   it('Status lists the configured handlers', async () => {

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crictl, type CommandResult } from './crictl.js';
+import { engineContainers } from './rig.js';
 
 /**
  * Pods and containers made through crictl for e2e tests, named after the test file's run so that
@@ -32,10 +32,9 @@ export class CrictlPods {
 
   /** The engine-side names of this run's containers (a check that nothing was left behind). */
   engineNames(dockerHost: string): string[] {
-    const out = execFileSync('/usr/bin/docker', ['-H', dockerHost, 'ps', '-a', '--format', '{{.Names}}'], {
-      encoding: 'utf8',
-    });
-    return out.split('\n').filter((name) => name.includes(this.runId));
+    return engineContainers(dockerHost)
+      .map((c) => c.name)
+      .filter((name) => name.includes(this.runId));
   }
 
   /** Runs a pod (with a RuntimeClass handler when given); returns its id and the config `create` needs again. */
