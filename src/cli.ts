@@ -6,6 +6,7 @@ export const USAGE = `wincri: a CRI v1 runtime for Windows (and Linux) container
 Usage:
   wincri serve [flags]     serve the CRI RuntimeService and ImageService
   wincri version           print the version
+  wincri service ...       install or remove wincri as a Windows service (wincri service --help)
   wincri --help            this text
 
 Flags for serve (a flag overrides the config file, which overrides the defaults):

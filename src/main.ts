@@ -29,6 +29,7 @@ import { cgroupTargetOf } from './cri/runtime/stats-views.js';
 import { StatsCollector } from './stats/collector.js';
 import { WritableLayers } from './stats/writable-layers.js';
 import { lockInstance } from './instance-lock.js';
+import { parseServiceCommand, runServiceCommand, SERVICE_USAGE } from './service/service-command.js';
 import { WincriMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { containerState } from './cri/convert/container.js';
@@ -308,6 +309,15 @@ async function readGrantableCapabilities(): Promise<string[] | undefined> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'service') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(SERVICE_USAGE);
+      return;
+    }
+    const service = parseServiceCommand(argv.slice(1), process.execPath);
+    process.stdout.write(await runServiceCommand(service, process.platform));
+    return;
+  }
   const command = parseCommand(argv);
   if (command.kind === 'help') {
     process.stdout.write(USAGE);
