@@ -22,6 +22,8 @@ Flags for serve (a flag overrides the config file, which overrides the defaults)
   --streaming-address H:P    exec/attach/port-forward server (default 127.0.0.1:0, loopback)
   --streaming-tls-cert FILE  serve streaming over TLS with this certificate ...
   --streaming-tls-key FILE   ... and this key
+  --log-format FORMAT        json (default, one pino JSON object a line) or text (readable)
+  --slow-call-ms N           warn when a polled read takes longer (default 1000)
   --metrics-address ADDR     serve Prometheus metrics on ADDR/metrics (host:port, or a port
                              on loopback); off by default
 `;
@@ -47,6 +49,8 @@ export function parseCommand(argv: string[]): Command {
       'streaming-tls-cert': { type: 'string' },
       'streaming-tls-key': { type: 'string' },
       'metrics-address': { type: 'string' },
+      'log-format': { type: 'string' },
+      'slow-call-ms': { type: 'string' },
     },
   });
   const [verb, ...extra] = positionals;
@@ -65,6 +69,8 @@ export function parseCommand(argv: string[]): Command {
   if (values['streaming-tls-cert'] !== undefined) input.streamingTlsCert = values['streaming-tls-cert'];
   if (values['streaming-tls-key'] !== undefined) input.streamingTlsKey = values['streaming-tls-key'];
   if (values['metrics-address'] !== undefined) input.metricsAddress = values['metrics-address'];
+  if (values['log-format'] !== undefined) input.logFormat = values['log-format'];
+  if (values['slow-call-ms'] !== undefined) input.slowCallMs = Number(values['slow-call-ms']);
   return values.config === undefined
     ? { kind: 'serve', input }
     : { kind: 'serve', input, configFile: values.config };

@@ -17,11 +17,36 @@ export const REDACTED_PATHS = [
   '*.headers["x-registry-auth"]',
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export type LogFormat = 'json' | 'text';
+
+/**
+ * `json`: pino's JSON lines on stdout (for a log shipper). `text`: the same lines made readable by
+ * pino-pretty in pino's transport worker thread, so formatting never runs on the thread that
+ * answers the kubelet.
+ */
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  format: LogFormat = 'json',
+): Logger {
   const options = {
     level,
     base: { service: 'wincri' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  if (format === 'text')
+    return pino(
+      options,
+      pino.transport({
+        target: 'pino-pretty',
+        options: {
+          destination: 1,
+          colorize: false,
+          translateTime: 'SYS:standard',
+          ignore: 'pid,hostname,service',
+        },
+      }),
+    );
+  return pino(options);
 }

@@ -153,12 +153,10 @@ async function serve(config: Config, log: Logger): Promise<void> {
     streaming,
   });
   const image = imageRpcs(images);
-  const server = await startCriServer(
-    parseEndpoint(config.listen),
-    { runtime, image },
-    log,
-    metrics ? { observeRpc: (rpc) => metrics.forRpc(rpc) } : {},
-  );
+  const server = await startCriServer(parseEndpoint(config.listen), { runtime, image }, log, {
+    slowCallMs: config.slowCallMs,
+    ...(metrics ? { observeRpc: (rpc: string) => metrics.forRpc(rpc) } : {}),
+  });
   let metricsServer: MetricsServer | undefined;
   if (metrics && config.metricsAddress !== undefined) {
     metrics.readFrom({
@@ -328,7 +326,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = await loadServeConfig(command, process.platform === 'win32' ? 'windows' : 'linux');
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   process.on('unhandledRejection', (err) =>
     log.error({ err }, 'unhandled rejection (a bug: please report it)'),
   );

@@ -38,6 +38,10 @@ export interface Config {
   shutdownDrainMs: number;
   /** Where Prometheus scrapes `/metrics`: host:port, or a bare port on loopback; off when absent. */
   metricsAddress?: string;
+  /** `json` (pino lines) or `text` (pino-pretty, in a worker thread). */
+  logFormat: 'json' | 'text';
+  /** A polled read (List*, *Status, *Stats) taking longer than this logs a warning. */
+  slowCallMs: number;
 }
 
 export type HostOs = 'linux' | 'windows';
@@ -55,6 +59,8 @@ export function defaults(os: HostOs): Config {
     statsIntervalMs: 10_000,
     hyperVAvailable: false,
     shutdownDrainMs: 10_000,
+    logFormat: 'json',
+    slowCallMs: 1_000,
   };
 }
 
@@ -75,6 +81,8 @@ export interface ConfigInput {
   hyperVAvailable?: boolean;
   shutdownDrainMs?: number;
   metricsAddress?: string;
+  logFormat?: string;
+  slowCallMs?: number;
 }
 
 const FILE_KEYS = new Set<keyof ConfigInput>([
@@ -93,6 +101,8 @@ const FILE_KEYS = new Set<keyof ConfigInput>([
   'hyperVAvailable',
   'shutdownDrainMs',
   'metricsAddress',
+  'logFormat',
+  'slowCallMs',
 ]);
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
@@ -162,6 +172,12 @@ function validate(config: Config): void {
     );
   }
   if (config.metricsAddress !== undefined) splitAddress(String(config.metricsAddress));
+  if (config.logFormat !== 'json' && config.logFormat !== 'text')
+    throw invalidArgument(`log format ${JSON.stringify(config.logFormat)}: use json or text`);
+  if (!Number.isInteger(config.slowCallMs) || config.slowCallMs < 1)
+    throw invalidArgument(
+      `slowCallMs ${JSON.stringify(config.slowCallMs)}: use a whole number of milliseconds, 1 or more`,
+    );
   if (
     !Number.isInteger(config.shutdownDrainMs) ||
     config.shutdownDrainMs < 0 ||

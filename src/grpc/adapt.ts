@@ -7,6 +7,7 @@ import {
 import type { Logger } from 'pino';
 import type { CallContext, StreamHandler, UnaryHandler } from '../cri/context.js';
 import type { RpcObserver } from '../metrics/metrics.js';
+import { randomBytes } from 'node:crypto';
 import { CriError, toCriError } from '../errors.js';
 import { GRPC_CODE_OF_KIND } from './status.js';
 
@@ -64,11 +65,19 @@ interface CallScope {
   close(): void;
 }
 
+/**
+ * Every RPC's log lines carry a request id: this process's prefix and a call counter, so the lines
+ * of one call can be told from those of another call of the same RPC running beside it.
+ */
+const REQUEST_ID_PREFIX = randomBytes(3).toString('hex');
+let requestCount = 0;
+
 // setTimeout fires at once for delays above 2^31-1 ms; such deadlines are as good as none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function openCallScope(rpc: string, call: CallLike, root: Logger): CallScope {
   const controller = new AbortController();
+  const callNumber = ++requestCount;
   // Made on first use: a polled read that succeeds at the default level never logs, and a pino
   // child per call (bindings, redaction set-up) was most of the adapter's own cost per call.
   let log: Logger | undefined;
@@ -95,7 +104,7 @@ function openCallScope(rpc: string, call: CallLike, root: Logger): CallScope {
       rpc,
       signal: controller.signal,
       get log() {
-        return (log ??= root.child({ rpc }));
+        return (log ??= root.child({ rpc, requestId: `${REQUEST_ID_PREFIX}-${callNumber.toString(36)}` }));
       },
     },
     abort: (reason) => controller.abort(reason),
@@ -132,6 +141,7 @@ export function adaptUnary<Req, Res>(
   level: LogLevel,
   open: OpenCalls = new OpenCalls(),
   observer?: RpcObserver,
+  slowCallMs = Infinity,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const scope = openCallScope(rpc, call, root);
@@ -140,7 +150,9 @@ export function adaptUnary<Req, Res>(
     handler(call.request, scope.ctx)
       .then(
         (response) => {
-          if (root.isLevelEnabled(level)) scope.ctx.log[level]({ ms: elapsedMs(started) }, 'ok');
+          const ms = elapsedMs(started);
+          if (ms > slowCallMs) scope.ctx.log.warn({ ms, slowCallMs }, 'slow call');
+          else if (root.isLevelEnabled(level)) scope.ctx.log[level]({ ms }, 'ok');
           observer?.done((performance.now() - started) / 1000, 'OK');
           callback(null, response);
         },

@@ -74,9 +74,11 @@ function loadServices(): { runtime: grpc.ServiceDefinition; image: grpc.ServiceD
   };
 }
 
-/** Optional parts of the server: metrics per RPC (src/metrics). */
+/** Optional parts of the server: metrics per RPC (src/metrics), the slow-call warning. */
 export interface CriServerOptions {
   observeRpc?(rpc: string): RpcObserver;
+  /** A polled read slower than this logs a warning (mutations log their time at info anyway). */
+  slowCallMs?: number;
 }
 
 function adaptTable(
@@ -91,7 +93,15 @@ function adaptTable(
     const observer = options.observeRpc?.(rpc);
     adapted[rpc] = STREAMING_RPCS.has(rpc)
       ? adaptServerStream(rpc, handler as never, root, open, observer)
-      : adaptUnary(rpc, handler as never, root, level, open, observer);
+      : adaptUnary(
+          rpc,
+          handler as never,
+          root,
+          level,
+          open,
+          observer,
+          level === 'debug' ? options.slowCallMs : undefined,
+        );
   }
   return adapted;
 }

@@ -43,3 +43,27 @@ describe('wincri serve on a stop signal', () => {
     },
   );
 });
+
+/** Starts wincri with `extra` flags and returns its "CRI server listening" log line. */
+async function listeningLine(extra: string[]): Promise<string> {
+  await wincri?.stop();
+  wincri = await startWincri({ dockerHost: 'unix:///nonexistent/docker.sock', extra });
+  await expect.poll(() => wincri!.logs()).toMatch(/CRI server listening/);
+  return (
+    wincri
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('CRI server listening')) ?? ''
+  );
+}
+
+describe('wincri serve --log-format', () => {
+  it('text: readable lines from pino-pretty, with the same fields; json by default', async () => {
+    const text = await listeningLine(['--log-format', 'text']);
+    expect(() => JSON.parse(text)).toThrow();
+    expect(text).toMatch(
+      /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} [+-]\d{4}\] INFO: CRI server listening/,
+    );
+    expect(JSON.parse(await listeningLine([]))).toMatchObject({ level: 30, msg: 'CRI server listening' });
+  });
+});

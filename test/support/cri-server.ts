@@ -9,7 +9,7 @@ import type { RuntimeDeps } from '../../src/cri/runtime/deps.js';
 import { runtimeRpcs } from '../../src/cri/runtime/index.js';
 import type { ImageRpcs, RuntimeRpcs } from '../../src/cri/rpc-types.js';
 import type { DockerClient } from '../../src/docker/client.js';
-import { startCriServer, type CriServer } from '../../src/grpc/server.js';
+import { startCriServer, type CriServer, type CriServerOptions } from '../../src/grpc/server.js';
 import { createLogger } from '../../src/log.js';
 import { EngineState } from '../../src/store/engine-state.js';
 import { criClient, type CriClient } from './cri-client.js';
@@ -40,6 +40,7 @@ export async function startTestServer(
   docker: DockerClient,
   patch: { runtime?: Partial<RuntimeRpcs>; image?: Partial<ImageRpcs> } = {},
   imageDeps: Partial<ImageDeps> = {},
+  serverOptions: CriServerOptions = {},
 ): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'wincri-contract-'));
   const socketPath = join(dir, 'sub', 'wincri.sock');
@@ -73,7 +74,12 @@ export async function startTestServer(
   };
   const runtime = { ...runtimeRpcs(runtimeDeps), ...patch.runtime } as RuntimeRpcs;
   const image = { ...imageRpcs(images), ...patch.image } as ImageRpcs;
-  const server = await startCriServer({ kind: 'unix', path: socketPath }, { runtime, image }, log);
+  const server = await startCriServer(
+    { kind: 'unix', path: socketPath },
+    { runtime, image },
+    log,
+    serverOptions,
+  );
   const client = criClient(`unix://${socketPath}`);
   return {
     server,

@@ -40,6 +40,9 @@ describe('config', () => {
     [{ statsIntervalMs: 10 }, /at least 1000/],
     [{ shutdownDrainMs: -1 }, /shutdownDrainMs -1: use a whole number of milliseconds from 0 to 600000/],
     [{ shutdownDrainMs: 1.5 }, /shutdownDrainMs/],
+    [{ logFormat: 'pretty' }, /log format "pretty": use json or text/],
+    [{ slowCallMs: 0 }, /slowCallMs 0: use a whole number of milliseconds, 1 or more/],
+    [{ metricsAddress: 'http://x' }, /metrics address/],
     [{ streamingTlsCert: '/c.pem' }, /both a certificate and a key/],
     [{ registryMirrors: ['nonsense'] }, /REGISTRY=URL/],
   ])('refuses %j with a message that says what to fix', (input, message) => {
