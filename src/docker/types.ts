@@ -20,6 +20,10 @@ export interface DeviceMapping {
 export interface BindOptions {
   Propagation?: 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
   NonRecursive?: boolean;
+  /** API 1.44+: read-only at the top only (before 1.44 every ReadOnly bind was). */
+  ReadOnlyNonRecursive?: boolean;
+  /** API 1.44+: read-only all the way down, or fail; needs ReadOnly and rprivate propagation. */
+  ReadOnlyForceRecursive?: boolean;
 }
 
 export interface MountSpec {
