@@ -6,8 +6,8 @@ import type { Config } from './config/config.js';
 import type { ImageDeps } from './cri/image/deps.js';
 import { imageRpcs } from './cri/image/index.js';
 import { KeyedLock } from './cri/keyed-lock.js';
-import { EngineExecKiller } from './cri/runtime/exec-sync.js';
-import { ContainerEventHub } from './cri/runtime/get-container-events.js';
+import { EngineExecKiller } from './exec/engine-killer.js';
+import { ContainerEventHub } from './cri/container-event-hub.js';
 import { familiarName, parseReference } from './cri/image/reference.js';
 import { runtimeRpcs } from './cri/runtime/index.js';
 import { DockerodeClient } from './docker/dockerode-client.js';
@@ -22,7 +22,8 @@ import { watchEngineEvents } from './store/engine-events.js';
 import { recover } from './store/recover.js';
 import { RuntimeStore } from './store/runtime-store.js';
 import { LogCopiers } from './logs/copiers.js';
-import { grantableCapabilities } from './platform/linux.js';
+import { enginePlatform } from './platform/index.js';
+import { grantableCapabilities } from './platform/linux-security.js';
 import { keepCollectorInStep } from './cri/stats-tracking.js';
 import { CgroupFirstSource } from './stats/cgroup-source.js';
 import { cgroupTargetOf } from './cri/runtime/stats-views.js';
@@ -38,7 +39,10 @@ import { DockerStreamRuntime, dialPodAddress } from './streaming/docker-stream-r
 import { NetnsRelays } from './streaming/netns-relays.js';
 import { StreamingServer } from './streaming/server.js';
 
-/** Wiring only: config -> logger -> docker -> stores -> services -> server; signals. */
+/**
+ * Wiring only: config -> logger -> docker -> stores -> services -> server; signals. Long because it
+ * is the start-up in order, one step after another, which reads best in one place.
+ */
 async function serve(config: Config, log: Logger): Promise<void> {
   // Before anything touches the engine: a second instance must not recover or copy logs.
   const instance = await lockInstance(config.rootDir, { log });
@@ -89,7 +93,12 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const watching = new AbortController();
   void watchEngineEvents(docker, store, log.child({ component: 'engine-events' }), watching.signal);
 
-  const platform = () => (engine.lastInfo?.osType === 'windows' ? 'windows' : 'linux') as 'linux' | 'windows';
+  const platform = enginePlatform(() => engine.lastInfo, {
+    hyperVAvailable: config.hyperVAvailable,
+    grantableCapabilities,
+  });
+  // The stats replies' shape before the engine has answered: Linux, as nothing runs yet.
+  const statsShape = () => (engine.lastInfo ? platform().statsShape : 'linux');
   const statsLog = log.child({ component: 'stats' });
   const collector = new StatsCollector({
     // A local Linux engine's containers are read from their cgroup files; the rest from the engine.
@@ -116,12 +125,12 @@ async function serve(config: Config, log: Logger): Promise<void> {
     log: statsLog,
   });
   writableLayers.start();
-  const stopTracking = keepCollectorInStep(collector, store, platform, config.statsIntervalMs);
+  const stopTracking = keepCollectorInStep(collector, store, statsShape, config.statsIntervalMs);
   const streaming = await startStreaming(
     config,
     docker,
     execKiller,
-    platform,
+    statsShape,
     log.child({ component: 'streaming' }),
   );
 
@@ -129,6 +138,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     config,
     docker,
     engine,
+    platform,
     version: PACKAGE_VERSION,
     runtimeHandlerNames: runtimeHandlerNames(handlerTable),
     runtimeSettings: { podCidr: '' },
@@ -140,11 +150,10 @@ async function serve(config: Config, log: Logger): Promise<void> {
       locks: new KeyedLock(),
       logs,
       execKiller,
-      grantableCapabilities,
     },
     monitoring: {
       stats: collector,
-      platform,
+      platform: statsShape,
       writableLayers: {
         get: (id) => writableLayers.get(id),
         mountpoint: () => engine.lastInfo?.dockerRootDir ?? '',
@@ -194,7 +203,7 @@ async function startStreaming(
   config: Config,
   docker: DockerodeClient,
   execKiller: EngineExecKiller,
-  platform: () => 'linux' | 'windows',
+  engineOs: () => 'linux' | 'windows',
   log: Logger,
 ): Promise<{ close(): Promise<void>; issueUrl: StreamingServer['issueUrl']; sessions(): number }> {
   const separator = config.streamingAddress.lastIndexOf(':');
@@ -205,7 +214,7 @@ async function startStreaming(
     docker,
     (exec) => execKiller.kill(exec, AbortSignal.timeout(10_000), log),
     (target, stream, signal) =>
-      (platform() === 'windows' ? dialPodAddress : relays.dial)(target, stream, signal),
+      (engineOs() === 'windows' ? dialPodAddress : relays.dial)(target, stream, signal),
   );
   const tls = config.streamingTls && {
     cert: await readFile(config.streamingTls.certFile),

@@ -4,6 +4,7 @@ import { splitAddress } from '../metrics/server.js';
 import { invalidArgument } from '../errors.js';
 import { mirrorTable, type MirrorTable } from '../cri/image/mirrors.js';
 import { parseReference } from '../cri/image/reference.js';
+import type { HostOs } from '../types/host.js';
 
 /**
  * wincri's configuration: flags over a JSON config file over per-OS defaults, validated once at
@@ -44,7 +45,7 @@ export interface Config {
   slowCallMs: number;
 }
 
-export type HostOs = 'linux' | 'windows';
+export type { HostOs } from '../types/host.js';
 
 export function defaults(os: HostOs): Config {
   const windows = os === 'windows';

@@ -2,12 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Duplex, Readable } from 'node:stream';
-import Docker from 'dockerode';
 import { CriError, type ErrorKind } from '../errors.js';
 import type {
   AttachOptions,
   ContainerDetails,
-  ContainerRunState,
   ContainerSummary,
   DockerClient,
   EngineEvent,
@@ -20,70 +18,30 @@ import type {
   LogReadOptions,
   RegistryAuth,
 } from './client.js';
-import { engineMessage, fromEngineError, isRemovalInProgress } from './errors.js';
+import { classifyPullError, fromEngineError, isRemovalInProgress } from './errors.js';
+import {
+  num,
+  str,
+  toContainerDetails,
+  toContainerSummary,
+  toDiskUsage,
+  toEngineEvent,
+  toEngineInfo,
+  toImageDetails,
+  toImageSummary,
+  type Json,
+} from './engine-json.js';
+import { dial, openModem, type DialRequest, type Modem } from './connect.js';
+import { readPullProgress } from './pull-progress.js';
 import { Demultiplexer, TtyFramer } from './multiplex.js';
 import { engineOperation } from './operations.js';
 import type { EngineObserver } from '../metrics/metrics.js';
 import type { DockerStatsJson } from './stats-types.js';
 import type { ContainerCreateBody, Resources } from './types.js';
 
-/** Where dockerode connects, from a DOCKER_HOST-style address. */
-export function dockerConnectOptions(host: string): Docker.DockerOptions {
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
-  if (host.startsWith('npipe://')) {
-    // npipe:////./pipe/docker_engine -> //./pipe/docker_engine, which Node opens as a named pipe.
-    return { socketPath: '//' + host.slice('npipe://'.length).replace(/^\/+/, '') };
-  }
-  const tcp = /^(?:tcp|http):\/\/([^:/]+):(\d+)\/?$/.exec(host);
-  if (tcp?.[1] && tcp[2]) return { host: tcp[1], port: Number(tcp[2]), protocol: 'http' };
-  throw new CriError(
-    'InvalidArgument',
-    `docker host ${JSON.stringify(host)}: use unix:///var/run/docker.sock, npipe:////./pipe/docker_engine or tcp://host:port`,
-  );
-}
-
-interface DialRequest {
-  method: 'GET' | 'POST' | 'DELETE' | 'HEAD';
-  path: string;
-  query?: Record<string, unknown>;
-  body?: unknown;
-  isStream?: boolean;
-  hijack?: boolean;
-  authconfig?: RegistryAuth;
-}
-
-// Every 2xx/304 is success; any other status reaches errors.ts with its statusCode.
-const OK_STATUSES = { 200: true, 201: true, 204: true, 304: true };
-
 /** How long a container removal waits on another removal of it: 300 × 100 ms, 30 s at most. */
 const REMOVAL_WAIT_ATTEMPTS = 300;
 const REMOVAL_WAIT_MS = 100;
-
-interface Modem {
-  dial(options: Record<string, unknown>, callback: (err: unknown, data: unknown) => void): void;
-}
-
-type Json = Record<string, unknown>;
-
-/** One line of the engine's pull progress stream. */
-interface PullProgress {
-  status?: string;
-  id?: string;
-  progressDetail?: { current?: number; total?: number };
-  error?: string;
-  errorDetail?: { message?: string };
-}
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
-const strings = (v: unknown): string[] =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-const record = (v: unknown): Record<string, string> =>
-  v !== null && typeof v === 'object' ? (v as Record<string, string>) : {};
-const obj = (v: unknown): Json => (v !== null && typeof v === 'object' ? (v as Json) : {});
-
-/** Tags and digests as the engine lists them, without its "<none>" placeholders. */
-const realNames = (v: unknown) => strings(v).filter((name) => !name.startsWith('<none>'));
 
 /** The DockerClient over dockerode's modem: one request function, every call cancellable. */
 export class DockerodeClient implements DockerClient {
@@ -95,7 +53,7 @@ export class DockerodeClient implements DockerClient {
     readonly host: string,
     observer?: EngineObserver,
   ) {
-    this.#modem = (new Docker(dockerConnectOptions(host)) as unknown as { modem: Modem }).modem;
+    this.#modem = openModem(host);
     this.#observer = observer;
   }
 
@@ -107,35 +65,20 @@ export class DockerodeClient implements DockerClient {
     translate: (err: unknown) => CriError = (err) => fromEngineError(err, what, this.host, overrides),
   ): Promise<T> {
     if (signal.aborted) return Promise.reject(fromEngineError(signal.reason, what, this.host));
-    const options: Json = {
-      method: request.method,
-      path: `${request.path}?`,
-      // docker-modem sends `_query` as the query string and `_body` as the JSON body.
-      options: { _query: request.query ?? {}, _body: request.body ?? {} },
-      statusCodes: OK_STATUSES,
-      abortSignal: signal,
-      isStream: request.isStream ?? false,
-      hijack: request.hijack ?? false,
-      // Never hold the request body open: docker-modem would then not send the headers until
-      // a first write, and a body-less hijack (attach) would never reach the engine. After the
-      // upgrade, stdin travels on the hijacked socket itself.
-      openStdin: false,
-    };
-    if (request.authconfig) options['authconfig'] = request.authconfig;
     const observer = this.#observer;
-    if (!observer)
-      return new Promise<T>((resolve, reject) =>
-        this.#modem.dial(options, (err, data) => (err ? reject(translate(err)) : resolve(data as T))),
-      );
+    if (!observer) return dial<T>(this.#modem, request, signal, translate);
     const started = performance.now();
     const operation = engineOperation(request.method, request.path);
-    return new Promise<T>((resolve, reject) =>
-      this.#modem.dial(options, (err, data) => {
-        const failure = err ? translate(err) : undefined;
-        observer.call(operation, (performance.now() - started) / 1000, failure?.kind);
-        if (failure) reject(failure);
-        else resolve(data as T);
-      }),
+    const seconds = () => (performance.now() - started) / 1000;
+    return dial<T>(this.#modem, request, signal, translate).then(
+      (data) => {
+        observer.call(operation, seconds(), undefined);
+        return data;
+      },
+      (failure: CriError) => {
+        observer.call(operation, seconds(), failure.kind);
+        throw failure;
+      },
     );
   }
 
@@ -148,23 +91,7 @@ export class DockerodeClient implements DockerClient {
       this.#dial<Json>('read engine info', { method: 'GET', path: '/info' }, signal),
       this.#dial<Json>('read engine version', { method: 'GET', path: '/version' }, signal),
     ]);
-    return {
-      osType: str(info['OSType']) === 'windows' ? 'windows' : 'linux',
-      operatingSystem: str(info['OperatingSystem']),
-      osVersion: str(info['OSVersion']),
-      kernelVersion: str(info['KernelVersion']),
-      serverVersion: str(info['ServerVersion']),
-      apiVersion: str(version['ApiVersion']),
-      cgroupDriver: str(info['CgroupDriver']) as EngineInfo['cgroupDriver'],
-      cgroupVersion: str(info['CgroupVersion']),
-      ncpu: num(info['NCPU']),
-      memTotalBytes: num(info['MemTotal']),
-      dockerRootDir: str(info['DockerRootDir']),
-      storageDriver: str(info['Driver']),
-      defaultIsolation: str(info['Isolation']),
-      runtimes: Object.keys(obj(info['Runtimes'])),
-      defaultRuntime: str(info['DefaultRuntime']),
-    };
+    return toEngineInfo(info, version);
   }
 
   async diskUsage(signal: AbortSignal): Promise<{ layersBytes: number; containersBytes: number }> {
@@ -173,21 +100,12 @@ export class DockerodeClient implements DockerClient {
       { method: 'GET', path: '/system/df' },
       signal,
     );
-    const containers = Array.isArray(df['Containers']) ? (df['Containers'] as Json[]) : [];
-    return {
-      layersBytes: num(df['LayersSize']),
-      containersBytes: containers.reduce((sum, c) => sum + num(c['SizeRw']), 0),
-    };
+    return toDiskUsage(df);
   }
 
   async listImages(signal: AbortSignal): Promise<ImageSummary[]> {
     const images = await this.#dial<Json[]>('list images', { method: 'GET', path: '/images/json' }, signal);
-    return images.map((image) => ({
-      id: str(image['Id']),
-      repoTags: realNames(image['RepoTags']),
-      repoDigests: realNames(image['RepoDigests']),
-      sizeBytes: num(image['Size']),
-    }));
+    return images.map(toImageSummary);
   }
 
   async inspectImage(reference: string, signal: AbortSignal): Promise<ImageDetails | undefined> {
@@ -201,24 +119,7 @@ export class DockerodeClient implements DockerClient {
       throw err;
     });
     if (image === undefined) return undefined;
-    const config = obj(image['Config']);
-    return {
-      id: str(image['Id']),
-      repoTags: realNames(image['RepoTags']),
-      repoDigests: realNames(image['RepoDigests']),
-      sizeBytes: num(image['Size']),
-      user: str(config['User']),
-      os: str(image['Os']),
-      osVersion: str(image['OsVersion']),
-      architecture: str(image['Architecture']),
-      createdAt: str(image['Created']),
-      env: strings(config['Env']),
-      labels: record(config['Labels']),
-      stopSignal: str(config['StopSignal']),
-      workingDir: str(config['WorkingDir']),
-      entrypoint: strings(config['Entrypoint']),
-      cmd: strings(config['Cmd']),
-    };
+    return toImageDetails(image);
   }
 
   async pullImage(reference: string, auth: RegistryAuth | undefined, signal: AbortSignal): Promise<void> {
@@ -238,21 +139,9 @@ export class DockerodeClient implements DockerClient {
       const progress = await this.#dial<IncomingMessage>(what, request, signal, undefined, (err) =>
         classifyPullError(err, what, this.host),
       );
-      // The engine answers 200 at once and reports failures inside the progress stream.
-      for await (const line of createInterface({ input: progress, crlfDelay: Infinity })) {
-        if (!line.trim()) continue;
-        const message = JSON.parse(line) as PullProgress;
-        const failure = message.errorDetail?.message ?? message.error;
-        if (failure)
-          throw classifyPullError(
-            Object.assign(new Error(failure), { json: { message: failure } }),
-            what,
-            this.host,
-          );
-        const total = message.progressDetail?.total;
-        if (message.status === 'Downloading' && message.id && typeof total === 'number' && total > 0)
-          layerBytes.set(message.id, total);
-      }
+      await readPullProgress(progress, layerBytes, (failure) =>
+        classifyPullError(Object.assign(new Error(failure), { json: { message: failure } }), what, this.host),
+      );
       if (signal.aborted) throw fromEngineError(signal.reason, what, this.host);
       ok = true;
     } finally {
@@ -343,15 +232,7 @@ export class DockerodeClient implements DockerClient {
       { method: 'GET', path: '/containers/json', query },
       signal,
     );
-    return list.map((c) => ({
-      id: str(c['Id']),
-      name: strings(c['Names'])[0]?.replace(/^\//, '') ?? '',
-      image: str(c['Image']),
-      imageId: str(c['ImageID']),
-      createdSeconds: num(c['Created']),
-      state: str(c['State']) as ContainerRunState,
-      labels: record(c['Labels']),
-    }));
+    return list.map(toContainerSummary);
   }
 
   async updateContainer(id: string, resources: Resources, signal: AbortSignal): Promise<void> {
@@ -508,104 +389,4 @@ export class DockerodeClient implements DockerClient {
       stream.destroy();
     }
   }
-}
-
-function toEngineEvent(e: Json): EngineEvent {
-  const actor = obj(e['Actor']);
-  return {
-    type: str(e['Type']) as EventType,
-    // "exec_start: sh -c ..." carries the command after the colon.
-    action: str(e['Action']).split(':')[0] ?? '',
-    id: str(actor['ID']),
-    attributes: record(actor['Attributes']),
-    timeNano: BigInt(num(e['timeNano'])),
-  };
-}
-
-function toContainerDetails(c: Json): ContainerDetails {
-  const state = obj(c['State']);
-  const config = obj(c['Config']);
-  const hostConfig = obj(c['HostConfig']);
-  const networks = obj(obj(c['NetworkSettings'])['Networks']);
-  const mounts = Array.isArray(c['Mounts']) ? (c['Mounts'] as Json[]) : [];
-  return {
-    id: str(c['Id']),
-    name: str(c['Name']).replace(/^\//, ''),
-    image: str(config['Image']),
-    imageId: str(c['Image']),
-    created: str(c['Created']),
-    labels: record(config['Labels']),
-    state: {
-      status: str(state['Status']) as ContainerRunState,
-      running: state['Running'] === true,
-      exitCode: num(state['ExitCode']),
-      oomKilled: state['OOMKilled'] === true,
-      error: str(state['Error']),
-      pid: num(state['Pid']),
-      startedAt: str(state['StartedAt']),
-      finishedAt: str(state['FinishedAt']),
-    },
-    config: {
-      tty: config['Tty'] === true,
-      openStdin: config['OpenStdin'] === true,
-      stdinOnce: config['StdinOnce'] === true,
-      env: strings(config['Env']),
-      hostname: str(config['Hostname']),
-      user: str(config['User']),
-    },
-    hostConfig: {
-      networkMode: str(hostConfig['NetworkMode']),
-      isolation: str(hostConfig['Isolation']),
-      pidMode: str(hostConfig['PidMode']),
-      ipcMode: str(hostConfig['IpcMode']),
-      resources: hostConfig as Resources,
-      mounts: mounts.map((m) => ({
-        source: str(m['Source']),
-        target: str(m['Destination']),
-        readOnly: m['RW'] === false,
-        propagation: str(m['Propagation']),
-      })),
-    },
-    networks: Object.fromEntries(
-      Object.entries(networks).map(([name, n]) => [
-        name,
-        { ipAddress: str(obj(n)['IPAddress']), globalIPv6Address: str(obj(n)['GlobalIPv6Address']) },
-      ]),
-    ),
-    logPath: str(c['LogPath']),
-    graphDriver: graphDriverOf(obj(c['GraphDriver'])),
-  };
-}
-
-function graphDriverOf(driver: Json): ContainerDetails['graphDriver'] {
-  const upperDir = obj(driver['Data'])['UpperDir'];
-  const name = str(driver['Name']);
-  return typeof upperDir === 'string' && upperDir !== '' ? { name, upperDir } : { name };
-}
-
-/**
- * Registry failures reach the engine's API as text only (a 404 or 500, or an error line in the
- * progress stream), so this is the one place that reads their words to pick a status.
- */
-function classifyPullError(err: unknown, what: string, host: string): CriError {
-  const message = engineMessage(err);
-  const kind: ErrorKind | undefined =
-    /unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied/i.test(
-      message,
-    )
-      ? 'Unauthenticated'
-      : /manifest unknown|not found|repository does not exist|no such host/i.test(message)
-        ? 'NotFound'
-        : /connection refused|i\/o timeout|dial tcp|TLS handshake|EOF/i.test(message)
-          ? 'Unavailable'
-          : undefined;
-  if (kind === undefined) return fromEngineError(err, what, host);
-  const hint: Record<string, string> = {
-    Unauthenticated:
-      "check the pull credentials (crictl pull --creds USER:PASS, or the pod's imagePullSecrets)",
-    NotFound: 'check the image name and tag, and the registry mirror configured for its registry',
-    Unavailable:
-      'the registry (or its configured mirror) does not answer; check that it is up and reachable from the engine',
-  };
-  return new CriError(kind, `${what}: ${message}; ${hint[kind]}`, { cause: err });
 }

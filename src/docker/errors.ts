@@ -91,3 +91,30 @@ export function fromEngineError(
   const kind = (status !== undefined && (overrides[status] ?? KIND_OF_STATUS[status])) || 'Internal';
   return new CriError(kind, `${what}: ${engineMessage(err)}`, { cause: err });
 }
+
+/**
+ * Registry failures reach the engine's API as text only (a 404 or 500, or an error line in the
+ * progress stream), so this is the one place that reads their words to pick a status.
+ */
+export function classifyPullError(err: unknown, what: string, host: string): CriError {
+  const message = engineMessage(err);
+  const kind: ErrorKind | undefined =
+    /unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied/i.test(
+      message,
+    )
+      ? 'Unauthenticated'
+      : /manifest unknown|not found|repository does not exist|no such host/i.test(message)
+        ? 'NotFound'
+        : /connection refused|i\/o timeout|dial tcp|TLS handshake|EOF/i.test(message)
+          ? 'Unavailable'
+          : undefined;
+  if (kind === undefined) return fromEngineError(err, what, host);
+  const hint: Record<string, string> = {
+    Unauthenticated:
+      "check the pull credentials (crictl pull --creds USER:PASS, or the pod's imagePullSecrets)",
+    NotFound: 'check the image name and tag, and the registry mirror configured for its registry',
+    Unavailable:
+      'the registry (or its configured mirror) does not answer; check that it is up and reachable from the engine',
+  };
+  return new CriError(kind, `${what}: ${message}; ${hint[kind]}`, { cause: err });
+}

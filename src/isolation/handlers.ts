@@ -8,7 +8,7 @@
  * containerd work unchanged.
  */
 import { invalidArgument } from '../errors.js';
-import type { HostOs } from '../platform/host-facts.js';
+import type { HostOs } from '../types/host.js';
 
 export type IsolationMode = 'process' | 'hyperv' | 'auto';
 export const ISOLATION_MODES: readonly IsolationMode[] = ['process', 'hyperv', 'auto'];

@@ -13,7 +13,7 @@
  * that annotation asking for Hyper-V is refused rather than silently run process-isolated.
  */
 import { failedPrecondition, invalidArgument } from '../errors.js';
-import type { HostFacts } from '../platform/host-facts.js';
+import type { HostFacts } from '../types/host.js';
 import {
   type CompatVerdict,
   type WindowsVersion,

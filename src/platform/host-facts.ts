@@ -1,29 +1,12 @@
 /**
- * What the mappers and the isolation selector may know about the host. Read once from the engine
- * (`GET /info`) and config, then injected: nothing under platform/ or isolation/ asks the host itself,
- * so the Windows mapping runs, and is tested, on any machine.
+ * Host facts (src/types/host.ts) from the engine's `GET /info` and config, read once and injected.
  */
+import { unavailable } from '../errors.js';
+import type { EngineInfo } from '../docker/client.js';
 import { parseWindowsKernelVersion, parseWindowsVersion } from '../isolation/os-version.js';
+import type { HostFacts } from '../types/host.js';
 
-export type HostOs = 'linux' | 'windows';
-
-export interface HostFacts {
-  os: HostOs;
-  /** Windows only: the host build, e.g. 20348. Undefined when the engine did not say. */
-  osBuild?: number;
-  /** Windows only: "major.minor.build" of the host, e.g. "10.0.20348". */
-  osVersion?: string;
-  /**
-   * Logical CPUs as the engine counts them (docker info `NCPU`). Docker converts `NanoCpus` back to a
-   * CPU percentage with this same count, which is why the CPU mapping must use it.
-   */
-  ncpu: number;
-  memTotalBytes: number;
-  /** Whether Hyper-V isolated containers can start here (the Hyper-V role is installed). */
-  hyperVAvailable: boolean;
-  /** Linux only: the runtimes dockerd knows (docker info `Runtimes` keys). Undefined = not checked. */
-  dockerRuntimes?: string[];
-}
+export type { HostFacts, HostOs } from '../types/host.js';
 
 /** The engine facts they come from: a structural subset of `EngineInfo` (src/docker/client.ts). */
 export interface EngineHostInfo {
@@ -45,6 +28,8 @@ export interface HostFactsOverrides {
    * assumes Hyper-V only where the daemon's own default isolation is hyperv (client SKUs).
    */
   hyperVAvailable?: boolean;
+  /** Linux: the capabilities containers can be given, when the host withholds some (`grantableCapabilities`). */
+  grantableCapabilities?: readonly string[] | undefined;
 }
 
 /**
@@ -61,6 +46,7 @@ export function hostFactsFromEngineInfo(info: EngineHostInfo, overrides: HostFac
       memTotalBytes,
       hyperVAvailable: false,
       dockerRuntimes: [...info.runtimes].sort(),
+      ...(overrides.grantableCapabilities ? { grantableCapabilities: overrides.grantableCapabilities } : {}),
     };
   }
   const version = parseWindowsVersion(info.osVersion) ?? parseWindowsKernelVersion(info.kernelVersion);
@@ -75,4 +61,10 @@ export function hostFactsFromEngineInfo(info: EngineHostInfo, overrides: HostFac
     facts.osVersion = `${version.major}.${version.minor}.${version.build}`;
   }
   return facts;
+}
+
+/** Host facts from the last engine info; UNAVAILABLE until the engine has answered once. */
+export function hostFacts(info: EngineInfo | undefined, overrides: HostFactsOverrides): HostFacts {
+  if (!info) throw unavailable('the Docker engine has not answered yet: wincri cannot tell what it runs');
+  return hostFactsFromEngineInfo(info, overrides);
 }

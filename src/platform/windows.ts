@@ -1,9 +1,10 @@
 /**
- * CRI pod and container config -> fragments of Docker create bodies, for a Windows engine.
+ * The Windows engine's side of the platform contract (src/platform/contract.ts): CRI pod and
+ * container config -> fragments of Docker create bodies, merged with the platform-neutral parts
+ * (src/platform/neutral.ts: image, command, env, labels, logging) and checked by
+ * `assertWindowsSafe` before they leave.
  *
- * Pure: host facts and the pod's isolation decision come in as arguments. The lifecycle code merges
- * the fragments with the platform-neutral parts (image, command, env, labels, logging) and runs
- * `assertWindowsSafe` on the result.
+ * Pure: host facts and the pod's isolation decision come in as arguments.
  *
  * Networking follows the pod's isolation (docs/windows.md):
  * - process pod: the sandbox holds the pod network and every app container joins its network
@@ -13,16 +14,26 @@
  *   (`NetworkMode: none`) and the pod's single app container takes the pod network, hostname and DNS
  *   itself (src/isolation/hyperv-pod.ts enforces the single container).
  */
-import { internal, invalidArgument } from '../errors.js';
-import type { ContainerCreateBody, DeviceMapping, HostConfig } from '../docker/types.js';
+import { failedPrecondition, internal, invalidArgument } from '../errors.js';
+import type { ContainerCreateBody, DeviceMapping, HostConfig, Resources } from '../docker/types.js';
 import type { ContainerConfig__Output } from '../generated/runtime/v1/ContainerConfig.js';
 import type { DNSConfig__Output } from '../generated/runtime/v1/DNSConfig.js';
 import type { Device__Output } from '../generated/runtime/v1/Device.js';
 import type { PodSandboxConfig__Output } from '../generated/runtime/v1/PodSandboxConfig.js';
 import type { IsolationDecision, WindowsIsolation } from '../isolation/select.js';
-import type { HostFacts } from './host-facts.js';
+import type { UpdateContainerResourcesRequest__Output } from '../generated/runtime/v1/UpdateContainerResourcesRequest.js';
+import type { HostFacts } from '../types/host.js';
+import type {
+  ContainerRequest,
+  Mapped,
+  PlatformModule,
+  ResourcesTarget,
+  SandboxRequest,
+} from './contract.js';
+import { engineDefaults, namespaceOptions, neutralContainerBody, publishPorts } from './neutral.js';
 import { windowsMounts } from './windows-mounts.js';
 import { windowsCpuChoice, windowsResources, windowsStorageOpt } from './windows-resources.js';
+import { assertWindowsSafe } from './windows-safety.js';
 
 /** The part of a create body a Windows mapper fills. */
 export type WindowsBodyFragment = Pick<ContainerCreateBody, 'User' | 'Hostname'> & { HostConfig: HostConfig };
@@ -207,3 +218,85 @@ export function windowsContainerCreateOptions(
   applySecurity(body, windows?.security_context, 'windows.security_context');
   return { body, notes };
 }
+
+/** The engine's default network on Windows: the pod network until CNI arrives. */
+export const WINDOWS_POD_NETWORK = 'nat';
+
+export function sandboxCreateBody(req: SandboxRequest, facts: HostFacts): Mapped<ContainerCreateBody> {
+  const { body: fragment, notes } = windowsSandboxCreateOptions(
+    req.config,
+    facts,
+    req.decision,
+    WINDOWS_POD_NETWORK,
+  );
+  const body: ContainerCreateBody = {
+    ...fragment,
+    Image: req.image,
+    Labels: req.labels,
+    HostConfig: { ...fragment.HostConfig, ...engineDefaults() },
+  };
+  // Ports are published where the pod network lives: a Hyper-V pod's app container holds it.
+  if (req.decision.isolation === 'process') publishPorts(body, req.config.port_mappings);
+  assertWindowsSafe(body);
+  return { value: body, notes };
+}
+
+export function containerCreateBody(req: ContainerRequest, facts: HostFacts): Mapped<ContainerCreateBody> {
+  const { pod } = req;
+  if (pod.decision?.isolation === undefined) {
+    // A sandbox without a Windows isolation was not made by this wincri on this engine.
+    throw new Error(`pod sandbox ${pod.id} has no Windows isolation recorded in its labels`);
+  }
+  const ref: WindowsSandboxRef = {
+    id: pod.id,
+    isolation: pod.decision.isolation,
+    podNetworkMode: WINDOWS_POD_NETWORK,
+    hostname: pod.hostname,
+    dnsConfig: pod.dns,
+  };
+  const { body: fragment, notes } = windowsContainerCreateOptions(req.config, ref, facts);
+  const body = neutralContainerBody(req.config, req.image, req.labels, {
+    ...fragment.HostConfig,
+    ...engineDefaults(),
+  });
+  if (fragment.User !== undefined) body.User = fragment.User;
+  if (fragment.Hostname !== undefined) body.Hostname = fragment.Hostname;
+  // A Hyper-V pod's network lives in its one app container, so its ports are published there.
+  if (pod.decision.isolation === 'hyperv') publishPorts(body, pod.portMappings);
+  assertWindowsSafe(body);
+  return { value: body, notes };
+}
+
+/**
+ * Docker on Windows refuses every resource update of an existing container with a 500 ("resource
+ * updating isn't supported on Windows", moby container/container_windows.go), so the engine is not
+ * asked: a request that changes nothing succeeds (undefined: nothing to send), any change is
+ * refused with what to do instead.
+ */
+function resourcesUpdate(
+  req: UpdateContainerResourcesRequest__Output,
+  target: ResourcesTarget,
+  facts: HostFacts,
+): Mapped<Resources> | undefined {
+  const requested = windowsResources(req.windows, facts);
+  const current = target.resources as Record<string, unknown>;
+  const changed = Object.entries(requested).filter(([key, value]) => (current[key] ?? 0) !== value);
+  if (changed.length === 0) return undefined;
+  throw failedPrecondition(
+    `container ${target.id}: Docker on Windows cannot change the resources of an existing container ` +
+      `(${changed.map(([key]) => key).join(', ')}); recreate the container with the new resources`,
+  );
+}
+
+export const windowsPlatform: PlatformModule = {
+  sandboxCreateBody,
+  containerCreateBody,
+  // Windows pods share one network and have no PID or IPC namespaces to choose.
+  podNamespaces: () => namespaceOptions(null),
+  // Seccomp is a Linux kernel feature: a Windows engine has no profile to read.
+  securityProfileFile: () => undefined,
+  resourcesUpdate,
+  // A Windows engine has no linux part, which the kubelet ignores.
+  runtimeConfig: () => ({ linux: null }),
+  statsShape: 'windows',
+};

@@ -1,7 +1,15 @@
 import { statfs } from 'node:fs/promises';
-import type { FilesystemsUsage } from '../cri/image/deps.js';
 import type { DockerClient } from '../docker/client.js';
 import type { EngineState } from './engine-state.js';
+
+/** The image and container filesystems' usage, as ImageFsInfo answers it. */
+export interface FilesystemsUsage {
+  timestampNs: bigint;
+  mountpoint: string;
+  imageBytes: number;
+  containerBytes: number;
+  inodesUsed?: number;
+}
 
 /**
  * ImageFsInfo's numbers. The engine's disk-usage walk is slow on a busy node, and kubelet asks

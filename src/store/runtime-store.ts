@@ -17,13 +17,15 @@ import {
   readSandboxLabels,
   type ContainerLabels,
   type SandboxLabels,
-} from '../cri/labels.js';
+} from './labels.js';
 
 export interface SandboxRecord extends SandboxLabels {
   kind: 'sandbox';
   id: string;
   name: string;
   details: ContainerDetails;
+  /** The pause container's cgroup parent ("" for the engine's default): its containers share it. */
+  cgroupParent: string;
 }
 
 export interface ContainerRecord extends ContainerLabels {
@@ -200,6 +202,7 @@ export class RuntimeStore {
           id: details.id,
           name: details.name,
           details,
+          cgroupParent: details.hostConfig.resources.CgroupParent ?? '',
           ...readSandboxLabels(details.labels),
         };
         this.#sandboxes.set(details.id, record);

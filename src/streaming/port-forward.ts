@@ -33,6 +33,11 @@ function parsePort(value: string | undefined): number | undefined {
   return port >= 1 && port <= 65535 ? port : undefined;
 }
 
+/**
+ * One port-forward connection: stream pairs assembled as they arrive, each pair forwarded to its
+ * port. Long because its closures (`forward`, `accept`) share the session's pair table, running
+ * forwards and abort controller; split apart, they would pass all three around.
+ */
 export async function servePortForward(args: {
   transport: Duplex;
   head: Buffer;

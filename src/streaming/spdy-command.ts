@@ -28,6 +28,11 @@ function supportsResize(protocol: string): boolean {
   return protocol === 'v4.channel.k8s.io' || protocol === 'v3.channel.k8s.io';
 }
 
+/**
+ * One exec or attach over SPDY: the client's streams collected, the command run, its exit status
+ * written on the error stream. Long because the stream collection, the run and the teardown share
+ * the session's streams and abort controller, which splitting would only pass around.
+ */
 export async function serveSpdyCommand(args: {
   transport: Duplex;
   head: Buffer;

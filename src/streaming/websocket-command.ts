@@ -65,6 +65,10 @@ class ChannelReader extends Readable {
   }
 }
 
+/**
+ * One exec or attach over WebSocket channels. Long because the channel readers, the writers and the
+ * teardown share the session's socket and abort controller, which splitting would only pass around.
+ */
 export async function serveWebSocketCommand(args: {
   ws: WebSocket;
   protocol: string;

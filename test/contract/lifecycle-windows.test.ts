@@ -10,7 +10,7 @@ import { resolveConfig } from '../../src/config/config.js';
 import type { CallContext } from '../../src/cri/context.js';
 import type { ImageDeps } from '../../src/cri/image/deps.js';
 import { KeyedLock } from '../../src/cri/keyed-lock.js';
-import { ContainerEventHub } from '../../src/cri/runtime/get-container-events.js';
+import { ContainerEventHub } from '../../src/cri/container-event-hub.js';
 import { runtimeRpcs } from '../../src/cri/runtime/index.js';
 import type { RuntimeRpcs } from '../../src/cri/rpc-types.js';
 import { DockerodeClient } from '../../src/docker/dockerode-client.js';
@@ -21,6 +21,7 @@ import { EngineState } from '../../src/store/engine-state.js';
 import { RuntimeStore } from '../../src/store/runtime-store.js';
 import { containerConfig } from '../fixtures/windows/cri-builders.js';
 import { WindowsEngineDouble } from '../support/windows-engine-double.js';
+import { enginePlatform } from '../../src/platform/index.js';
 
 const log = pino({ level: 'silent' });
 const ctx: CallContext = { rpc: 'test', signal: new AbortController().signal, log };
@@ -55,6 +56,7 @@ async function setup(): Promise<RuntimeRpcs> {
     config,
     docker,
     engine: state,
+    platform: enginePlatform(() => state?.lastInfo, { hyperVAvailable: config.hyperVAvailable }),
     version: '0.1.0',
     runtimeHandlerNames: [''],
     runtimeSettings: { podCidr: '' },

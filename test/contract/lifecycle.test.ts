@@ -8,7 +8,7 @@ import { resolveConfig } from '../../src/config/config.js';
 import type { ImageDeps } from '../../src/cri/image/deps.js';
 import { KeyedLock } from '../../src/cri/keyed-lock.js';
 import { LogCopiers } from '../../src/logs/copiers.js';
-import { ContainerEventHub } from '../../src/cri/runtime/get-container-events.js';
+import { ContainerEventHub } from '../../src/cri/container-event-hub.js';
 import { runtimeRpcs } from '../../src/cri/runtime/index.js';
 import { CriError } from '../../src/errors.js';
 import { defaultHandlerTable } from '../../src/isolation/handlers.js';
@@ -16,6 +16,7 @@ import { EngineState } from '../../src/store/engine-state.js';
 import { RuntimeStore } from '../../src/store/runtime-store.js';
 import { startTestServer, type TestServer } from '../support/cri-server.js';
 import { FakeEngine } from '../unit/store/fake-engine.js';
+import { enginePlatform } from '../../src/platform/index.js';
 
 const PAUSE = 'sha256:' + 'a'.repeat(64);
 const BUSYBOX = 'sha256:' + 'b'.repeat(64);
@@ -48,6 +49,7 @@ beforeEach(async () => {
     config,
     docker,
     engine,
+    platform: enginePlatform(() => engine.lastInfo, { hyperVAvailable: config.hyperVAvailable }),
     version: '0.1.0',
     runtimeHandlerNames: ['', 'runc'],
     runtimeSettings: { podCidr: '' },

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineExecKiller, execSync, type ExecSyncDeps } from '../../src/cri/runtime/exec-sync.js';
+import { execSync, type ExecSyncDeps } from '../../src/cri/runtime/exec-sync.js';
+import { EngineExecKiller } from '../../src/exec/engine-killer.js';
 import { DockerodeClient } from '../../src/docker/dockerode-client.js';
 import type { ExecSyncRequest__Output } from '../../src/generated/runtime/v1/ExecSyncRequest.js';
 import { loadRig } from '../support/rig.js';

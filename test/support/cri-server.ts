@@ -13,6 +13,7 @@ import { startCriServer, type CriServer, type CriServerOptions } from '../../src
 import { createLogger } from '../../src/log.js';
 import { EngineState } from '../../src/store/engine-state.js';
 import { criClient, type CriClient } from './cri-client.js';
+import { enginePlatform } from '../../src/platform/index.js';
 
 /** Log lines a test can read (pino JSON objects), like pino's own `sink()`. */
 export function logSink() {
@@ -55,6 +56,7 @@ export async function startTestServer(
     config,
     docker,
     engine,
+    platform: enginePlatform(() => engine.lastInfo, { hyperVAvailable: config.hyperVAvailable }),
     version: '0.1.0',
     runtimeHandlerNames: [''],
     runtimeSettings: { podCidr: '' },

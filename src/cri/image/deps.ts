@@ -1,4 +1,5 @@
 import type { DockerClient } from '../../docker/client.js';
+import type { FilesystemsUsage } from '../../store/filesystem-usage.js';
 import type { MirrorTable } from './mirrors.js';
 
 /** What the image service handlers need; built once in main.ts. */
@@ -11,12 +12,4 @@ export interface ImageDeps {
   usersById: Map<string, string>;
   /** Image and container filesystem usage, refreshed in the background. */
   filesystems(signal: AbortSignal): Promise<FilesystemsUsage>;
-}
-
-export interface FilesystemsUsage {
-  timestampNs: bigint;
-  mountpoint: string;
-  imageBytes: number;
-  containerBytes: number;
-  inodesUsed?: number;
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { alreadyExists, failedPrecondition, hasKind, invalidArgument, notFound } from '../../errors.js';
 import type { CreateContainerRequest__Output } from '../../generated/runtime/v1/CreateContainerRequest.js';
@@ -7,18 +7,16 @@ import type { ContainerDetails } from '../../docker/client.js';
 import type { ContainerCreateBody } from '../../docker/types.js';
 import { hyperVPodConstraints, type PodContainerState } from '../../isolation/hyperv-pod.js';
 import { checkImageForPod } from '../../isolation/select.js';
-import { platformFor } from '../../platform/index.js';
 import { containerState } from '../convert/container.js';
-import { seccompProfileFile } from '../../platform/linux.js';
 import type { SandboxRecord } from '../../store/runtime-store.js';
 import type { CallContext } from '../context.js';
 import { nowNs } from '../convert/time.js';
 import { findImage } from '../image/image-lookup.js';
-import { containerLabels } from '../labels.js';
-import { containerName } from '../naming.js';
+import { containerLabels } from '../../store/labels.js';
+import { containerName } from '../../store/naming.js';
 import { Rollback } from '../rollback.js';
 import type { PodDeps } from './deps.js';
-import { hostFacts } from './run-pod-sandbox.js';
+import { securityProfileJson } from './security-profile.js';
 
 /**
  * CreateContainer: the whole ContainerConfig through the platform mapper, in the sandbox's
@@ -45,12 +43,8 @@ export async function createContainer(
     );
   }
   const logPath = containerLogPath(sandbox, config.log_path);
-  const facts = hostFacts(deps.engine.lastInfo, deps.config.hyperVAvailable);
-  const platform = platformFor(facts.os);
-  const sc = config.linux?.security_context;
-  const seccompFile =
-    facts.os === 'linux' && sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
-  const seccompProfileJson = seccompFile === undefined ? undefined : await readSeccompProfile(seccompFile);
+  const platform = deps.platform();
+  const profileJson = await securityProfileJson(platform, config);
   hyperVPodConstraints({
     pod: `${sandbox.metadata.namespace}/${sandbox.metadata.name}`,
     isolation: sandbox.decision?.isolation,
@@ -66,7 +60,8 @@ export async function createContainer(
       `image ${JSON.stringify(imageName)} is not on this node: pull it first (crictl pull ${imageName})`,
     );
   // A Windows pod keeps the isolation chosen at RunPodSandbox; the image must run under it.
-  if (sandbox.decision) checkImageForPod(sandbox.decision, image.osVersion, facts, deps.handlerTable);
+  if (sandbox.decision)
+    checkImageForPod(sandbox.decision, image.osVersion, platform.facts, deps.handlerTable);
 
   const labels = containerLabels({
     sandboxId: sandbox.id,
@@ -81,18 +76,8 @@ export async function createContainer(
     config,
     image: image.id,
     labels,
-    sandbox: {
-      id: sandbox.id,
-      namespaceOptions: sandbox.namespaceOptions,
-      cgroupParent: sandbox.details.hostConfig.resources.CgroupParent ?? '',
-      decision: sandbox.decision,
-      hostname: sandbox.hostname,
-      dns: sandbox.dns,
-      portMappings: sandbox.portMappings,
-    },
-    facts,
-    seccompProfileJson,
-    grantableCapabilities: deps.grantableCapabilities,
+    pod: sandbox,
+    securityProfileJson: profileJson,
   });
   for (const note of notes) ctx.log.info({ container: name }, note);
   for (const mount of body.HostConfig?.Mounts ?? []) if (mount.Source) await ensureDirectory(mount.Source);
@@ -157,21 +142,6 @@ export function containerLogPath(
     );
   }
   return full;
-}
-
-/** Reads a localhost seccomp profile; INVALID_ARGUMENT naming the file when it cannot be used. */
-export async function readSeccompProfile(path: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw invalidArgument(`seccomp profile ${path} cannot be read: ${(err as Error).message}`, err);
-  }
-  try {
-    return JSON.stringify(JSON.parse(text));
-  } catch (err) {
-    throw invalidArgument(`seccomp profile ${path} is not JSON`, err);
-  }
 }
 
 function podContainerState(d: ContainerDetails): PodContainerState {

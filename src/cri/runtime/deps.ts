@@ -1,21 +1,37 @@
-import type { Config } from '../../config/config.js';
 import type { DockerClient } from '../../docker/client.js';
 import type { HandlerTable } from '../../isolation/handlers.js';
 import type { EngineState } from '../../store/engine-state.js';
 import type { LogCopiers } from '../../logs/copiers.js';
 import type { RuntimeStore } from '../../store/runtime-store.js';
 import type { ImageDeps } from '../image/deps.js';
+import type { MirrorTable } from '../image/mirrors.js';
 import type { KeyedLock } from '../keyed-lock.js';
-import type { ExecKiller } from './exec-sync.js';
-import type { ContainerEventHub } from './get-container-events.js';
+import type { ExecKiller } from '../../exec/killer.js';
+import type { Platform } from '../../platform/index.js';
+import type { ContainerEventHub } from '../container-event-hub.js';
 import type { StatsDeps } from './stats-views.js';
 import type { StreamRequest } from '../../streaming/requests.js';
 
+/** The settings the handlers read (Status shows them; RunPodSandbox runs the sandbox image). */
+export interface HandlerConfig {
+  listen: string;
+  sandboxImage: string;
+  registryMirrors: MirrorTable;
+  rootDir: string;
+  streamingAddress: string;
+}
+
 /** What the runtime service handlers share; built once in main.ts. */
 export interface RuntimeDeps {
-  config: Config;
+  /** What the handlers read of wincri's configuration (src/config/config.ts has it all). */
+  config: HandlerConfig;
   docker: DockerClient;
   engine: EngineState;
+  /**
+   * The engine's platform (src/platform/contract.ts), bound to the host's facts: the handlers'
+   * only view of the engine's OS. Throws UNAVAILABLE until the engine has answered once.
+   */
+  platform(): Platform;
   /** wincri's own version, from package.json. */
   version: string;
   /** Names of the configured runtime handlers ("" is the default). */
@@ -46,8 +62,6 @@ export interface LifecycleDeps {
   logs: LogCopiers;
   /** Kills a timed-out ExecSync's process. */
   execKiller: ExecKiller;
-  /** Linux: the capabilities containers can be given, when the host withholds some (else undefined). */
-  grantableCapabilities?: readonly string[] | undefined;
 }
 
 /** The lifecycle handlers' view: RuntimeDeps with the lifecycle parts present. */

@@ -29,14 +29,17 @@ import { version } from './version.js';
 
 /**
  * An RPC wincri does not serve (yet). kubelet and crictl rely on the exact UNIMPLEMENTED code to
- * fall back or to report the feature as missing; the message says where the work is tracked.
+ * fall back or to report the feature as missing; the message says why.
  */
 const notServed = (rpc: string, why: string) => () =>
   Promise.reject(unimplemented(`${rpc} is not served by wincri: ${why}`));
 
-/** The RuntimeService table: one handler per RPC, each in the file named after it. */
+/**
+ * The RuntimeService table: one handler per RPC, each in the file named after it. Long because it
+ * is the table itself, one line per RPC.
+ */
 export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
-  const lifecycle = 'the pod and container lifecycle is being built (issue #3)';
+  const lifecycle = 'the pod and container lifecycle is not wired in (no store was given to this service)';
   const streaming = 'the streaming server is not running';
   const stats = 'the stats collector is not running';
   const listStreaming = 'CRIListStreaming is alpha; clients fall back to the unary List RPC';

@@ -1,21 +1,18 @@
 import { mkdir } from 'node:fs/promises';
-import type { EngineInfo, ImageDetails } from '../../docker/client.js';
+import type { ImageDetails } from '../../docker/client.js';
 import { alreadyExists, hasKind, invalidArgument, unavailable } from '../../errors.js';
 import type { RunPodSandboxRequest__Output } from '../../generated/runtime/v1/RunPodSandboxRequest.js';
 import type { RunPodSandboxResponse } from '../../generated/runtime/v1/RunPodSandboxResponse.js';
 import { selectIsolation } from '../../isolation/select.js';
-import { hostFactsFromEngineInfo, type HostFacts } from '../../platform/host-facts.js';
-import { platformFor } from '../../platform/index.js';
-import { namespaceOptions, seccompProfileFile } from '../../platform/linux.js';
 import type { CallContext } from '../context.js';
 import { nowNs } from '../convert/time.js';
 import { findImage } from '../image/image-lookup.js';
 import { pullImage } from '../image/pull-image.js';
-import { sandboxLabels } from '../labels.js';
-import { sandboxName } from '../naming.js';
+import { sandboxLabels } from '../../store/labels.js';
+import { sandboxName } from '../../store/naming.js';
 import { Rollback } from '../rollback.js';
 import type { PodDeps } from './deps.js';
-import { readSeccompProfile } from './create-container.js';
+import { securityProfileJson } from './security-profile.js';
 
 /**
  * RunPodSandbox: the pod as a pause container holding its namespaces, on the engine's default
@@ -35,28 +32,23 @@ export async function runPodSandbox(
   if (!meta) throw invalidArgument('config.metadata is required (name, namespace, uid, attempt)');
   const identity = { name: meta.name, namespace: meta.namespace, uid: meta.uid, attempt: meta.attempt };
   const name = sandboxName(identity);
-  const facts = hostFacts(deps.engine.lastInfo, deps.config.hyperVAvailable);
+  const platform = deps.platform();
   const isolationRequest = {
     runtimeHandler: req.runtime_handler,
     annotations: config.annotations,
     table: deps.handlerTable,
-    host: facts,
+    host: platform.facts,
   };
   // An unknown handler fails here, before anything is pulled or made.
-  let decision = selectIsolation(isolationRequest);
-  const platform = platformFor(facts.os);
-  const sc = config.linux?.security_context;
-  const seccompFile =
-    facts.os === 'linux' && sc ? seccompProfileFile(sc.seccomp, sc.seccomp_profile_path) : undefined;
-  const seccompProfileJson = seccompFile === undefined ? undefined : await readSeccompProfile(seccompFile);
+  selectIsolation(isolationRequest);
+  const profileJson = await securityProfileJson(platform, config);
 
   return deps.locks.run(`pod:${name}`, async () => {
     const existing = [...deps.store.sandboxes].find((s) => s.name === name);
     if (existing) throw nameTaken(name, existing.id);
     const image = await sandboxImage(deps, ctx);
-    // On Windows the sandbox image's build decides whether process isolation can run it.
-    if (facts.os === 'windows')
-      decision = selectIsolation({ ...isolationRequest, imageOsVersion: image.osVersion });
+    // The sandbox image's build decides whether Windows process isolation can run it (Linux ignores it).
+    const decision = selectIsolation({ ...isolationRequest, imageOsVersion: image.osVersion });
     if (config.log_directory) await mkdir(config.log_directory, { recursive: true });
     const labels = sandboxLabels({
       metadata: identity,
@@ -64,8 +56,7 @@ export async function runPodSandbox(
       annotations: config.annotations,
       logDirectory: config.log_directory,
       createdAt: nowNs(),
-      // Windows pods share one network and have no PID or IPC namespaces to choose.
-      namespaceOptions: namespaceOptions(facts.os === 'windows' ? null : sc?.namespace_options),
+      namespaceOptions: platform.podNamespaces(config),
       decision,
       hostname: config.hostname,
       portMappings: config.port_mappings.map(({ protocol, container_port, host_port, host_ip }) => ({
@@ -87,8 +78,7 @@ export async function runPodSandbox(
       image: image.id,
       labels,
       decision,
-      facts,
-      seccompProfileJson,
+      securityProfileJson: profileJson,
     });
     for (const note of notes) ctx.log.info({ pod: name }, note);
 
@@ -117,12 +107,6 @@ function nameTaken(name: string, id: string | undefined, cause?: unknown) {
       'remove that sandbox or use the next attempt',
     cause,
   );
-}
-
-/** Host facts from the last engine info; UNAVAILABLE until the engine has answered once. */
-export function hostFacts(info: EngineInfo | undefined, hyperVAvailable: boolean): HostFacts {
-  if (!info) throw unavailable('the Docker engine has not answered yet: wincri cannot tell what it runs');
-  return hostFactsFromEngineInfo(info, { hyperVAvailable });
 }
 
 /** The sandbox image, pulled through the registry mirrors when the engine lacks it. */

@@ -7,9 +7,8 @@ import type { CallContext } from '../context.js';
 import type { RuntimeDeps } from './deps.js';
 
 /**
- * RuntimeConfig: kubelet (1.34+) takes its cgroup driver from here. The enum's zero value is
- * SYSTEMD, so cgroupfs is said explicitly. A Windows engine has no linux part, which kubelet
- * ignores.
+ * RuntimeConfig: kubelet (1.34+) takes its cgroup driver from here; the platform says what its
+ * engine answers (src/platform/linux.ts, windows.ts).
  */
 export async function runtimeConfig(
   deps: RuntimeDeps,
@@ -22,8 +21,7 @@ export async function runtimeConfig(
     // kubelet retries RuntimeConfig; guessing a driver would be worse than waiting.
     throw unavailable(`cannot tell the cgroup driver: ${engine.ready ? '' : engine.message}`);
   }
-  if (info.osType === 'windows') return { linux: null };
-  return { linux: { cgroup_driver: info.cgroupDriver === 'systemd' ? 'SYSTEMD' : 'CGROUPFS' } };
+  return deps.platform().runtimeConfig(info);
 }
 
 /** UpdateRuntimeConfig: kubelet pushes the node's pod CIDR; wincri keeps it (Status shows it). */

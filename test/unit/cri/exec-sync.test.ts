@@ -1,14 +1,9 @@
 import { PassThrough, type Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  LinuxExecKiller,
-  WindowsExecKiller,
-  execSync,
-  type ExecKiller,
-  type ExecSyncDeps,
-  type HostProcesses,
-} from '../../../src/cri/runtime/exec-sync.js';
+import { execSync, type ExecSyncDeps } from '../../../src/cri/runtime/exec-sync.js';
+import { WindowsExecKiller, type ExecKiller } from '../../../src/exec/killer.js';
+import { LinuxExecKiller, type HostProcesses } from '../../../src/exec/linux-killer.js';
 import type { ExecDetails, ExecOptions } from '../../../src/docker/client.js';
 import { notFound } from '../../../src/errors.js';
 import type { ExecSyncRequest__Output } from '../../../src/generated/runtime/v1/ExecSyncRequest.js';

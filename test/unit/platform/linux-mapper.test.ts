@@ -4,17 +4,17 @@ import type { LinuxContainerResources__Output } from '../../../src/generated/run
 import type { LinuxContainerSecurityContext__Output } from '../../../src/generated/runtime/v1/LinuxContainerSecurityContext.js';
 import type { Mount__Output } from '../../../src/generated/runtime/v1/Mount.js';
 import type { PodSandboxConfig__Output } from '../../../src/generated/runtime/v1/PodSandboxConfig.js';
+import type { IsolationDecision } from '../../../src/isolation/select.js';
+import type { ContainerRequest } from '../../../src/platform/contract.js';
+import { containerCreateBody, sandboxCreateBody } from '../../../src/platform/linux.js';
+import { bindMounts, linuxResources } from '../../../src/platform/linux-resources.js';
 import {
-  bindMounts,
   grantableCapabilities,
-  containerCreateBody,
-  linuxResources,
-  sandboxCreateBody,
   seccompOptions,
   seccompProfileFile,
-  type ContainerInput,
-} from '../../../src/platform/linux.js';
-import type { NamespaceOptions } from '../../../src/cri/labels.js';
+} from '../../../src/platform/linux-security.js';
+import type { HostFacts } from '../../../src/types/host.js';
+import type { NamespaceOptions } from '../../../src/types/pod.js';
 import { containerConfig, mount as criMount } from '../../fixtures/windows/cri-builders.js';
 
 const POD_NS: NamespaceOptions = { network: 'POD', pid: 'POD', ipc: 'POD', targetId: '' };
@@ -66,25 +66,34 @@ const mount = (over: Partial<Mount__Output> = {}): Mount__Output =>
 const container = (over: Partial<ContainerConfig__Output> = {}): ContainerConfig__Output =>
   containerConfig({ metadata: { name: 'c', attempt: 0 }, ...over });
 
-function input(
-  config: ContainerConfig__Output,
-  sandboxNs: NamespaceOptions = POD_NS,
-  extra: Partial<ContainerInput> = {},
-): ContainerInput {
+const LINUX: HostFacts = { os: 'linux', ncpu: 2, memTotalBytes: 2 ** 30, hyperVAvailable: false };
+const decision = (dockerRuntime?: string): IsolationDecision => ({
+  handler: '',
+  resolvedHandler: '',
+  isolation: undefined,
+  reason: 'test',
+  ...(dockerRuntime ? { dockerRuntime } : {}),
+});
+
+function input(config: ContainerConfig__Output, sandboxNs: NamespaceOptions = POD_NS): ContainerRequest {
   return {
     config,
     image: 'sha256:img',
     labels: { l: '1' },
-    sandbox: { id: 'sbx', namespaceOptions: sandboxNs, cgroupParent: '/kubepods/pod1' },
-    ...extra,
+    pod: {
+      id: 'sbx',
+      namespaceOptions: sandboxNs,
+      cgroupParent: '/kubepods/pod1',
+      decision: undefined,
+      hostname: '',
+      dns: null,
+      portMappings: [],
+    },
   };
 }
 
-const body = (
-  config: ContainerConfig__Output,
-  sandboxNs?: NamespaceOptions,
-  extra?: Partial<ContainerInput>,
-) => containerCreateBody(input(config, sandboxNs, extra)).value;
+const body = (config: ContainerConfig__Output, sandboxNs?: NamespaceOptions) =>
+  containerCreateBody(input(config, sandboxNs), LINUX).value;
 
 describe('containerCreateBody: ContainerConfig -> Docker create body', () => {
   it.each([
@@ -380,7 +389,7 @@ describe('sandboxCreateBody', () => {
       config: pod(),
       image: 'sha256:pause',
       labels: { k: 'v' },
-      dockerRuntime: 'runc',
+      decision: decision('runc'),
     });
     expect(value).toMatchObject({
       Image: 'sha256:pause',
@@ -419,6 +428,7 @@ describe('sandboxCreateBody', () => {
       }),
       image: 'i',
       labels: {},
+      decision: decision(),
     });
     expect(value.HostConfig).toMatchObject({ NetworkMode: 'host', IpcMode: 'host', PidMode: 'host' });
     expect(value.Hostname).toBeUndefined();
@@ -429,9 +439,14 @@ describe('sandboxCreateBody', () => {
     [{ protocol: 'TCP', container_port: 0, host_port: 0, host_ip: '' }, 'container_port 0'],
     [{ protocol: 'TCP', container_port: 80, host_port: 70000, host_ip: '' }, 'host_port 70000'],
   ] as const)('refuses port mapping %j', (pm, message) => {
-    expect(() => sandboxCreateBody({ config: pod({ port_mappings: [pm] }), image: 'i', labels: {} })).toThrow(
-      message,
-    );
+    expect(() =>
+      sandboxCreateBody({
+        config: pod({ port_mappings: [pm] }),
+        image: 'i',
+        labels: {},
+        decision: decision(),
+      }),
+    ).toThrow(message);
   });
 });
 
@@ -475,10 +490,10 @@ describe('capabilities on a host that withholds some (no CAP_SYS_RESOURCE, as on
       privileged: true,
       capabilities: { add_capabilities: [], drop_capabilities: ['NET_RAW'], add_ambient_capabilities: [] },
     });
-    const { value, notes } = containerCreateBody({
-      ...input(container({ linux: { resources: null, security_context: sc } })),
-      grantableCapabilities: grantable,
-    });
+    const { value, notes } = containerCreateBody(
+      input(container({ linux: { resources: null, security_context: sc } })),
+      { ...LINUX, grantableCapabilities: grantable },
+    );
     expect(value.HostConfig).toMatchObject({
       Privileged: false,
       CapAdd: grantable,
@@ -498,13 +513,16 @@ describe('capabilities on a host that withholds some (no CAP_SYS_RESOURCE, as on
         add_ambient_capabilities: [],
       },
     });
-    const { value } = containerCreateBody({
-      ...input(container({ linux: { resources: null, security_context: sc } })),
-      grantableCapabilities: grantable,
-    });
+    const { value } = containerCreateBody(
+      input(container({ linux: { resources: null, security_context: sc } })),
+      { ...LINUX, grantableCapabilities: grantable },
+    );
     expect(value.HostConfig?.CapAdd).toEqual(['NET_ADMIN', ...grantable]);
     expect(value.HostConfig?.Privileged).toBe(false);
-    const plain = containerCreateBody({ ...input(container()), grantableCapabilities: grantable }).value;
+    const plain = containerCreateBody(input(container()), {
+      ...LINUX,
+      grantableCapabilities: grantable,
+    }).value;
     expect(plain.HostConfig?.CapAdd).toBeUndefined();
   });
 });

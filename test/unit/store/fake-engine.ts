@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerDetails, ContainerSummary, EngineEvent } from '../../../src/docker/client.js';
 import type { ContainerCreateBody, Resources } from '../../../src/docker/types.js';
-import { containerLabels, sandboxLabels } from '../../../src/cri/labels.js';
+import { containerLabels, sandboxLabels } from '../../../src/store/labels.js';
 import { CriError } from '../../../src/errors.js';
 import { FakeDocker } from '../../support/fake-docker.js';
 

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ContainerEventHub } from '../../../src/cri/runtime/get-container-events.js';
+import { ContainerEventHub } from '../../../src/cri/container-event-hub.js';
 import type { ContainerEventResponse } from '../../../src/generated/runtime/v1/ContainerEventResponse.js';
 import { watchEngineEvents } from '../../../src/store/engine-events.js';
 import { recover } from '../../../src/store/recover.js';

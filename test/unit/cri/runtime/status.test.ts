@@ -6,6 +6,7 @@ import { runtimeConfig } from '../../../../src/cri/runtime/runtime-config.js';
 import { CriError } from '../../../../src/errors.js';
 import { EngineState } from '../../../../src/store/engine-state.js';
 import { FakeDocker } from '../../../support/fake-docker.js';
+import { enginePlatform } from '../../../../src/platform/index.js';
 
 const log = pino({ level: 'silent' });
 const ctx = { rpc: 'Status', signal: new AbortController().signal, log };
@@ -17,6 +18,7 @@ function setup() {
     config: resolveConfig('linux'),
     docker,
     engine,
+    platform: enginePlatform(() => engine.lastInfo, { hyperVAvailable: false }),
     version: '0.1.0',
     runtimeHandlerNames: ['', 'runc'],
     runtimeSettings: { podCidr: '' },

@@ -8,7 +8,7 @@ import {
   sandboxLabels,
   type ContainerLabels,
   type SandboxLabels,
-} from '../../../src/cri/labels.js';
+} from '../../../src/store/labels.js';
 
 const sandbox: SandboxLabels = {
   metadata: { name: 'p', namespace: 'ns', uid: 'u-1', attempt: 1 },

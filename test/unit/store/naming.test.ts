@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerName, sandboxName } from '../../../src/cri/naming.js';
+import { containerName, sandboxName } from '../../../src/store/naming.js';
 import { CriError } from '../../../src/errors.js';
 
 const pod = { name: 'nginx-7c5', namespace: 'default', uid: '0b7e-11ef-9a3c', attempt: 2 };

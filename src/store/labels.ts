@@ -7,6 +7,7 @@
 import { internal } from '../errors.js';
 import { decisionFromLabels, isolationLabels } from '../isolation/labels.js';
 import type { IsolationDecision } from '../isolation/select.js';
+import type { NamespaceOptions, PodDns, PodPortMapping } from '../types/pod.js';
 import type { ContainerIdentity, PodIdentity } from './naming.js';
 
 export const LABELS = Object.freeze({
@@ -26,14 +27,6 @@ export const LABELS = Object.freeze({
 });
 
 export type ObjectKind = 'sandbox' | 'container';
-export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
-
-export interface NamespaceOptions {
-  network: NamespaceMode;
-  pid: NamespaceMode;
-  ipc: NamespaceMode;
-  targetId: string;
-}
 
 export interface SandboxLabels {
   metadata: PodIdentity;
@@ -48,20 +41,6 @@ export interface SandboxLabels {
   dns: PodDns | null;
   /** The pod's port mappings: a Hyper-V pod's app container publishes them itself (Windows). */
   portMappings: PodPortMapping[];
-}
-
-/** A PodSandboxConfig.port_mappings entry as kept in the sandbox's labels. */
-export interface PodPortMapping {
-  protocol: string;
-  container_port: number;
-  host_port: number;
-  host_ip: string;
-}
-
-export interface PodDns {
-  servers: string[];
-  searches: string[];
-  options: string[];
 }
 
 export interface ContainerLabels {

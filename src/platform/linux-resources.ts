@@ -1,0 +1,99 @@
+/**
+ * Linux resources and bind mounts: CRI -> Docker, for create and update. Pure.
+ */
+import { invalidArgument } from '../errors.js';
+import type { LinuxContainerResources__Output } from '../generated/runtime/v1/LinuxContainerResources.js';
+import type { Mount__Output } from '../generated/runtime/v1/Mount.js';
+import type { MountSpec, Resources } from '../docker/types.js';
+import type { Mapped } from './contract.js';
+
+const PROPAGATION = {
+  PROPAGATION_PRIVATE: 'rprivate',
+  PROPAGATION_HOST_TO_CONTAINER: 'rslave',
+  PROPAGATION_BIDIRECTIONAL: 'rshared',
+} as const;
+
+/** CRI mounts as Docker bind mounts; host paths must be absolute and free of `..`. */
+export function bindMounts(mounts: readonly Mount__Output[]): Mapped<MountSpec[]> {
+  const notes: string[] = [];
+  const value = mounts.map((m, i): MountSpec => {
+    const field = `config.mounts[${i}]`;
+    checkAbsolute(m.host_path, `${field}.host_path`);
+    checkAbsolute(m.container_path, `${field}.container_path`);
+    if (m.image && m.image.image)
+      throw invalidArgument(`${field}.image: image volumes are not supported by the Docker engine`);
+    if (m.recursive_read_only) {
+      throw invalidArgument(
+        `${field}.recursive_read_only: Docker 20.10 cannot make a bind mount recursively read-only (no runtime handler advertises it)`,
+      );
+    }
+    if (m.uidMappings.length > 0 || m.gidMappings.length > 0)
+      throw invalidArgument(`${field}: ID-mapped mounts are not supported by the Docker engine`);
+    if (m.selinux_relabel)
+      notes.push(`${field}.selinux_relabel ignored: SELinux is not managed through Docker here`);
+    return {
+      Type: 'bind',
+      Source: m.host_path,
+      Target: m.container_path,
+      ReadOnly: m.readonly,
+      BindOptions: { Propagation: PROPAGATION[m.propagation] },
+    };
+  });
+  return { value, notes };
+}
+
+export function checkAbsolute(path: string, field: string): void {
+  if (path === '') throw invalidArgument(`${field} is required`);
+  if (!path.startsWith('/'))
+    throw invalidArgument(`${field} ${JSON.stringify(path)} must be an absolute path`);
+  if (path.split('/').includes('..'))
+    throw invalidArgument(`${field} ${JSON.stringify(path)} must not contain '..'`);
+}
+
+const int = (text: string | undefined, field: string): number => {
+  const n = Number(text ?? '0');
+  if (!Number.isSafeInteger(n)) throw invalidArgument(`${field} ${JSON.stringify(text)} is not an integer`);
+  return n;
+};
+
+/** LinuxContainerResources -> Docker resources (create and update share it). */
+export function linuxResources(
+  r: LinuxContainerResources__Output | null | undefined,
+  field = 'resources',
+): Mapped<Resources & { OomScoreAdj?: number }> {
+  const notes: string[] = [];
+  const out: Resources & { OomScoreAdj?: number } = {};
+  if (!r) return { value: out, notes };
+  const shares = int(r.cpu_shares, `${field}.cpu_shares`);
+  const quota = int(r.cpu_quota, `${field}.cpu_quota`);
+  const period = int(r.cpu_period, `${field}.cpu_period`);
+  const memory = int(r.memory_limit_in_bytes, `${field}.memory_limit_in_bytes`);
+  const swap = int(r.memory_swap_limit_in_bytes, `${field}.memory_swap_limit_in_bytes`);
+  const oom = int(r.oom_score_adj, `${field}.oom_score_adj`);
+  if (shares < 0) throw invalidArgument(`${field}.cpu_shares ${shares} must not be negative`);
+  if (memory < 0) throw invalidArgument(`${field}.memory_limit_in_bytes ${memory} must not be negative`);
+  if (period < 0) throw invalidArgument(`${field}.cpu_period ${period} must not be negative`);
+  if (oom > 1000 || oom < -1000)
+    throw invalidArgument(`${field}.oom_score_adj ${oom} is outside -1000..1000`);
+  if (shares > 0) out.CpuShares = shares;
+  if (quota !== 0) out.CpuQuota = quota;
+  if (period > 0) out.CpuPeriod = period;
+  if (r.cpuset_cpus) out.CpusetCpus = r.cpuset_cpus;
+  if (r.cpuset_mems) out.CpusetMems = r.cpuset_mems;
+  if (memory > 0) {
+    out.Memory = memory;
+    // Kubernetes runs without swap unless it says otherwise: swap limit = memory limit means none.
+    out.MemorySwap = swap > 0 ? swap : memory;
+  }
+  if (oom < 0) {
+    notes.push(
+      `${field}.oom_score_adj ${oom} clamped to 0: a negative score needs CAP_SYS_RESOURCE that this host refuses`,
+    );
+    out.OomScoreAdj = 0;
+  } else if (oom > 0) out.OomScoreAdj = oom;
+  if (r.hugepage_limits.length > 0)
+    notes.push(`${field}.hugepage_limits ignored: Docker has no hugetlb limits`);
+  if (Object.keys(r.unified).length > 0)
+    notes.push(`${field}.unified ignored: Docker has no raw cgroup v2 settings`);
+  return { value: out, notes };
+}
