@@ -44,67 +44,37 @@
 import type { DockerStatsJson } from '../docker/stats-types.js';
 import { hasKind, invalidArgument } from '../errors.js';
 import { MonotonicCounters, monotonicSample } from './counters.js';
-import { linuxStatsToSample } from './linux.js';
-import type { StatsPlatform, StatsSample } from './sample.js';
+import type { StatsSample } from './sample.js';
 import { sampleRate } from './usage.js';
-import { windowsStatsToSample } from './windows.js';
+import { dockerStatsToSample } from './to-sample.js';
+import {
+  DEFAULT_INTERVAL_MS,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_REFRESH_AFTER_MS,
+  DEFAULT_REFRESH_WAIT_MS,
+  type StatsSource,
+  type StatsLogger,
+  type CollectorTimers,
+  type TrackMeta,
+  type CollectorOptions,
+  type Snapshot,
+  realTimers,
+} from './collector-options.js';
 
-/** What the collector needs of the engine (DockerClient satisfies it). */
-export interface StatsSource {
-  containerStats(id: string, signal: AbortSignal): Promise<DockerStatsJson>;
-  /** Rows of `GET /containers/{id}/top`; asked for Windows containers only, when `countWindowsProcesses`. */
-  containerProcessCount?(id: string, signal: AbortSignal): Promise<number>;
-}
-
-/** The part of a pino logger the collector uses. */
-export interface StatsLogger {
-  debug(obj: Record<string, unknown>, msg: string): void;
-  warn(obj: Record<string, unknown>, msg: string): void;
-}
-
-export interface CollectorTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export interface TrackMeta {
-  platform: StatsPlatform;
-  /** The limit the container was created with (0n: none); Windows stats carry none. */
-  memoryLimitBytes?: bigint;
-}
-
-export interface CollectorOptions {
-  source: StatsSource;
-  logger: StatsLogger;
-  intervalMs?: number;
-  concurrency?: number;
-  callTimeoutMs?: number;
-  /** Also count processes of Windows containers through `/top` (one more engine call each). */
-  countWindowsProcesses?: boolean;
-  timers?: CollectorTimers;
-  /** Milliseconds since the epoch; when a reading arrived (`Snapshot.receivedAtMs`). */
-  now?: () => number;
-  /** `refresh` re-reads a container whose last read is at least this old. */
-  refreshAfterMs?: number;
-  /** `refresh` waits at most this long for the reads it asked for. */
-  refreshWaitMs?: number;
-}
-
-export const DEFAULT_INTERVAL_MS = 10_000;
-export const DEFAULT_CONCURRENCY = 32;
-export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
-export const DEFAULT_REFRESH_AFTER_MS = 500;
-export const DEFAULT_REFRESH_WAIT_MS = 1_500;
-
-export interface Snapshot {
-  latest: StatsSample;
-  previous: StatsSample | undefined;
-  /** usage_nano_cores over the two readings (or the engine's precpu), undefined when there is none. */
-  usageNanoCores: bigint | undefined;
-  /** `latest` with monotonic counters, for metrics. */
-  monotonic: StatsSample;
-  receivedAtMs: number;
-}
+export {
+  DEFAULT_INTERVAL_MS,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_REFRESH_AFTER_MS,
+  DEFAULT_REFRESH_WAIT_MS,
+  type StatsSource,
+  type StatsLogger,
+  type CollectorTimers,
+  type TrackMeta,
+  type CollectorOptions,
+  type Snapshot,
+} from './collector-options.js';
 
 interface Entry {
   meta: TrackMeta;
@@ -122,27 +92,6 @@ interface Entry {
   requested: boolean;
   /** Resolved when the next read finishes (or the container is forgotten). */
   waiters: (() => void)[];
-}
-
-const realTimers: CollectorTimers = {
-  setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-/** Docker's JSON → a sample for the container's platform; undefined when the body has no reading. */
-export function dockerStatsToSample(
-  json: DockerStatsJson,
-  meta: TrackMeta,
-  processCount?: number,
-): StatsSample | undefined {
-  const options = meta.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: meta.memoryLimitBytes };
-  return meta.platform === 'windows'
-    ? windowsStatsToSample(json, processCount === undefined ? options : { ...options, processCount })
-    : linuxStatsToSample(json, options);
 }
 
 /** Wakes the requests waiting for an entry's read. */
