@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DockerStatsJson } from '../src/docker/stats-types.js';
 import { HOST_ROOTS, readCgroupStats, type CgroupTarget } from '../src/stats/cgroup-files.js';
-import { DEFAULT_CONCURRENCY } from '../src/stats/collector.js';
+import { DEFAULT_CONCURRENCY } from '../src/stats/collector-options.js';
 import { BUSYBOX, RUN_ID, cleanup, dockerOf, f, machine, rigFacts } from './support.js';
 
 const ROUNDS = Number(process.argv[2] ?? 10);

@@ -6,7 +6,7 @@
  * and the shims ~3.7 ms of CPU per container; the files cost the engine nothing and wincri ~0.25 ms
  * (docs/stats-sources.md).
  */
-import type { StatsSource } from './collector.js';
+import type { StatsSource } from './collector-options.js';
 import { readCgroupStats, type CgroupRoots, type CgroupTarget } from './cgroup-files.js';
 import { statsTurns } from './turns.js';
 import type { DockerStatsJson } from '../docker/stats-types.js';

@@ -62,20 +62,6 @@ import {
   realTimers,
 } from './collector-options.js';
 
-export {
-  DEFAULT_INTERVAL_MS,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_REFRESH_AFTER_MS,
-  DEFAULT_REFRESH_WAIT_MS,
-  type StatsSource,
-  type StatsLogger,
-  type CollectorTimers,
-  type TrackMeta,
-  type CollectorOptions,
-  type Snapshot,
-} from './collector-options.js';
-
 interface Entry {
   meta: TrackMeta;
   snapshot?: Snapshot;

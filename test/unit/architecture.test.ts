@@ -39,6 +39,8 @@ const LAYERS: Record<string, number> = {
   'errors.ts': 1,
   'concurrency.ts': 1,
   'log.ts': 1,
+  // What every layer reports to (Prometheus counters and timings).
+  'metrics/': 1,
   'package-info.ts': 1,
   'types/': 1,
   'generated/': 1,

@@ -2,13 +2,13 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DockerStatsJson } from '../../../src/docker/stats-types.js';
 import { notFound } from '../../../src/errors.js';
-import {
-  StatsCollector,
-  type CollectorOptions,
-  type StatsLogger,
-  type StatsSource,
-  type TrackMeta,
-} from '../../../src/stats/collector.js';
+import { StatsCollector } from '../../../src/stats/collector.js';
+import type {
+  CollectorOptions,
+  StatsLogger,
+  StatsSource,
+  TrackMeta,
+} from '../../../src/stats/collector-options.js';
 import { fixture } from './fixtures.js';
 
 const S = 1_000_000_000n;

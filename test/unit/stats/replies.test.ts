@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { DockerClient } from '../../../src/docker/client.js';
-import { StatsCollector, type StatsSource } from '../../../src/stats/collector.js';
+import { StatsCollector } from '../../../src/stats/collector.js';
+import type { StatsSource } from '../../../src/stats/collector-options.js';
 import { linuxStatsToSample } from '../../../src/stats/linux.js';
 import {
   containerStatsReply,
