@@ -25,6 +25,7 @@ const LAYERS: Record<string, number> = {
   'cli.ts': 6,
   'config/': 6,
   'instance-lock.ts': 6,
+  'service/': 6,
   'grpc/': 5,
   'cri/': 4,
   'store/': 3,
