@@ -156,6 +156,13 @@ describe('src/ shape', () => {
     expect(parts.filter((p) => LAYERS[p] === undefined)).toEqual([]);
   });
 
+  it("names every top-level file and folder in docs/architecture.md's layers picture", () => {
+    const doc = readFileSync(resolve(SRC, '../docs/architecture.md'), 'utf8');
+    const picture = /## Layers and doors\n+```\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const parts = [...new Set(files.map(partOf))];
+    expect(parts.filter((p) => !picture.includes(p))).toEqual([]);
+  });
+
   it('has no import circle', () => {
     expect(circles()).toEqual([]);
   });
