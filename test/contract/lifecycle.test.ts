@@ -15,7 +15,7 @@ import { defaultHandlerTable } from '../../src/isolation/handlers.js';
 import { EngineState } from '../../src/store/engine-state.js';
 import { RuntimeStore } from '../../src/store/runtime-store.js';
 import { startTestServer, type TestServer } from '../support/cri-server.js';
-import { FakeEngine } from '../unit/store/fake-engine.js';
+import { FakeEngine } from '../support/fake-engine.js';
 import { enginePlatform } from '../../src/platform/index.js';
 
 const PAUSE = 'sha256:' + 'a'.repeat(64);

@@ -9,7 +9,7 @@ import type {
   StatsSource,
   TrackMeta,
 } from '../../../src/stats/collector-options.js';
-import { fixture } from './fixtures.js';
+import { fixture } from '../../support/stats-fixtures.js';
 
 const S = 1_000_000_000n;
 const LINUX: TrackMeta = { platform: 'linux' };

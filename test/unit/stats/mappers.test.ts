@@ -3,7 +3,7 @@ import type { DockerStatsJson } from '../../../src/docker/stats-types.js';
 import { cgroupVersionOf, linuxStatsToSample } from '../../../src/stats/linux.js';
 import type { StatsSample } from '../../../src/stats/sample.js';
 import { windowsStatsToSample } from '../../../src/stats/windows.js';
-import { fixture } from './fixtures.js';
+import { fixture } from '../../support/stats-fixtures.js';
 
 const MiB = 1024n * 1024n;
 

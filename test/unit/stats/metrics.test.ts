@@ -10,7 +10,7 @@ import {
 } from '../../../src/stats/metrics.js';
 import type { StatsSample } from '../../../src/stats/sample.js';
 import { windowsStatsToSample } from '../../../src/stats/windows.js';
-import { fixture } from './fixtures.js';
+import { fixture } from '../../support/stats-fixtures.js';
 
 const S = 1_000_000_000n;
 

@@ -13,7 +13,7 @@ import {
 } from '../../../src/stats/replies.js';
 import type { StatsSample } from '../../../src/stats/sample.js';
 import { windowsStatsToSample } from '../../../src/stats/windows.js';
-import { fixture } from './fixtures.js';
+import { fixture } from '../../support/stats-fixtures.js';
 
 const NOW = 1_800_000_000_000_000_000n;
 

@@ -12,7 +12,7 @@ import {
   type PodIdentity,
 } from '../../../src/stats/to-cri.js';
 import { windowsStatsToSample } from '../../../src/stats/windows.js';
-import { fixture } from './fixtures.js';
+import { fixture } from '../../support/stats-fixtures.js';
 
 const NOW = 1_800_000_000_000_000_000n;
 const MiB = 1024n * 1024n;

@@ -3,7 +3,7 @@ import { linuxStatsToSample } from '../../../src/stats/linux.js';
 import type { CpuPoint, StatsSample } from '../../../src/stats/sample.js';
 import { sampleRate, usageNanoCores } from '../../../src/stats/usage.js';
 import { windowsStatsToSample } from '../../../src/stats/windows.js';
-import { fixture } from './fixtures.js';
+import { fixture } from '../../support/stats-fixtures.js';
 
 const p = (timestampNs: bigint, usageCoreNanoSeconds: bigint): CpuPoint => ({
   timestampNs,

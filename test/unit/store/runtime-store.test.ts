@@ -5,7 +5,7 @@ import type { ContainerEventResponse } from '../../../src/generated/runtime/v1/C
 import { watchEngineEvents } from '../../../src/store/engine-events.js';
 import { recover } from '../../../src/store/recover.js';
 import { RuntimeStore } from '../../../src/store/runtime-store.js';
-import { FakeEngine, fakeContainer as container, fakeSandbox as sandbox } from './fake-engine.js';
+import { FakeEngine, fakeContainer as container, fakeSandbox as sandbox } from '../../support/fake-engine.js';
 
 const log = pino({ level: process.env['DEBUG_TEST'] ? 'debug' : 'silent' });
 const signal = new AbortController().signal;

@@ -8,8 +8,8 @@ import { linuxStatsToSample } from '../../../../src/stats/linux.js';
 import type { StatsReads } from '../../../../src/stats/replies.js';
 import type { StatsSample } from '../../../../src/stats/sample.js';
 import { RuntimeStore } from '../../../../src/store/runtime-store.js';
-import { fixture } from '../../stats/fixtures.js';
-import { FakeEngine, fakeContainer, fakeSandbox } from '../../store/fake-engine.js';
+import { fixture } from '../../../support/stats-fixtures.js';
+import { FakeEngine, fakeContainer, fakeSandbox } from '../../../support/fake-engine.js';
 
 const signal = new AbortController().signal;
 const log = pino({ level: 'silent' });

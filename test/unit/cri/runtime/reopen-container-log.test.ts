@@ -4,8 +4,8 @@ import {
   reopenContainerLog,
   type ReopenContainerLogDeps,
   type ReopenTarget,
-} from '../../../src/cri/runtime/reopen-container-log.js';
-import { notFound } from '../../../src/errors.js';
+} from '../../../../src/cri/runtime/reopen-container-log.js';
+import { notFound } from '../../../../src/errors.js';
 
 const ctx = {
   rpc: 'ReopenContainerLog',

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { DockerStatsJson } from '../../../src/docker/stats-types.js';
+import type { DockerStatsJson } from '../../src/docker/stats-types.js';
 
 export const FIXTURES = [
   'linux-cgroupv1',
@@ -14,6 +14,6 @@ export type FixtureName = (typeof FIXTURES)[number];
 
 /** A recorded or documented Docker stats body from test/fixtures/stats (its `_source` left in). */
 export function fixture(name: FixtureName): DockerStatsJson {
-  const url = new URL(`../../fixtures/stats/${name}.json`, import.meta.url);
+  const url = new URL(`../fixtures/stats/${name}.json`, import.meta.url);
   return JSON.parse(readFileSync(url, 'utf8')) as DockerStatsJson;
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { ContainerDetails, ContainerSummary, EngineEvent } from '../../../src/docker/client.js';
-import type { ContainerCreateBody, Resources } from '../../../src/docker/types.js';
-import { containerLabels, sandboxLabels } from '../../../src/store/labels.js';
-import { CriError } from '../../../src/errors.js';
-import { FakeDocker } from '../../support/fake-docker.js';
+import type { ContainerDetails, ContainerSummary, EngineEvent } from '../../src/docker/client.js';
+import type { ContainerCreateBody, Resources } from '../../src/docker/types.js';
+import { containerLabels, sandboxLabels } from '../../src/store/labels.js';
+import { CriError } from '../../src/errors.js';
+import { FakeDocker } from './fake-docker.js';
 
 const ZERO = '0001-01-01T00:00:00Z';
 
