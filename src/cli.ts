@@ -26,6 +26,10 @@ Flags for serve (a flag overrides the config file, which overrides the defaults)
   --slow-call-ms N           warn when a polled read takes longer (default 1000)
   --metrics-address ADDR     serve Prometheus metrics on ADDR/metrics (host:port, or a port
                              on loopback); off by default
+  --network-plugin cni|""    pod networking: CNI plugins, or "" (default) for the engine's network
+  --cni-conf-dir DIR         CNI network configs (default /etc/cni/net.d; Windows C:\\etc\\cni\\net.d)
+  --cni-bin-dir DIR          CNI plugin binaries (default /opt/cni/bin; repeatable or a,b)
+  --cni-cache-dir DIR        CNI results kept for DEL across restarts (default /var/lib/cni/cache)
 `;
 
 export type Command =
@@ -51,6 +55,10 @@ export function parseCommand(argv: string[]): Command {
       'metrics-address': { type: 'string' },
       'log-format': { type: 'string' },
       'slow-call-ms': { type: 'string' },
+      'network-plugin': { type: 'string' },
+      'cni-conf-dir': { type: 'string' },
+      'cni-bin-dir': { type: 'string', multiple: true },
+      'cni-cache-dir': { type: 'string' },
     },
   });
   const [verb, ...extra] = positionals;
@@ -71,6 +79,10 @@ export function parseCommand(argv: string[]): Command {
   if (values['metrics-address'] !== undefined) input.metricsAddress = values['metrics-address'];
   if (values['log-format'] !== undefined) input.logFormat = values['log-format'];
   if (values['slow-call-ms'] !== undefined) input.slowCallMs = Number(values['slow-call-ms']);
+  if (values['network-plugin'] !== undefined) input.networkPlugin = values['network-plugin'];
+  if (values['cni-conf-dir'] !== undefined) input.cniConfDir = values['cni-conf-dir'];
+  if (values['cni-bin-dir'] !== undefined) input.cniBinDir = values['cni-bin-dir'];
+  if (values['cni-cache-dir'] !== undefined) input.cniCacheDir = values['cni-cache-dir'];
   return values.config === undefined
     ? { kind: 'serve', input }
     : { kind: 'serve', input, configFile: values.config };

@@ -43,6 +43,16 @@ export interface Config {
   logFormat: 'json' | 'text';
   /** A polled read (List*, *Status, *Stats) taking longer than this logs a warning. */
   slowCallMs: number;
+  /** `cni` hands pod networking to CNI plugins; `""` keeps the engine's default network. */
+  networkPlugin: '' | 'cni';
+  /** Where the CNI network configs are read (first valid file in lexical order). */
+  cniConfDir: string;
+  /** Where plugin binaries are looked for, in order. */
+  cniBinDirs: string[];
+  /** CNI results per attachment (libcni's format), kept across restarts for DEL. */
+  cniCacheDir: string;
+  /** A plugin call still running after this is killed. */
+  cniPluginTimeoutMs: number;
 }
 
 export type { HostOs } from '../types/host.js';
@@ -62,6 +72,11 @@ export function defaults(os: HostOs): Config {
     shutdownDrainMs: 10_000,
     logFormat: 'json',
     slowCallMs: 1_000,
+    networkPlugin: '',
+    cniConfDir: windows ? 'C:\\etc\\cni\\net.d' : '/etc/cni/net.d',
+    cniBinDirs: [windows ? 'C:\\opt\\cni\\bin' : '/opt/cni/bin'],
+    cniCacheDir: windows ? 'C:\\ProgramData\\wincri\\cni\\cache' : '/var/lib/cni/cache',
+    cniPluginTimeoutMs: 60_000,
   };
 }
 
@@ -84,6 +99,12 @@ export interface ConfigInput {
   metricsAddress?: string;
   logFormat?: string;
   slowCallMs?: number;
+  networkPlugin?: string;
+  cniConfDir?: string;
+  /** One dir, a comma-separated list (cri-dockerd's form) or a list. */
+  cniBinDir?: string | string[];
+  cniCacheDir?: string;
+  cniPluginTimeoutMs?: number;
 }
 
 const FILE_KEYS = new Set<keyof ConfigInput>([
@@ -104,6 +125,11 @@ const FILE_KEYS = new Set<keyof ConfigInput>([
   'metricsAddress',
   'logFormat',
   'slowCallMs',
+  'networkPlugin',
+  'cniConfDir',
+  'cniBinDir',
+  'cniCacheDir',
+  'cniPluginTimeoutMs',
 ]);
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
@@ -138,7 +164,15 @@ export function resolveConfig(os: HostOs, ...inputs: ConfigInput[]): Config {
   const config = defaults(os);
   const mirrors = new Map(config.registryMirrors);
   for (const input of inputs) {
-    const { registryMirrors, streamingTlsCert, streamingTlsKey, logLevel, ...plain } = input;
+    const {
+      registryMirrors,
+      streamingTlsCert,
+      streamingTlsKey,
+      logLevel,
+      networkPlugin,
+      cniBinDir,
+      ...plain
+    } = input;
     Object.assign(config, Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined)));
     if (logLevel !== undefined) {
       if (!LOG_LEVELS.has(logLevel))
@@ -147,6 +181,14 @@ export function resolveConfig(os: HostOs, ...inputs: ConfigInput[]): Config {
         );
       config.logLevel = logLevel as Config['logLevel'];
     }
+    if (networkPlugin !== undefined) {
+      if (networkPlugin !== '' && networkPlugin !== 'cni')
+        throw invalidArgument(
+          `network plugin ${JSON.stringify(networkPlugin)}: use "cni", or "" for the engine's default network`,
+        );
+      config.networkPlugin = networkPlugin;
+    }
+    if (cniBinDir !== undefined) config.cniBinDirs = binDirs(cniBinDir);
     for (const [registry, mirror] of mirrorTable(mirrorSpecs(registryMirrors))) mirrors.set(registry, mirror);
     if (streamingTlsCert !== undefined || streamingTlsKey !== undefined) {
       if (!streamingTlsCert || !streamingTlsKey)
@@ -157,6 +199,18 @@ export function resolveConfig(os: HostOs, ...inputs: ConfigInput[]): Config {
   config.registryMirrors = mirrors;
   validate(config);
   return config;
+}
+
+/** cri-dockerd takes `--cni-bin-dir a,b`; we take that, the flag repeated, or a list in the file. */
+function binDirs(value: string | string[]): string[] {
+  const dirs = (Array.isArray(value) ? value : [value]).flatMap((v) => {
+    if (typeof v !== 'string')
+      throw invalidArgument(`cniBinDir: expected directory paths, got ${JSON.stringify(v)}`);
+    return v.split(',');
+  });
+  const clean = dirs.map((d) => d.trim()).filter((d) => d !== '');
+  if (clean.length === 0) throw invalidArgument('cniBinDir: give at least one directory');
+  return clean;
 }
 
 function validate(config: Config): void {
@@ -186,6 +240,15 @@ function validate(config: Config): void {
   ) {
     throw invalidArgument(
       `shutdownDrainMs ${JSON.stringify(config.shutdownDrainMs)}: use a whole number of milliseconds from 0 to 600000`,
+    );
+  }
+  for (const key of ['cniConfDir', 'cniCacheDir'] as const) {
+    if (typeof config[key] !== 'string' || config[key] === '')
+      throw invalidArgument(`${key} must be a directory path, not ${JSON.stringify(config[key])}`);
+  }
+  if (!Number.isInteger(config.cniPluginTimeoutMs) || config.cniPluginTimeoutMs < 100) {
+    throw invalidArgument(
+      `CNI plugin timeout ${config.cniPluginTimeoutMs} ms: use a whole number of at least 100`,
     );
   }
   if (!Number.isInteger(config.statsIntervalMs) || config.statsIntervalMs < 1000) {

@@ -49,6 +49,56 @@ describe('config', () => {
     expect(() => resolveConfig('linux', input)).toThrow(message);
   });
 
+  it("takes the CNI keys in cri-dockerd's words, with per-OS defaults", () => {
+    expect(defaults('linux')).toMatchObject({
+      networkPlugin: '',
+      cniConfDir: '/etc/cni/net.d',
+      cniBinDirs: ['/opt/cni/bin'],
+      cniCacheDir: '/var/lib/cni/cache',
+    });
+    expect(defaults('windows')).toMatchObject({
+      cniConfDir: 'C:\\etc\\cni\\net.d',
+      cniBinDirs: ['C:\\opt\\cni\\bin'],
+    });
+    const config = resolveConfig(
+      'linux',
+      { networkPlugin: 'cni', cniBinDir: ['/a', '/b'], cniConfDir: '/etc/x' },
+      { cniBinDir: ['/c,/d'], cniCacheDir: '/cache' },
+    );
+    expect(config).toMatchObject({
+      networkPlugin: 'cni',
+      cniConfDir: '/etc/x',
+      cniBinDirs: ['/c', '/d'],
+      cniCacheDir: '/cache',
+    });
+    expect(resolveConfig('linux', { networkPlugin: 'cni' }, { networkPlugin: '' }).networkPlugin).toBe('');
+    expect(() => resolveConfig('linux', { networkPlugin: 'kubenet' })).toThrow(/use "cni", or ""/);
+    expect(() => resolveConfig('linux', { cniBinDir: ' , ' })).toThrow(/at least one directory/);
+    expect(() => resolveConfig('linux', { cniPluginTimeoutMs: 5 })).toThrow(/at least 100/);
+    const flags = parseCommand([
+      'serve',
+      '--network-plugin',
+      'cni',
+      '--cni-conf-dir',
+      '/n',
+      '--cni-bin-dir',
+      '/b1',
+      '--cni-bin-dir',
+      '/b2,/b3',
+      '--cni-cache-dir',
+      '/c',
+    ]);
+    expect(flags).toEqual({
+      kind: 'serve',
+      input: { networkPlugin: 'cni', cniConfDir: '/n', cniBinDir: ['/b1', '/b2,/b3'], cniCacheDir: '/c' },
+    });
+    expect(resolveConfig('linux', (flags as { input: object }).input).cniBinDirs).toEqual([
+      '/b1',
+      '/b2',
+      '/b3',
+    ]);
+  });
+
   it('reads a config file and refuses unknown keys', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wincri-cfg-'));
     try {
