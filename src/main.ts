@@ -38,6 +38,9 @@ import { sandboxState } from './cri/convert/sandbox.js';
 import { DockerStreamRuntime, dialPodAddress } from './streaming/docker-stream-runtime.js';
 import { NetnsRelays } from './streaming/netns-relays.js';
 import { StreamingServer } from './streaming/server.js';
+import { join } from 'node:path';
+import { startCniPodNetwork } from './network/cni-pod-network.js';
+import { recoverPodNetwork } from './network/recover-pod-network.js';
 
 /**
  * Wiring only: config -> logger -> docker -> stores -> services -> server; signals. Long because it
@@ -65,27 +68,60 @@ async function serve(config: Config, log: Logger): Promise<void> {
     config.runtimeHandlers,
     config.defaultRuntimeHandler,
   );
-  const store = new RuntimeStore(docker, log.child({ component: 'store' }));
-  const logs = new LogCopiers({
-    docker,
-    log: log.child({ component: 'logs' }),
-    ...(metrics ? { observer: metrics.logs } : {}),
-  });
-  const recovering = recoverWhenReachable(
-    engine,
-    () => recover(docker, store, log.child({ component: 'recover' }), AbortSignal.timeout(120_000)),
-    logs,
-    log,
-  );
-  // With the engine up, serve only once the pods are known; without it, serve at once (Status
-  // says why nothing is ready) and recover as soon as the engine answers.
-  if (engine.lastInfo) await recovering;
   const grantableCapabilities = await readGrantableCapabilities();
   if (grantableCapabilities)
     log.warn(
       { grantableCapabilities },
       'this host withholds capabilities: privileged containers get the grantable ones',
     );
+  const platform = enginePlatform(() => engine.lastInfo, {
+    hyperVAvailable: config.hyperVAvailable,
+    grantableCapabilities,
+  });
+  const store = new RuntimeStore(docker, log.child({ component: 'store' }));
+  const logs = new LogCopiers({
+    docker,
+    log: log.child({ component: 'logs' }),
+    ...(metrics ? { observer: metrics.logs } : {}),
+  });
+  const cni =
+    config.networkPlugin === 'cni'
+      ? await startCniPodNetwork(
+          {
+            confDir: config.cniConfDir,
+            binDirs: config.cniBinDirs,
+            cacheDir: config.cniCacheDir,
+            pluginTimeoutMs: config.cniPluginTimeoutMs,
+            netnsDir: join(config.rootDir, 'netns'),
+          },
+          log.child({ component: 'cni' }),
+        )
+      : undefined;
+  const recovering = recoverWhenReachable(
+    engine,
+    async () => {
+      const report = await recover(
+        docker,
+        store,
+        log.child({ component: 'recover' }),
+        AbortSignal.timeout(120_000),
+      );
+      if (cni)
+        await recoverPodNetwork(
+          cni.network,
+          docker,
+          store,
+          platform().cniTarget(0).kind,
+          log.child({ component: 'cni' }),
+        );
+      return report;
+    },
+    logs,
+    log,
+  );
+  // With the engine up, serve only once the pods are known; without it, serve at once (Status
+  // says why nothing is ready) and recover as soon as the engine answers.
+  if (engine.lastInfo) await recovering;
   const execKiller = new EngineExecKiller(
     docker,
     async () => (await engine.current()).info?.osType ?? 'linux',
@@ -93,10 +129,6 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const watching = new AbortController();
   void watchEngineEvents(docker, store, log.child({ component: 'engine-events' }), watching.signal);
 
-  const platform = enginePlatform(() => engine.lastInfo, {
-    hyperVAvailable: config.hyperVAvailable,
-    grantableCapabilities,
-  });
   // The stats replies' shape before the engine has answered: Linux, as nothing runs yet.
   const statsShape = () => (engine.lastInfo ? platform().statsShape : 'linux');
   const statsLog = log.child({ component: 'stats' });
@@ -144,7 +176,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     runtimeSettings: { podCidr: '' },
     lifecycle: {
       store,
-      events: new ContainerEventHub(store),
+      events: new ContainerEventHub(store, undefined, (id) => cni?.network.podIps(id) ?? []),
       handlerTable,
       images,
       locks: new KeyedLock(),
@@ -160,6 +192,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
       },
     },
     streaming,
+    ...(cni ? { network: cni.network } : {}),
   });
   const image = imageRpcs(images);
   const server = await startCriServer(parseEndpoint(config.listen), { runtime, image }, log, {
@@ -194,6 +227,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     writableLayers.stop();
     await streaming.close();
     await logs.stopAll();
+    cni?.stop();
     await instance.release();
   });
 }

@@ -30,6 +30,8 @@ export class ContainerEventHub {
   constructor(
     private readonly store: RuntimeStore,
     private readonly capacity = 1000,
+    /** CNI mode: the pod IPs from the ADD results, which the engine does not know. */
+    private readonly podIps: (sandboxId: string) => readonly string[] = () => [],
   ) {
     store.subscribe((change) => this.#publish(change));
   }
@@ -60,7 +62,7 @@ export class ContainerEventHub {
       container_id: container.id,
       container_event_type: EVENT_TYPE[change.action],
       created_at: int64(change.timeNs),
-      pod_sandbox_status: sandbox ? toPodSandboxStatus(sandbox, containers) : null,
+      pod_sandbox_status: sandbox ? toPodSandboxStatus(sandbox, containers, this.podIps(sandbox.id)) : null,
       containers_statuses: statuses,
     };
   }

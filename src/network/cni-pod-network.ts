@@ -2,10 +2,10 @@ import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { unavailable } from '../errors.js';
 import { capabilityArgs, cniArgs, type PodNetworkInfo } from './cni/capabilities.js';
-import type { CniClient } from './cni/cni.js';
+import { CniClient } from './cni/cni.js';
 import { podIps } from './cni/result.js';
-import type { CniConfigWatcher, NetworkState } from './cni/watcher.js';
-import type { NetnsHolder } from './netns.js';
+import { CniConfigWatcher, type NetworkState } from './cni/watcher.js';
+import { NetnsHolder } from './netns.js';
 
 /** The interface name every pod gets, as kubelet's dockershim and containerd name it. */
 export const POD_IFNAME = 'eth0';
@@ -18,10 +18,17 @@ export const POD_IFNAME = 'eth0';
  */
 export const WINDOWS_SANDBOX_NETNS = 'none';
 
+/**
+ * What the plugins are pointed at, as each platform answers it (src/platform/contract.ts): on Linux
+ * the pause process's network namespace, held by a bind mount; on Windows the sandbox container
+ * itself (CNI_NETNS=none, CNI_CONTAINERID its id).
+ */
+export type CniTarget =
+  { readonly kind: 'netns'; readonly pid: number } | { readonly kind: 'sandbox-container' };
+
 export interface SandboxNetworkRef {
   readonly id: string;
-  /** Linux: the pause process, whose network namespace the plugins configure. */
-  readonly pid?: number;
+  readonly target: CniTarget;
   readonly pod: PodNetworkInfo;
 }
 
@@ -37,13 +44,18 @@ export class CniPodNetwork {
   constructor(
     private readonly client: CniClient,
     private readonly watcher: CniConfigWatcher,
-    /** Linux only; undefined on Windows, where the sandbox container is the namespace. */
-    private readonly netns: NetnsHolder | undefined,
+    /** Where Linux pod namespaces are held (unused for Windows targets). */
+    private readonly netns: NetnsHolder,
     private readonly log: Logger,
   ) {}
 
   state(): NetworkState {
     return this.watcher.current();
+  }
+
+  /** Reads the config dir now rather than at the next poll. */
+  refresh(): Promise<void> {
+    return this.watcher.poll();
   }
 
   /** The pod IPs from the ADD result, IPv4 first; empty for a pod not attached through CNI. */
@@ -55,7 +67,8 @@ export class CniPodNetwork {
   async attach(ref: SandboxNetworkRef, signal?: AbortSignal): Promise<readonly string[]> {
     const state = this.watcher.current();
     if (!state.ready) throw unavailable(`the pod network is not ready: ${state.message}`);
-    const netns = this.netns ? await this.netns.hold(ref.id, ref.pid ?? 0) : WINDOWS_SANDBOX_NETNS;
+    const held = ref.target.kind === 'netns';
+    const netns = held ? await this.netns.hold(ref.id, ref.target.pid) : WINDOWS_SANDBOX_NETNS;
     try {
       const result = await this.client.add(
         state.network,
@@ -84,47 +97,51 @@ export class CniPodNetwork {
    * alone), with the config and arguments cached at ADD, then the namespace is released.
    * Idempotent: a second call finds nothing to do.
    */
-  async detach(sandboxId: string, signal?: AbortSignal): Promise<void> {
-    const netns = this.netns ? await existing(this.netns.pathOf(sandboxId)) : WINDOWS_SANDBOX_NETNS;
+  async detach(sandboxId: string, kind: CniTarget['kind'], signal?: AbortSignal): Promise<void> {
+    const netns = kind === 'netns' ? await existing(this.netns.pathOf(sandboxId)) : WINDOWS_SANDBOX_NETNS;
     await this.client.del(
       undefined,
       { containerId: sandboxId, ifName: POD_IFNAME },
       { netns, args: [], capabilityArgs: {} },
       signal,
     );
-    await this.netns?.release(sandboxId);
+    if (kind === 'netns') await this.netns.release(sandboxId);
     this.ips.delete(sandboxId);
   }
 
   /**
    * At start: pod IPs of the attachments on disk, and DEL of every attachment whose sandbox is gone
-   * or stopped (`live` is the sandboxes the engine holds running): one whose ADD was cut by a kill,
-   * or whose DEL never ran. Then, for a 1.1.0 network, GC tells the plugins which attachments are
-   * valid so they can drop what nobody cached.
+   * or stopped (`live` is the sandboxes the engine holds running), or whose ADD never finished (a
+   * kill in the middle of RunPodSandbox: the pod never became ready, and its sandbox is returned
+   * for the caller to remove, as a sandbox never started is). Then, for a 1.1.0 network, GC tells
+   * the plugins which attachments are valid so they can drop what nobody cached.
    */
-  async recover(live: ReadonlySet<string>, signal?: AbortSignal): Promise<void> {
+  async recover(live: ReadonlySet<string>, kind: CniTarget['kind'], signal?: AbortSignal): Promise<string[]> {
+    const halfMade: string[] = [];
     for (const entry of await this.client.cache.list()) {
       if (entry.ifName !== POD_IFNAME) continue;
-      if (live.has(entry.containerId)) {
+      const alive = live.has(entry.containerId);
+      if (alive && entry.result) {
         this.ips.set(entry.containerId, podIps(entry.result));
         continue;
       }
+      if (alive) halfMade.push(entry.containerId);
       try {
-        await this.detach(entry.containerId, signal);
+        await this.detach(entry.containerId, kind, signal);
         this.log.info(
           { sandbox: entry.containerId, network: entry.networkName },
-          'CNI attachment of a gone sandbox deleted',
+          alive ? 'CNI ADD cut short by a restart: deleted' : 'CNI attachment of a gone sandbox deleted',
         );
       } catch (err) {
         this.log.warn(
           { err, sandbox: entry.containerId },
-          'CNI DEL of a gone sandbox failed; retried at the next start',
+          'CNI DEL at recovery failed; retried at the next start',
         );
       }
     }
     // A kill between holding the namespace and recording the attachment leaves only the mount.
     for (const id of (await this.netns?.list()) ?? []) {
-      if (!live.has(id))
+      if (!live.has(id) || halfMade.includes(id))
         await this.netns
           ?.release(id)
           .catch((err: unknown) => this.log.warn({ err, sandbox: id }, 'netns release failed'));
@@ -137,6 +154,7 @@ export class CniPodNetwork {
       for (const err of await this.client.gc(state.network, valid, signal))
         this.log.warn({ err }, 'CNI GC reported an error');
     }
+    return halfMade;
   }
 }
 
@@ -147,4 +165,31 @@ async function existing(path: string): Promise<string> {
   } catch {
     return '';
   }
+}
+
+export interface CniNetworkOptions {
+  readonly confDir: string;
+  readonly binDirs: readonly string[];
+  readonly cacheDir: string;
+  readonly pluginTimeoutMs: number;
+  /** Where Linux pod namespaces are held (under wincri's root dir). */
+  readonly netnsDir: string;
+}
+
+/** The CNI mode's parts, with the config dir read once and then watched. */
+export async function startCniPodNetwork(
+  options: CniNetworkOptions,
+  log: Logger,
+): Promise<{ network: CniPodNetwork; stop(): void }> {
+  const client = new CniClient({
+    binDirs: options.binDirs,
+    cacheDir: options.cacheDir,
+    timeoutMs: options.pluginTimeoutMs,
+  });
+  const watcher = new CniConfigWatcher(client, { confDir: options.confDir }, log);
+  await watcher.start();
+  return {
+    network: new CniPodNetwork(client, watcher, new NetnsHolder(options.netnsDir), log),
+    stop: () => watcher.stop(),
+  };
 }

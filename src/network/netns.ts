@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { failedPrecondition } from '../errors.js';
@@ -54,10 +54,15 @@ export class NetnsHolder {
   async release(sandboxId: string): Promise<void> {
     const path = this.pathOf(sandboxId);
     try {
+      await stat(path);
+    } catch {
+      return; // released before
+    }
+    try {
       await run('umount', [path]);
     } catch (err) {
       // "not mounted" and "no such file" are what an earlier release leaves.
-      if (!/not mounted|no such file|not found/i.test(stderrOf(err)))
+      if (!/not mounted|no such file|not found|no mount point/i.test(stderrOf(err)))
         throw failedPrecondition(`cannot release the network namespace ${path}: ${stderrOf(err)}`, err);
     }
     await rm(path, { force: true });

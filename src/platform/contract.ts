@@ -5,8 +5,8 @@
  * `platformFor` (index.ts) binds one of them to the host facts. The mappers are pure: host facts
  * are injected, and what needs the host (reading a seccomp profile) the handler does and hands in.
  *
- * A per-platform concern added later (the pod network's attach and detach, say) is one more member
- * here, implemented by both modules.
+ * A per-platform concern added later is one more member here, implemented by both modules, as the
+ * pod network's CNI target is.
  */
 import type { ContainerCreateBody, Resources } from '../docker/types.js';
 import type { EngineInfo } from '../docker/client.js';
@@ -19,6 +19,10 @@ import type { IsolationDecision } from '../isolation/select.js';
 import type { StatsPlatform } from '../stats/sample.js';
 import type { HostFacts, HostOs } from '../types/host.js';
 import type { NamespaceOptions, PodDns, PodPortMapping } from '../types/pod.js';
+import type { CniTarget } from '../network/cni-pod-network.js';
+
+/** Where pods get their network: the engine's default network, or CNI plugins (`--network-plugin`). */
+export type PodNetworkMode = 'engine' | 'cni';
 
 export interface Mapped<T> {
   value: T;
@@ -34,6 +38,8 @@ export interface SandboxRequest {
   decision: IsolationDecision;
   /** The JSON of the localhost security profile the config names (`securityProfileFile`), read by the handler. */
   securityProfileJson?: string | undefined;
+  /** In CNI mode the sandbox gets no engine network (`none`) and publishes no ports: the plugins do both (default engine). */
+  podNetwork?: PodNetworkMode;
 }
 
 /**
@@ -99,6 +105,11 @@ export interface PlatformModule {
   ): Mapped<Resources> | undefined;
   /** The RuntimeConfig answer for this engine. */
   runtimeConfig(info: Pick<EngineInfo, 'cgroupDriver'>): RuntimeConfigResponse;
+  /**
+   * The network setup: what CNI plugins are pointed at for a started sandbox (Linux: the pause
+   * process's network namespace; Windows: the sandbox container, as the HNS plugins expect).
+   */
+  cniTarget(sandboxPid: number): CniTarget;
   /** Which CRI stats parts (linux or windows) the stats replies fill. */
   statsShape: StatsPlatform;
 }
@@ -117,4 +128,5 @@ export interface Platform {
     target: ResourcesTarget,
   ): Mapped<Resources> | undefined;
   runtimeConfig(info: Pick<EngineInfo, 'cgroupDriver'>): RuntimeConfigResponse;
+  cniTarget(sandboxPid: number): CniTarget;
 }

@@ -25,6 +25,7 @@ export function platformFor(facts: HostFacts): Platform {
     securityProfileFile: (config) => module.securityProfileFile(config),
     resourcesUpdate: (req, target) => module.resourcesUpdate(req, target, facts),
     runtimeConfig: (info) => module.runtimeConfig(info),
+    cniTarget: (pid) => module.cniTarget(pid),
   };
 }
 

@@ -45,8 +45,10 @@ export function sandboxCreateBody(input: SandboxRequest): Mapped<ContainerCreate
   const sc = linux?.security_context;
   const ns = namespaceOptions(sc?.namespace_options);
   const hostNetwork = ns.network === 'NODE';
+  const cni = input.podNetwork === 'cni';
   const host: HostConfig = {
-    NetworkMode: hostNetwork ? 'host' : 'bridge',
+    // In CNI mode the plugins give the pod its network: the engine adds only loopback.
+    NetworkMode: hostNetwork ? 'host' : cni ? 'none' : 'bridge',
     // shareable: containers join it with IpcMode container:<sandbox>.
     IpcMode: ns.ipc === 'NODE' ? 'host' : 'shareable',
     PidMode: ns.pid === 'NODE' ? 'host' : '',
@@ -74,7 +76,8 @@ export function sandboxCreateBody(input: SandboxRequest): Mapped<ContainerCreate
       if (dns.searches.length > 0) host.DnsSearch = [...dns.searches];
       if (dns.options.length > 0) host.DnsOptions = [...dns.options];
     }
-    publishPorts(body, config.port_mappings);
+    // The portmap plugin publishes host ports in CNI mode.
+    if (!cni) publishPorts(body, config.port_mappings);
   } else if (config.port_mappings.some((pm) => pm.host_port > 0 && pm.host_port !== pm.container_port)) {
     notes.push(
       'port mappings are ignored for a host-network pod: its containers listen on the host directly',
@@ -182,5 +185,7 @@ export const linuxPlatform: PlatformModule = {
   runtimeConfig: (info) => ({
     linux: { cgroup_driver: info.cgroupDriver === 'systemd' ? 'SYSTEMD' : 'CGROUPFS' },
   }),
+  // The plugins configure the pause process's namespace (held by a bind mount, src/network/netns.ts).
+  cniTarget: (pid) => ({ kind: 'netns', pid }),
   statsShape: 'linux',
 };

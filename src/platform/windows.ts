@@ -223,11 +223,20 @@ export function windowsContainerCreateOptions(
 export const WINDOWS_POD_NETWORK = 'nat';
 
 export function sandboxCreateBody(req: SandboxRequest, facts: HostFacts): Mapped<ContainerCreateBody> {
+  const cni = req.podNetwork === 'cni';
+  if (cni && req.decision.isolation === 'hyperv') {
+    throw failedPrecondition(
+      'a Hyper-V pod cannot use CNI networking yet: Docker gives its app container its own utility VM, ' +
+        'which the plugins would have to attach instead of the sandbox (docs/windows.md); ' +
+        'use a process-isolated RuntimeClass, or run wincri without --network-plugin cni',
+    );
+  }
+  // In CNI mode the sandbox has no engine network: the plugin attaches an HNS endpoint to it.
   const { body: fragment, notes } = windowsSandboxCreateOptions(
     req.config,
     facts,
     req.decision,
-    WINDOWS_POD_NETWORK,
+    cni ? 'none' : WINDOWS_POD_NETWORK,
   );
   const body: ContainerCreateBody = {
     ...fragment,
@@ -235,8 +244,15 @@ export function sandboxCreateBody(req: SandboxRequest, facts: HostFacts): Mapped
     Labels: req.labels,
     HostConfig: { ...fragment.HostConfig, ...engineDefaults() },
   };
-  // Ports are published where the pod network lives: a Hyper-V pod's app container holds it.
-  if (req.decision.isolation === 'process') publishPorts(body, req.config.port_mappings);
+  // Ports are published where the pod network lives: a Hyper-V pod's app container holds it; in
+  // CNI mode the plugin publishes them (HNS NAT policies from the portMappings capability).
+  if (req.decision.isolation === 'process' && !cni) publishPorts(body, req.config.port_mappings);
+  // DNS goes to the endpoint through the dns capability; Docker's options do not apply to `none`.
+  if (cni) {
+    delete body.HostConfig?.Dns;
+    delete body.HostConfig?.DnsSearch;
+    delete body.HostConfig?.DnsOptions;
+  }
   assertWindowsSafe(body);
   return { value: body, notes };
 }
@@ -298,5 +314,7 @@ export const windowsPlatform: PlatformModule = {
   resourcesUpdate,
   // A Windows engine has no linux part, which the kubelet ignores.
   runtimeConfig: () => ({ linux: null }),
+  // The HNS plugins attach an endpoint to the sandbox container itself (docs/windows.md).
+  cniTarget: () => ({ kind: 'sandbox-container' }),
   statsShape: 'windows',
 };

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-info.js';
@@ -11,7 +13,7 @@ import { startWincri, type WincriProcess } from '../support/wincri-process.js';
  * dockerd. Each area runs as its own ginkgo invocation; every skipped spec is listed with its
  * reason in critest-skips.txt.
  */
-const AREAS: { name: string; focus: string; flags: string[] }[] = [
+const AREAS: { name: string; focus: string; flags: string[]; cni?: boolean }[] = [
   // Every validation spec (no focus), with the default SPDY transport for streaming.
   { name: 'the whole validation suite', focus: '', flags: [] },
   // crictl --transport websocket and kubectl's newer clients: WebSocket v5 and SPDY-over-WebSocket.
@@ -20,6 +22,8 @@ const AREAS: { name: string; focus: string; flags: string[] }[] = [
     focus: 'Streaming',
     flags: ['-websocket-exec', '-websocket-attach', '-websocket-portforward'],
   },
+  // The whole suite again with pods on CNI (the rig's bridge/host-local/portmap/bandwidth network).
+  { name: 'the whole validation suite in CNI mode', focus: '', flags: [], cni: true },
 ];
 
 function skipList(): string[] {
@@ -61,18 +65,44 @@ function runCritest(rig: Rig, endpoint: string, focus: string, flags: string[]):
 
 let rig: Rig;
 let wincri: WincriProcess;
+let cniCache: string;
 
 beforeAll(async () => {
   rig = loadRig();
   wincri = await startWincri({ dockerHost: rig.dockerHost, mirrors: rig.mirrors });
+  cniCache = await mkdtemp(join(tmpdir(), 'wincri-critest-cni-'));
 });
-afterAll(async () => wincri?.stop());
+afterAll(async () => {
+  await wincri?.stop();
+  await rm(cniCache, { recursive: true, force: true });
+});
+
+/** A second wincri, in CNI mode on the rig's network, for the run that asks for it. */
+async function wincriFor(cni: boolean | undefined): Promise<WincriProcess> {
+  if (!cni) return wincri;
+  await wincri.stop();
+  wincri = await startWincri({
+    dockerHost: rig.dockerHost,
+    mirrors: rig.mirrors,
+    extra: [
+      '--network-plugin',
+      'cni',
+      '--cni-conf-dir',
+      rig.cniConfDir,
+      '--cni-bin-dir',
+      rig.cniBinDir,
+      '--cni-cache-dir',
+      cniCache,
+    ],
+  });
+  return wincri;
+}
 
 describe('critest', () => {
   it.each(AREAS)(
     '$name',
-    async ({ focus, flags }) => {
-      const result = await runCritest(rig, wincri.endpoint, focus, flags);
+    async ({ focus, flags, cni }) => {
+      const result = await runCritest(rig, (await wincriFor(cni)).endpoint, focus, flags);
       const failures = result.output
         .split('\n')
         .filter((line) => line.includes('[FAIL]'))

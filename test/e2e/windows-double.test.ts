@@ -14,6 +14,7 @@ import {
   type WindowsEngineDoubleOptions,
   startWindowsEngineDouble,
 } from '../support/windows-engine-double.js';
+import { conflist, pluginRig, recordedCalls, writePlugin, type PluginRig } from '../support/cni-plugins.js';
 
 /**
  * wincri against a Windows-shaped engine, end to end: the Windows engine double
@@ -128,7 +129,13 @@ interface Node {
   stop(): Promise<void>;
 }
 
-type NodeOptions = WindowsEngineDoubleOptions & { sandboxImage: string; hyperV: boolean; load?: string[] };
+type NodeOptions = WindowsEngineDoubleOptions & {
+  sandboxImage: string;
+  hyperV: boolean;
+  load?: string[];
+  /** More keys of wincri's config file (CNI mode). */
+  wincriConfig?: Record<string, unknown>;
+};
 
 async function startNode(options: NodeOptions): Promise<Node> {
   const dir = await mkdtemp(join(tmpdir(), 'wincri-windows-e2e-'));
@@ -141,6 +148,7 @@ async function startNode(options: NodeOptions): Promise<Node> {
       hyperVAvailable: options.hyperV,
       sandboxImage: options.sandboxImage,
       statsIntervalMs: 1000,
+      ...options.wincriConfig,
     }),
   );
   const wincriDir = join(dir, 'wincri');
@@ -985,5 +993,144 @@ describe('Windows Server 2022 (20348), a newer image on the node (docker load)',
 
   it('nothing was left in the repository by bind-source creation', () => {
     expect(readdirSync(process.cwd()).filter((f) => /^[A-Z]:\\/i.test(f))).toEqual([]);
+  });
+});
+
+/**
+ * CNI mode on a Windows engine, the way the HNS plugins (win-bridge, win-overlay) expect it from a
+ * Docker runtime (docs/windows.md): the sandbox with NetworkMode none, the plugin called with the
+ * sandbox's id and CNI_NETNS=none, app containers in `container:<sandbox>`. The plugin is a
+ * recording stand-in for win-bridge that checks nothing itself: every variable and the stdin it
+ * was given are asserted here.
+ */
+describe('a Windows node in CNI mode (win-bridge contract, recording plugin)', () => {
+  let node: Node;
+  let plugins: PluginRig;
+  const hostPlugins = pluginRig().then(async (rig) => {
+    await writePlugin(rig, 'win-bridge', {
+      addResult: `printf '%s' '{"cniVersion":"1.0.0","interfaces":[{"name":"'$CNI_CONTAINERID'_cbr0","mac":"00-15-5D-00-00-01"}],"ips":[{"address":"10.244.3.7/24","gateway":"10.244.3.2","interface":0}],"dns":{"nameservers":["10.96.0.10"]}}'`,
+    });
+    await writeFile(
+      join(rig.confDir, '10-flannel.conflist'),
+      conflist('cbr0', [
+        {
+          type: 'win-bridge',
+          capabilities: { portMappings: true, dns: true },
+          ipMasq: true,
+          policies: [
+            { name: 'EndpointPolicy', value: { Type: 'OutBoundNAT', ExceptionList: ['10.244.0.0/16'] } },
+          ],
+        },
+      ]),
+    );
+    return rig;
+  });
+  beforeAll(async () => {
+    plugins = await hostPlugins;
+  });
+  useNode(
+    {
+      profile: 'ws2022',
+      sandboxImage: PAUSE_OLD,
+      hyperV: true,
+      images: [SERVERCORE_2022],
+      get wincriConfig() {
+        return {
+          networkPlugin: 'cni',
+          cniConfDir: plugins.confDir,
+          cniBinDir: plugins.binDir,
+          cniCacheDir: plugins.cacheDir,
+        };
+      },
+    },
+    (n) => (node = n),
+  );
+
+  let pod: Pod;
+  let app = '';
+
+  it('runs the sandbox with NetworkMode none, no published ports and no engine DNS', async () => {
+    pod = await runPod(
+      node,
+      'process',
+      podConfig(node, 'cniweb', {
+        hostname: 'cniweb-0',
+        dns_config: {
+          servers: ['10.96.0.10'],
+          searches: ['wdouble.svc.cluster.local'],
+          options: ['ndots:5'],
+        },
+        port_mappings: [
+          { protocol: 0, container_port: 80, host_port: 8080 },
+          { protocol: 1, container_port: 53, host_port: 5353 },
+        ],
+      }),
+    );
+    const body = bodyOf(node, pod.id);
+    expect(body['Hostname']).toBe('cniweb-0');
+    expect(body['HostConfig']).toEqual({ Isolation: 'process', NetworkMode: 'none', ...ENGINE_DEFAULTS });
+    expect(body).not.toHaveProperty('ExposedPorts');
+  });
+
+  it('called ADD once, after the sandbox started, with the sandbox id, CNI_NETNS=none and the pod in CNI_ARGS', async () => {
+    const calls = await recordedCalls(plugins);
+    expect(calls.map((c) => `${c.plugin} ${c.command}`)).toEqual(['win-bridge ADD']);
+    const [add] = calls;
+    expect(add!.env).toEqual({
+      CNI_COMMAND: 'ADD',
+      CNI_CONTAINERID: pod.id,
+      CNI_NETNS: 'none',
+      CNI_IFNAME: 'eth0',
+      CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=wdouble;K8S_POD_NAME=cniweb;K8S_POD_INFRA_CONTAINER_ID=${pod.id};K8S_POD_UID=cniweb-uid`,
+      CNI_PATH: plugins.binDir,
+    });
+    expect(add!.stdin).toEqual({
+      type: 'win-bridge',
+      capabilities: { portMappings: true, dns: true },
+      ipMasq: true,
+      policies: [
+        { name: 'EndpointPolicy', value: { Type: 'OutBoundNAT', ExceptionList: ['10.244.0.0/16'] } },
+      ],
+      name: 'cbr0',
+      cniVersion: '1.0.0',
+      runtimeConfig: {
+        portMappings: [
+          { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+          { hostPort: 5353, containerPort: 53, protocol: 'udp' },
+        ],
+        dns: { servers: ['10.96.0.10'], searches: ['wdouble.svc.cluster.local'], options: ['ndots:5'] },
+      },
+    });
+    // The endpoint is hot-attached to a running compute system: the sandbox had started.
+    const started = node.double.requestsTo('POST', `/containers/${pod.id}/start`);
+    expect(started.length).toBe(1);
+  });
+
+  it('reports the pod IP from the plugin result', async () => {
+    const out = await node.run('inspectp', pod.id);
+    expect(out.code, out.stderr).toBe(0);
+    expect((JSON.parse(out.stdout) as { status: { network: { ip: string } } }).status.network.ip).toBe(
+      '10.244.3.7',
+    );
+  });
+
+  it("puts app containers in the sandbox's compartment and calls no plugin for them", async () => {
+    app = await createAndStart(node, pod, containerConfig('app', SERVERCORE_2022));
+    expect(hostConfigOf(node, app)['NetworkMode']).toBe(`container:${pod.id}`);
+    expect((await recordedCalls(plugins)).length).toBe(1);
+  });
+
+  it('calls DEL with the sandbox id and CNI_NETNS=none when the pod stops, once', async () => {
+    expect((await node.run('stopp', pod.id)).code).toBe(0);
+    expect((await node.run('rmp', pod.id)).code).toBe(0);
+    const calls = await recordedCalls(plugins);
+    expect(calls.map((c) => c.command)).toEqual(['ADD', 'DEL']);
+    expect(calls[1]!.env).toMatchObject({ CNI_CONTAINERID: pod.id, CNI_NETNS: 'none', CNI_IFNAME: 'eth0' });
+    expect(calls[1]!.stdin.prevResult).toMatchObject({ ips: [{ address: '10.244.3.7/24' }] });
+  });
+
+  it('refuses a Hyper-V pod in CNI mode with FAILED_PRECONDITION, before anything is made', async () => {
+    const message = await refusedRunp(node, 'hyperv', podConfig(node, 'cnihv'), 'FailedPrecondition');
+    expect(message).toMatch(/Hyper-V pod cannot use CNI networking/);
   });
 });

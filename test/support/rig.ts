@@ -23,6 +23,9 @@ export interface Rig {
   mirrors: string[];
   /** An image only the basic-auth registry serves. */
   privateImage: string;
+  /** The CNI network of CNI-mode tests (scripts/rig/cni.sh) and Debian's plugins. */
+  cniConfDir: string;
+  cniBinDir: string;
 }
 
 const RIG_JSON = '/run/wincri-rig/rig.json';
@@ -71,6 +74,8 @@ export function loadRig(): Rig {
     crictl: text('crictl'),
     critest: text('critest'),
     privateImage: text('privateImage'),
+    cniConfDir: text('cniConfDir', '/var/lib/wincri-rig/cni/net.d'),
+    cniBinDir: text('cniBinDir', '/usr/lib/cni'),
     mirrors: Array.isArray(mirrors) ? (mirrors as string[]) : text('mirrors').split(',').filter(Boolean),
   };
 }

@@ -37,23 +37,40 @@ export function toPodSandbox(s: SandboxRecord): PodSandbox {
   };
 }
 
+/**
+ * `cniIps`: the pod's IPs from its CNI ADD result (IPv4 first) in CNI mode, where the engine knows
+ * no address: the first is the pod IP, the rest `additional_ips` (dual stack).
+ */
 export function toPodSandboxStatus(
   s: SandboxRecord,
   containers: readonly ContainerRecord[] = [],
+  cniIps: readonly string[] = [],
 ): PodSandboxStatus {
+  const ns = s.namespaceOptions;
+  return {
+    ...toPodSandbox(s),
+    network: cniIps.length > 0 ? cniNetwork(cniIps) : engineNetwork(s, containers),
+    linux: {
+      namespaces: { options: { network: ns.network, pid: ns.pid, ipc: ns.ipc, target_id: ns.targetId } },
+    },
+  };
+}
+
+function cniNetwork(ips: readonly string[]): PodSandboxStatus['network'] {
+  const [ip, ...more] = ips;
+  return { ip: ip ?? '', additional_ips: more.map((extra) => ({ ip: extra })) };
+}
+
+function engineNetwork(
+  s: SandboxRecord,
+  containers: readonly ContainerRecord[],
+): PodSandboxStatus['network'] {
   const ip = sandboxIp(s, containers);
   const ipv6 =
     s.namespaceOptions.network === 'NODE'
       ? ''
       : (Object.values(s.details.networks).find((n) => n.globalIPv6Address)?.globalIPv6Address ?? '');
-  const ns = s.namespaceOptions;
-  return {
-    ...toPodSandbox(s),
-    network: { ip, additional_ips: ipv6 ? [{ ip: ipv6 }] : [] },
-    linux: {
-      namespaces: { options: { network: ns.network, pid: ns.pid, ipc: ns.ipc, target_id: ns.targetId } },
-    },
-  };
+  return { ip, additional_ips: ipv6 ? [{ ip: ipv6 }] : [] };
 }
 
 /** PodSandboxStatus verbose info: one JSON object, as crictl inspectp prints it. */

@@ -11,6 +11,7 @@ import type { Platform } from '../../platform/index.js';
 import type { ContainerEventHub } from '../container-event-hub.js';
 import type { StatsDeps } from './stats-views.js';
 import type { StreamRequest } from '../../streaming/requests.js';
+import type { CniPodNetwork } from '../../network/cni-pod-network.js';
 
 /** The settings the handlers read (Status shows them; RunPodSandbox runs the sandbox image). */
 export interface HandlerConfig {
@@ -44,6 +45,8 @@ export interface RuntimeDeps {
   monitoring?: Omit<StatsDeps, 'store'>;
   /** The streaming server; with the lifecycle, Exec/Attach/PortForward are served. */
   streaming?: { issueUrl(request: StreamRequest): string };
+  /** CNI mode (`--network-plugin cni`): the pod network; absent, pods use the engine's network. */
+  network?: CniPodNetwork;
 }
 
 /** What the pod and container lifecycle handlers share besides RuntimeDeps. */

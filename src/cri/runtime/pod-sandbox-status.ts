@@ -15,7 +15,7 @@ export async function podSandboxStatus(
   const sandbox = deps.store.resolveSandbox(req.pod_sandbox_id);
   const containers = deps.store.containersOf(sandbox.id);
   return {
-    status: toPodSandboxStatus(sandbox, containers),
+    status: toPodSandboxStatus(sandbox, containers, deps.network?.podIps(sandbox.id)),
     info: req.verbose ? sandboxInfo(sandbox) : {},
     containers_statuses: containers.map(toContainerStatus),
     timestamp: int64(nowNs()),

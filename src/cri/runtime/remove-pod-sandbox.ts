@@ -2,6 +2,7 @@ import type { RemovePodSandboxRequest__Output } from '../../generated/runtime/v1
 import type { RemovePodSandboxResponse } from '../../generated/runtime/v1/RemovePodSandboxResponse.js';
 import type { CallContext } from '../context.js';
 import type { PodDeps } from './deps.js';
+import { detachPodNetwork } from './pod-network.js';
 import { removeObject } from './remove-container.js';
 
 /**
@@ -17,6 +18,8 @@ export async function removePodSandbox(
   if (!sandbox) return {};
   await deps.locks.run(`obj:${sandbox.id}`, async () => {
     await Promise.all(deps.store.containersOf(sandbox.id).map((c) => removeObject(deps, c.id, ctx)));
+    // A pod removed without a stop is DELeted here (a no-op after StopPodSandbox's).
+    await detachPodNetwork(deps, sandbox.id, ctx);
     await removeObject(deps, sandbox.id, ctx);
   });
   ctx.log.info({ id: sandbox.id, pod: sandbox.name }, 'pod sandbox removed');

@@ -12,6 +12,7 @@ import { sandboxLabels } from '../../store/labels.js';
 import { sandboxName } from '../../store/naming.js';
 import { Rollback } from '../rollback.js';
 import type { PodDeps } from './deps.js';
+import { attachPodNetwork } from './pod-network.js';
 import { securityProfileJson } from './security-profile.js';
 
 /**
@@ -59,12 +60,9 @@ export async function runPodSandbox(
       namespaceOptions: platform.podNamespaces(config),
       decision,
       hostname: config.hostname,
-      portMappings: config.port_mappings.map(({ protocol, container_port, host_port, host_ip }) => ({
-        protocol,
-        container_port,
-        host_port,
-        host_ip,
-      })),
+      portMappings: config.port_mappings.map(({ protocol, container_port, host_port, host_ip }) => {
+        return { protocol, container_port, host_port, host_ip };
+      }),
       dns: config.dns_config
         ? {
             servers: [...config.dns_config.servers],
@@ -79,6 +77,7 @@ export async function runPodSandbox(
       labels,
       decision,
       securityProfileJson: profileJson,
+      podNetwork: deps.network ? 'cni' : 'engine',
     });
     for (const note of notes) ctx.log.info({ pod: name }, note);
 
@@ -92,6 +91,7 @@ export async function runPodSandbox(
       });
       await deps.docker.startContainer(id, ctx.signal);
       await deps.store.refresh(id, ctx.signal);
+      await attachPodNetwork(deps, id, config, rollback, ctx);
       ctx.log.info(
         { pod: name, id, handler: decision.handler, reason: decision.reason },
         'pod sandbox ready',

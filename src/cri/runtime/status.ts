@@ -4,11 +4,12 @@ import type { StatusResponse } from '../../generated/runtime/v1/StatusResponse.j
 import type { EngineReadiness } from '../../store/engine-state.js';
 import type { CallContext } from '../context.js';
 import type { RuntimeDeps } from './deps.js';
+import type { NetworkState } from '../../network/cni/watcher.js';
 
 /**
  * Status: RuntimeReady follows whether the Docker engine answers (kubelet starts nothing until it
- * is true); NetworkReady follows the pod network, which is the engine's default network (Docker
- * bridge on Linux, nat on Windows) and so is ready exactly when the engine is. Answered from
+ * is true); NetworkReady follows the pod network: the engine's default network (Docker bridge on
+ * Linux, nat on Windows), ready exactly when the engine is, or in CNI mode the config dir's network. Answered from
  * the engine state kept in the background.
  */
 export async function status(
@@ -18,7 +19,7 @@ export async function status(
 ): Promise<StatusResponse> {
   const engine = await deps.engine.current();
   const response: StatusResponse = {
-    status: { conditions: [runtimeReady(engine), networkReady(engine)] },
+    status: { conditions: [runtimeReady(engine), networkReady(engine, deps.network?.state())] },
     info: req.verbose ? verboseInfo(deps, engine) : {},
     runtime_handlers: deps.runtimeHandlerNames.map((name) => ({
       name,
@@ -36,7 +37,14 @@ function runtimeReady(engine: EngineReadiness): RuntimeCondition {
     : { type: 'RuntimeReady', status: false, reason: engine.reason, message: engine.message };
 }
 
-function networkReady(engine: EngineReadiness): RuntimeCondition {
+/**
+ * In CNI mode: ready once a valid network config exists (the kubelet then starts pod-network pods;
+ * before, only host-network ones), else NetworkPluginNotReady naming the directory and why.
+ */
+function networkReady(engine: EngineReadiness, cni: NetworkState | undefined): RuntimeCondition {
+  if (cni && !cni.ready)
+    return { type: 'NetworkReady', status: false, reason: cni.reason, message: cni.message };
+  if (cni) return { type: 'NetworkReady', status: true, reason: '', message: '' };
   return engine.ready
     ? { type: 'NetworkReady', status: true, reason: '', message: '' }
     : {
@@ -65,7 +73,15 @@ function verboseInfo(deps: RuntimeDeps, engine: EngineReadiness): Record<string,
       registryMirrors: Object.fromEntries(config.registryMirrors),
       runtimeHandlers: deps.runtimeHandlerNames,
       podCidr: deps.runtimeSettings.podCidr,
-      networkMode: 'engine-default',
+      ...networkInfo(deps.network?.state()),
     }),
   };
+}
+
+/** What `crictl info` shows of the pod network: the mode, and in CNI mode the network in use. */
+function networkInfo(cni: NetworkState | undefined): Record<string, unknown> {
+  if (!cni) return { networkMode: 'engine-default' };
+  if (!cni.ready) return { networkMode: 'cni', cniNetwork: null, cniNotReady: cni.message };
+  const { name, file, cniVersion, plugins } = cni.network;
+  return { networkMode: 'cni', cniNetwork: { name, file, cniVersion, plugins: plugins.map((p) => p.type) } };
 }

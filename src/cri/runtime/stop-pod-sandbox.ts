@@ -3,6 +3,7 @@ import type { StopPodSandboxRequest__Output } from '../../generated/runtime/v1/S
 import type { StopPodSandboxResponse } from '../../generated/runtime/v1/StopPodSandboxResponse.js';
 import type { CallContext } from '../context.js';
 import type { PodDeps } from './deps.js';
+import { detachPodNetwork } from './pod-network.js';
 
 /**
  * StopPodSandbox: stops every container of the pod, then the pause container. Idempotent (CRI): an
@@ -18,6 +19,8 @@ export async function stopPodSandbox(
   if (!sandbox) return {};
   await deps.locks.run(`obj:${sandbox.id}`, async () => {
     await Promise.all(deps.store.containersOf(sandbox.id).map((c) => stopGone(deps, c.id, ctx)));
+    // DEL before the pause stops, as containerd tears the network down first.
+    await detachPodNetwork(deps, sandbox.id, ctx);
     await stopGone(deps, sandbox.id, ctx);
   });
   return {};

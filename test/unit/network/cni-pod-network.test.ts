@@ -4,7 +4,8 @@ import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CniClient } from '../../../src/network/cni/cni.js';
 import { CniConfigWatcher } from '../../../src/network/cni/watcher.js';
-import { CniPodNetwork } from '../../../src/network/cni-pod-network.js';
+import { CniPodNetwork, type CniTarget } from '../../../src/network/cni-pod-network.js';
+import { NetnsHolder } from '../../../src/network/netns.js';
 import type { PodNetworkInfo } from '../../../src/network/cni/capabilities.js';
 import {
   conflist,
@@ -23,6 +24,8 @@ const pod: PodNetworkInfo = {
   dns: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] },
   annotations: {},
 };
+
+const WINDOWS: CniTarget = { kind: 'sandbox-container' };
 
 /** Without a netns holder: the Windows shape, where the sandbox container is the namespace. */
 describe('CniPodNetwork, Windows (HNS plugins) contract', () => {
@@ -58,14 +61,14 @@ describe('CniPodNetwork, Windows (HNS plugins) contract', () => {
     const watcher = new CniConfigWatcher(client, { confDir: rig.confDir }, log);
     await watcher.start();
     watcher.stop();
-    network = new CniPodNetwork(client, watcher, undefined, log);
+    network = new CniPodNetwork(client, watcher, new NetnsHolder(join(rig.root, 'netns')), log);
   });
 
   it('calls ADD with the sandbox id, CNI_NETNS=none and the K8S_ args, and DEL the same way', async () => {
-    expect(await network.attach({ id: pod.sandboxId, pod })).toEqual(['10.244.1.7']);
+    expect(await network.attach({ id: pod.sandboxId, target: WINDOWS, pod })).toEqual(['10.244.1.7']);
     expect(network.podIps(pod.sandboxId)).toEqual(['10.244.1.7']);
-    await network.detach(pod.sandboxId);
-    await network.detach(pod.sandboxId); // idempotent: nothing cached any more, no call
+    await network.detach(pod.sandboxId, 'sandbox-container');
+    await network.detach(pod.sandboxId, 'sandbox-container'); // idempotent: nothing cached any more, no call
     const calls = await recordedCalls(rig);
     expect(calls.map((c) => c.command)).toEqual(['ADD', 'DEL']);
     for (const call of calls) {
@@ -94,14 +97,18 @@ describe('CniPodNetwork, Windows (HNS plugins) contract', () => {
   });
 
   it('recovers: IPs of live sandboxes from the cache, DEL of the gone ones', async () => {
-    await network.attach({ id: pod.sandboxId, pod });
-    await network.attach({ id: 'b'.repeat(64), pod: { ...pod, sandboxId: 'b'.repeat(64), name: 'gone' } });
+    await network.attach({ id: pod.sandboxId, target: WINDOWS, pod });
+    await network.attach({
+      id: 'b'.repeat(64),
+      target: WINDOWS,
+      pod: { ...pod, sandboxId: 'b'.repeat(64), name: 'gone' },
+    });
     const client = new CniClient({ binDirs: [rig.binDir], cacheDir: rig.cacheDir, timeoutMs: 5000 });
     const watcher = new CniConfigWatcher(client, { confDir: rig.confDir }, log);
     await watcher.start();
     watcher.stop();
-    const restarted = new CniPodNetwork(client, watcher, undefined, log);
-    await restarted.recover(new Set([pod.sandboxId]));
+    const restarted = new CniPodNetwork(client, watcher, new NetnsHolder(join(rig.root, 'netns')), log);
+    await restarted.recover(new Set([pod.sandboxId]), 'sandbox-container');
     expect(restarted.podIps(pod.sandboxId)).toEqual(['10.244.1.7']);
     const dels = (await recordedCalls(rig)).filter((c) => c.command === 'DEL');
     expect(
@@ -119,7 +126,11 @@ describe('CniPodNetwork, Windows (HNS plugins) contract', () => {
     await empty.start();
     empty.stop();
     await expect(
-      new CniPodNetwork(client, empty, undefined, log).attach({ id: 'x', pod }),
+      new CniPodNetwork(client, empty, new NetnsHolder(join(rig.root, 'netns')), log).attach({
+        id: 'x',
+        target: WINDOWS,
+        pod,
+      }),
     ).rejects.toMatchObject({
       kind: 'Unavailable',
       message: expect.stringContaining(`no valid CNI network config in ${join(rig.root, 'none')}`),

@@ -6,7 +6,7 @@ import type { Mount__Output } from '../../../src/generated/runtime/v1/Mount.js';
 import type { PodSandboxConfig__Output } from '../../../src/generated/runtime/v1/PodSandboxConfig.js';
 import type { IsolationDecision } from '../../../src/isolation/select.js';
 import type { ContainerRequest } from '../../../src/platform/contract.js';
-import { containerCreateBody, sandboxCreateBody } from '../../../src/platform/linux.js';
+import { containerCreateBody, linuxPlatform, sandboxCreateBody } from '../../../src/platform/linux.js';
 import { bindMounts, linuxResources } from '../../../src/platform/linux-resources.js';
 import {
   grantableCapabilities,
@@ -410,6 +410,25 @@ describe('sandboxCreateBody', () => {
         SecurityOpt: ['seccomp=unconfined'],
       },
     });
+  });
+
+  it('CNI mode: no engine network and no published ports (the plugins do both); hostname and DNS stay', () => {
+    const { value } = sandboxCreateBody({
+      config: pod(),
+      image: 'sha256:pause',
+      labels: {},
+      decision: decision('runc'),
+      podNetwork: 'cni',
+    });
+    expect(value.HostConfig).toMatchObject({
+      NetworkMode: 'none',
+      Dns: ['10.10.10.10'],
+      DnsOptions: ['ndots:8'],
+    });
+    expect(value.HostConfig?.PortBindings).toBeUndefined();
+    expect(value.ExposedPorts).toBeUndefined();
+    expect(value.Hostname).toBe('h');
+    expect(linuxPlatform.cniTarget(4242)).toEqual({ kind: 'netns', pid: 4242 });
   });
 
   it('host namespaces: no hostname, DNS or ports on the host network', () => {

@@ -7,6 +7,10 @@ import { CriError } from '../../../../src/errors.js';
 import { EngineState } from '../../../../src/store/engine-state.js';
 import { FakeDocker } from '../../../support/fake-docker.js';
 import { enginePlatform } from '../../../../src/platform/index.js';
+import { startCniPodNetwork } from '../../../../src/network/cni-pod-network.js';
+import { conflist, pluginRig, writePlugin } from '../../../support/cni-plugins.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const log = pino({ level: 'silent' });
 const ctx = { rpc: 'Status', signal: new AbortController().signal, log };
@@ -51,6 +55,43 @@ describe('Status follows the engine', () => {
     for (const value of Object.values(down.info ?? {})) expect(JSON.parse(value)).toBeTypeOf('object');
     await engine.refresh();
     expect((await status(deps, { verbose: false }, ctx)).status?.conditions?.[0]?.status).toBe(true);
+  });
+
+  it('in CNI mode follows the config dir: NetworkPluginNotReady naming it, then the network in crictl info', async () => {
+    const { deps } = setup();
+    const rig = await pluginRig();
+    await writePlugin(rig, 'bridge');
+    const { network, stop } = await startCniPodNetwork(
+      {
+        confDir: rig.confDir,
+        binDirs: [rig.binDir],
+        cacheDir: rig.cacheDir,
+        pluginTimeoutMs: 5000,
+        netnsDir: rig.root,
+      },
+      log,
+    );
+    try {
+      const cniDeps = { ...deps, network };
+      const before = await status(cniDeps, { verbose: true }, ctx);
+      expect(before.status?.conditions?.[1]).toEqual({
+        type: 'NetworkReady',
+        status: false,
+        reason: 'NetworkPluginNotReady',
+        message: `no valid CNI network config in ${rig.confDir}`,
+      });
+      expect(JSON.parse(before.info!['config']!)).toMatchObject({ networkMode: 'cni', cniNetwork: null });
+      await writeFile(join(rig.confDir, '10-pods.conflist'), conflist('pods', [{ type: 'bridge' }]));
+      await network.refresh();
+      const after = await status(cniDeps, { verbose: true }, ctx);
+      expect(after.status?.conditions?.[1]).toMatchObject({ type: 'NetworkReady', status: true });
+      expect(JSON.parse(after.info!['config']!)).toMatchObject({
+        networkMode: 'cni',
+        cniNetwork: { name: 'pods', file: join(rig.confDir, '10-pods.conflist'), plugins: ['bridge'] },
+      });
+    } finally {
+      stop();
+    }
   });
 
   it('refuses an engine older than API 1.41 with a message that says so', async () => {
