@@ -1,6 +1,5 @@
 import { chmod } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import type { Logger } from 'pino';
 import type { ImageRpcs, RuntimeRpcs, StreamingRpc } from '../cri/rpc-types.js';
 import { CriError } from '../errors.js';
@@ -9,6 +8,7 @@ import { grpcBindAddress, prepareUnixSocketPath, type Endpoint } from './endpoin
 import { loadCriRoot, withListItemCaching } from './list-encoding.js';
 import type { RpcObserver } from '../metrics/metrics.js';
 import { CRI_PROTO_PATH, PROTO_LOADER_OPTIONS } from './proto-options.js';
+import { serviceDefinition } from './service-definition.js';
 
 /** cri-client (kubelet, crictl) sends and accepts messages up to 16 MiB. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -51,27 +51,14 @@ export interface CriServer {
   close(drainMs?: number): Promise<ShutdownReport>;
 }
 
-interface ServiceDescriptor {
-  service: grpc.ServiceDefinition;
-}
-
 function loadServices(): { runtime: grpc.ServiceDefinition; image: grpc.ServiceDefinition } {
-  const definition = protoLoader.loadSync(CRI_PROTO_PATH, PROTO_LOADER_OPTIONS);
-  const root = grpc.loadPackageDefinition(definition) as unknown as {
-    runtime: { v1: { RuntimeService: ServiceDescriptor; ImageService: ServiceDescriptor } };
-  };
-  // List replies are encoded item by item, unchanged items once (list-encoding.ts says why).
   const proto = loadCriRoot(CRI_PROTO_PATH);
-  return {
-    runtime: withListItemCaching(
-      root.runtime.v1.RuntimeService.service,
-      proto.lookupService('runtime.v1.RuntimeService'),
-    ),
-    image: withListItemCaching(
-      root.runtime.v1.ImageService.service,
-      proto.lookupService('runtime.v1.ImageService'),
-    ),
+  // List replies are encoded item by item, unchanged items once (list-encoding.ts says why).
+  const load = (name: string) => {
+    const service = proto.lookupService(name);
+    return withListItemCaching(serviceDefinition(service, PROTO_LOADER_OPTIONS), service);
   };
+  return { runtime: load('runtime.v1.RuntimeService'), image: load('runtime.v1.ImageService') };
 }
 
 /** Optional parts of the server: metrics per RPC (src/metrics), the slow-call warning. */
