@@ -31,7 +31,7 @@ import { StatsCollector } from './stats/collector.js';
 import { WritableLayers } from './stats/writable-layers.js';
 import { lockInstance } from './instance-lock.js';
 import { parseServiceCommand, runServiceCommand, SERVICE_USAGE } from './service/service-command.js';
-import { WincriMetrics } from './metrics/metrics.js';
+import type { WincriMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { containerState } from './cri/convert/container.js';
 import { sandboxState } from './cri/convert/sandbox.js';
@@ -50,7 +50,11 @@ async function serve(config: Config, log: Logger): Promise<void> {
   // Before anything touches the engine: a second instance must not recover or copy logs.
   const instance = await lockInstance(config.rootDir, { log });
   // Built only when asked for: without it no call pays for a metric.
-  const metrics = config.metricsAddress === undefined ? undefined : new WincriMetrics();
+  // prom-client (~2 MiB of RSS) is loaded only when metrics are asked for.
+  const metrics: WincriMetrics | undefined =
+    config.metricsAddress === undefined
+      ? undefined
+      : new (await import('./metrics/metrics.js')).WincriMetrics();
   const docker = new DockerodeClient(config.dockerHost, metrics?.engine);
   const engine = new EngineState(docker, log.child({ component: 'engine' }));
   await engine.start();

@@ -12,11 +12,11 @@
  */
 
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import WebSocket, { WebSocketServer, createWebSocketStream } from 'ws';
+import type { WebSocket } from 'ws';
 import {
   isSpdyUpgrade,
   isWebSocketUpgrade,
@@ -27,13 +27,11 @@ import {
   WEBSOCKET_COMMAND_PROTOCOLS,
   WEBSOCKET_PORT_FORWARD_PROTOCOLS,
 } from './handshake.js';
-import { servePortForward } from './port-forward.js';
 import { RequestCache, type RequestCacheOptions } from './request-cache.js';
 import { validateStreamRequest, type StreamKind, type StreamRequest } from './requests.js';
 import type { StreamRuntime } from './runtime.js';
+import { loadSessionCode, type SessionCode } from './session-code.js';
 import { delay } from './session-support.js';
-import { serveSpdyCommand } from './spdy-command.js';
-import { serveWebSocketCommand } from './websocket-command.js';
 
 export interface StreamingServerOptions {
   runtime: StreamRuntime;
@@ -63,10 +61,11 @@ export interface StreamingServerOptions {
 const KINDS: readonly StreamKind[] = ['exec', 'attach', 'portforward'];
 const ROUTE = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)\/?$/;
 
+/** Listens from the start; the code behind a session is loaded by the first upgrade (session-code.ts). */
 export class StreamingServer {
   private readonly server: http.Server | https.Server;
   private readonly cache: RequestCache<StreamRequest>;
-  private readonly wss = new WebSocketServer({ noServer: true });
+  private code: Promise<SessionCode> | undefined;
   private readonly chosenProtocol = new WeakMap<http.IncomingMessage, string>();
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Promise<void>>();
@@ -75,14 +74,18 @@ export class StreamingServer {
   private readonly runtime: StreamRuntime;
   private base: URL | undefined;
 
-  private constructor(private readonly options: StreamingServerOptions) {
+  private constructor(
+    private readonly options: StreamingServerOptions,
+    createTlsServer: typeof https.createServer | undefined,
+  ) {
     this.runtime = options.runtime;
     this.log = options.log ?? pino({ enabled: false });
     this.cache = new RequestCache(options.cache);
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.handleRequest(req, res);
-    this.server = options.tls
-      ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
-      : http.createServer(onRequest);
+    this.server =
+      options.tls && createTlsServer
+        ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+        : http.createServer(onRequest);
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
       this.handleUpgrade(req, socket as Socket, head),
     );
@@ -91,18 +94,18 @@ export class StreamingServer {
       socket.once('close', () => this.sockets.delete(socket));
     });
     this.server.on('clientError', (_err, socket: Duplex) => socket.destroy());
-    // ws validates offered subprotocols as RFC 7230 tokens, which `SPDY/3.1+portforward.k8s.io`
-    // is not ('/'), and would answer 400. So the header is negotiated here, removed from the
-    // request before ws sees it, and the choice added to the 101 response.
-    this.wss.on('headers', (headers: string[], req: http.IncomingMessage) => {
-      const protocol = this.chosenProtocol.get(req);
-      if (protocol) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
-    });
+  }
+
+  /** Loaded by the first upgrade, before it is answered: from the 101 on the client may send. */
+  private sessionCode(): Promise<SessionCode> {
+    this.code ??= loadSessionCode(this.chosenProtocol);
+    return this.code;
   }
 
   /** Creates the server and starts listening. */
   static async start(options: StreamingServerOptions): Promise<StreamingServer> {
-    const server = new StreamingServer(options);
+    const tls = options.tls ? (await import('node:https')).createServer : undefined;
+    const server = new StreamingServer(options, tls);
     await server.listen();
     return server;
   }
@@ -159,11 +162,12 @@ export class StreamingServer {
   async close(): Promise<void> {
     this.shutdown.abort(new Error('streaming server closing'));
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const ws of this.wss.clients) ws.terminate();
+    const wss = (await this.code?.catch(() => undefined))?.wss;
+    for (const ws of wss?.clients ?? []) ws.terminate();
     for (const socket of this.sockets) socket.destroy();
     await Promise.race([Promise.all(this.sessions), delay(5000)]);
     await stopped;
-    this.wss.close();
+    wss?.close();
   }
 
   // --- routing --------------------------------------------------------------------------------
@@ -206,6 +210,24 @@ export class StreamingServer {
     const reply = socketReply(socket);
     const request = this.route(req, reply);
     if (request === undefined) return;
+    // Until a session binds to it, the upgraded socket has no 'data' listener and keeps what arrives.
+    this.sessionCode().then(
+      (code) => this.upgrade(code, req, socket, head, request, reply),
+      (err: unknown) => {
+        this.log.error({ err }, 'cannot load the streaming session code');
+        reply(500, 'streaming session code failed to load\n');
+      },
+    );
+  }
+
+  private upgrade(
+    code: SessionCode,
+    req: http.IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    request: StreamRequest,
+    reply: Reply,
+  ): void {
     if (this.shutdown.signal.aborted) {
       reply(503, 'streaming server is shutting down\n');
       return;
@@ -220,8 +242,8 @@ export class StreamingServer {
       }
       this.chosenProtocol.set(req, negotiation.protocol);
       delete req.headers['sec-websocket-protocol'];
-      this.wss.handleUpgrade(req, socket, head, (ws) =>
-        this.startWebSocketSession(ws, negotiation.protocol, request, socket),
+      code.wss.handleUpgrade(req, socket, head, (ws) =>
+        this.startWebSocketSession(code, ws, negotiation.protocol, request, socket),
       );
       return;
     }
@@ -242,10 +264,11 @@ export class StreamingServer {
         `X-Stream-Protocol-Version: ${negotiation.protocol}\r\n\r\n`,
     );
     this.prepareUpgradedSocket(socket);
-    this.track(this.spdySession(socket, head, negotiation.protocol, request));
+    this.track(this.spdySession(code, socket, head, negotiation.protocol, request));
   }
 
   private spdySession(
+    code: SessionCode,
     transport: Duplex,
     head: Buffer,
     protocol: string,
@@ -254,7 +277,7 @@ export class StreamingServer {
     const log = this.log.child({ kind: request.kind, protocol });
     const signal = this.shutdown.signal;
     if (request.kind === 'portforward') {
-      return servePortForward({
+      return code.servePortForward({
         transport,
         head,
         request,
@@ -263,7 +286,7 @@ export class StreamingServer {
         options: { streamCreationTimeoutMs: this.creationTimeout, log },
       });
     }
-    return serveSpdyCommand({
+    return code.serveSpdyCommand({
       transport,
       head,
       protocol,
@@ -275,6 +298,7 @@ export class StreamingServer {
   }
 
   private startWebSocketSession(
+    code: SessionCode,
     ws: WebSocket,
     protocol: string,
     request: StreamRequest,
@@ -284,13 +308,15 @@ export class StreamingServer {
     ws.on('error', (err) => this.log.debug({ err }, 'websocket error'));
     if (request.kind === 'portforward') {
       // client-go tunnels raw SPDY bytes in binary messages: run the SPDY server on the ws itself.
-      const tunnel = createWebSocketStream(ws);
+      const tunnel = code.createWebSocketStream(ws);
       tunnel.on('error', () => undefined);
-      this.track(this.spdySession(tunnel, Buffer.alloc(0), protocol, request).finally(() => ws.terminate()));
+      this.track(
+        this.spdySession(code, tunnel, Buffer.alloc(0), protocol, request).finally(() => ws.terminate()),
+      );
       return;
     }
     this.track(
-      serveWebSocketCommand({
+      code.serveWebSocketCommand({
         ws,
         protocol,
         request,
