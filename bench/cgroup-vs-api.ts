@@ -156,7 +156,7 @@ try {
   console.log(`# cgroup files vs Docker one-shot stats; ${machine()}`);
   console.log(
     `dockerd pid ${DOCKERD}, containerd pid ${CONTAINERD || '?'}, concurrency ${DEFAULT_CONCURRENCY}, ` +
-      `${others} containers of other sessions running, cgroup ${existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'v2' : 'v1'}, load ${load()}\n`,
+      `${others} other containers running, cgroup ${existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'v2' : 'v1'}, load ${load()}\n`,
   );
   console.log(HEADER);
   for (const step of STEPS) {

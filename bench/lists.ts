@@ -128,7 +128,7 @@ async function naiveStats(d: Docker, ids: string[]): Promise<void> {
 try {
   const engineBefore = (await docker.listContainers({ all: true })).length;
   say(`# lists and stats; ${machine()}`);
-  say(`engine already held ${engineBefore} containers of other sessions (wincri sees and tracks them too)\n`);
+  say(`engine already held ${engineBefore} other containers (wincri sees and tracks them too)\n`);
   await sleep(12_000); // one collector interval, then settle
   const rss0 = rssKiB();
   const held0 = await inspector.heldMemory();

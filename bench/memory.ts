@@ -5,6 +5,7 @@
  * (bench/heap.ts), with V8's heap spaces and the CommonJS modules loaded by package. Run after
  * `npm run build`:
  *   npx tsc -p bench/tsconfig.json && node dist/bench-build/bench/memory.js [pods=100]
+ * `WINCRI_NODE_FLAGS='--max-semi-space-size=2'` runs wincri under those node flags instead.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
