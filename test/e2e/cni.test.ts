@@ -161,8 +161,8 @@ describe('CNI mode', () => {
     const hostIp = execFileSync('sh', ['-c', "ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1"], {
       encoding: 'utf8',
     }).trim();
-    const tcp = await execFile('wget', ['-qO-', `http://${hostIp}:18480/`], {
-      timeout: 10_000,
+    // curl: installed by the rig (wget may not be on a fresh machine).
+    const tcp = await execFile('curl', ['-s', '--max-time', '10', `http://${hostIp}:18480/`], {
       encoding: 'utf8',
     });
     expect(tcp.stdout).toContain('hello-from-a');
