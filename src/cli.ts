@@ -5,6 +5,8 @@ export const USAGE = `wincri: a CRI v1 runtime for Windows (and Linux) container
 
 Usage:
   wincri serve [flags]     serve the CRI RuntimeService and ImageService
+  wincri doctor [flags]    check this node for wincri: pass/warn/fail and what to do; exit 0/1/2
+                           (serve's flags, plus --json and --kubelet-config FILE); changes nothing
   wincri version           print the version
   wincri service ...       install or remove wincri as a Windows service (wincri service --help)
   wincri --help            this text
@@ -33,7 +35,10 @@ Flags for serve (a flag overrides the config file, which overrides the defaults)
 `;
 
 export type Command =
-  { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; input: ConfigInput; configFile?: string };
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'serve'; input: ConfigInput; configFile?: string }
+  | { kind: 'doctor'; input: ConfigInput; configFile?: string; json: boolean; kubeletConfig?: string };
 
 export function parseCommand(argv: string[]): Command {
   const { values, positionals } = parseArgs({
@@ -59,13 +64,18 @@ export function parseCommand(argv: string[]): Command {
       'cni-conf-dir': { type: 'string' },
       'cni-bin-dir': { type: 'string', multiple: true },
       'cni-cache-dir': { type: 'string' },
+      json: { type: 'boolean' },
+      'kubelet-config': { type: 'string' },
     },
   });
   const [verb, ...extra] = positionals;
   if (values.help || verb === undefined || verb === 'help') return { kind: 'help' };
   if (extra.length > 0) throw new Error(`unexpected arguments: ${extra.join(' ')}`);
   if (verb === 'version') return { kind: 'version' };
-  if (verb !== 'serve') throw new Error(`unknown command ${JSON.stringify(verb)}; try wincri --help`);
+  if (verb !== 'serve' && verb !== 'doctor')
+    throw new Error(`unknown command ${JSON.stringify(verb)}; try wincri --help`);
+  if (verb === 'serve' && (values.json !== undefined || values['kubelet-config'] !== undefined))
+    throw new Error('--json and --kubelet-config are flags of wincri doctor');
   const input: ConfigInput = {};
   if (values.listen !== undefined) input.listen = values.listen;
   if (values['docker-host'] !== undefined) input.dockerHost = values['docker-host'];
@@ -83,13 +93,14 @@ export function parseCommand(argv: string[]): Command {
   if (values['cni-conf-dir'] !== undefined) input.cniConfDir = values['cni-conf-dir'];
   if (values['cni-bin-dir'] !== undefined) input.cniBinDir = values['cni-bin-dir'];
   if (values['cni-cache-dir'] !== undefined) input.cniCacheDir = values['cni-cache-dir'];
-  return values.config === undefined
-    ? { kind: 'serve', input }
-    : { kind: 'serve', input, configFile: values.config };
+  const file = values.config === undefined ? {} : { configFile: values.config };
+  if (verb === 'serve') return { kind: 'serve', input, ...file };
+  const kubelet = values['kubelet-config'] === undefined ? {} : { kubeletConfig: values['kubelet-config'] };
+  return { kind: 'doctor', input, ...file, json: values.json ?? false, ...kubelet };
 }
 
-/** Config for `serve`: defaults for this OS, then the config file, then the flags. */
-export async function loadServeConfig(command: Extract<Command, { kind: 'serve' }>, os: HostOs) {
+/** Config for `serve` (and `doctor`): defaults for this OS, then the config file, then the flags. */
+export async function loadServeConfig(command: Extract<Command, { kind: 'serve' | 'doctor' }>, os: HostOs) {
   const file = command.configFile === undefined ? {} : await readConfigFile(command.configFile);
   return resolveConfig(os, file, command.input);
 }

@@ -89,6 +89,8 @@ export interface EngineInfo {
   defaultIsolation: string;
   runtimes: string[];
   defaultRuntime: string;
+  /** The engine host's clock when it answered (RFC 3339), when it says. */
+  systemTime?: string;
 }
 
 export interface ImageSummary {

@@ -116,6 +116,7 @@ export function toEngineInfo(info: Json, version: Json): EngineInfo {
     dockerRootDir: str(info['DockerRootDir']),
     storageDriver: str(info['Driver']),
     defaultIsolation: str(info['Isolation']),
+    systemTime: str(info['SystemTime']),
     runtimes: Object.keys(obj(info['Runtimes'])),
     defaultRuntime: str(info['DefaultRuntime']),
   };
