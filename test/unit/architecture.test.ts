@@ -26,6 +26,8 @@ const LAYERS: Record<string, number> = {
   'config/': 6,
   'instance-lock.ts': 6,
   'service/': 6,
+  // A command of its own (wincri doctor): reads the node through the lower layers.
+  'doctor/': 6,
   'grpc/': 5,
   'cri/': 4,
   'store/': 3,
