@@ -30,9 +30,7 @@ import { cgroupTargetOf } from './cri/runtime/stats-views.js';
 import { StatsCollector } from './stats/collector.js';
 import { WritableLayers } from './stats/writable-layers.js';
 import { lockInstance } from './instance-lock.js';
-import { parse as parseYaml } from 'yaml';
-import { exitCode, formatReport, runChecks } from './doctor/checks.js';
-import { nodeEnv } from './doctor/node-env.js';
+import { doctor } from './doctor/command.js';
 import { parseServiceCommand, runServiceCommand, SERVICE_USAGE } from './service/service-command.js';
 import type { WincriMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
@@ -335,20 +333,6 @@ function stopOnSignals(
 const POD_STATES = ['SANDBOX_READY', 'SANDBOX_NOTREADY'];
 const CONTAINER_STATES = ['CONTAINER_CREATED', 'CONTAINER_RUNNING', 'CONTAINER_EXITED', 'CONTAINER_UNKNOWN'];
 
-/** `wincri doctor`: the checks, as a report or JSON; the exit code says the worst result. */
-async function doctor(config: Config, command: { json: boolean; kubeletConfig?: string }): Promise<number> {
-  const kubelet =
-    command.kubeletConfig === undefined
-      ? undefined
-      : (parseYaml(await readFile(command.kubeletConfig, 'utf8')) as Record<string, unknown>);
-  const results = await runChecks(nodeEnv(config, new DockerodeClient(config.dockerHost), kubelet));
-  const code = exitCode(results);
-  process.stdout.write(
-    command.json ? `${JSON.stringify({ results, exitCode: code }, null, 2)}\n` : formatReport(results),
-  );
-  return code;
-}
-
 function countBy(keys: string[], values: string[]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(keys.map((key) => [key, 0]));
   for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
@@ -391,7 +375,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = await loadServeConfig(command, process.platform === 'win32' ? 'windows' : 'linux');
   if (command.kind === 'doctor') {
-    process.exitCode = await doctor(config, command);
+    const docker = new DockerodeClient(config.dockerHost);
+    process.exitCode = await doctor(config, command, docker, (text) => process.stdout.write(text));
     return;
   }
   const log = createLogger(config.logLevel, undefined, config.logFormat);
