@@ -45,13 +45,16 @@ e2e() {
 # Docker 20.10 (API 1.41, Debian's): every e2e file.
 e2e docker20 .cache/vitest-e2e.json
 # Docker 29 (API 1.56) on its default containerd image store: the files whose outcome depends on
-# the engine (CRI through crictl, images, stats, streaming, restarts). Not the
+# the engine (CRI through crictl, critest, images, bind mounts, stats, streaming, restarts). Not the
 # Dockerfile build (it tests the image, not the engine), nor files
 # that exercise wincri alone (the Windows double, engine outages, logs, exec, runtime handlers).
 DOCKER29_FILES=(
-  test/e2e/lifecycle.test.ts test/e2e/images.test.ts test/e2e/stats.test.ts
-  test/e2e/streaming.test.ts test/e2e/lifecycle-restart.test.ts
+  test/e2e/lifecycle.test.ts test/e2e/images.test.ts test/e2e/mounts.test.ts test/e2e/stats.test.ts
+  test/e2e/streaming.test.ts test/e2e/lifecycle-restart.test.ts test/e2e/critest.test.ts
 )
 e2e docker29 .cache/vitest-e2e-docker29.json "${DOCKER29_FILES[@]}"
-node scripts/test-summary.mjs .cache/vitest-fast.json .cache/vitest-e2e.json .cache/vitest-e2e-docker29.json
+# Docker 29 on the classic overlay2 store: critest, which covers what the store changes.
+e2e docker29-overlay2 .cache/vitest-e2e-docker29-overlay2.json test/e2e/critest.test.ts
+node scripts/test-summary.mjs .cache/vitest-fast.json .cache/vitest-e2e.json \
+  .cache/vitest-e2e-docker29.json .cache/vitest-e2e-docker29-overlay2.json
 exit "$status"

@@ -2,6 +2,7 @@
  * Host facts (src/types/host.ts) from the engine's `GET /info` and config, read once and injected.
  */
 import { unavailable } from '../errors.js';
+import { canRecursiveReadOnly } from '../docker/api-version.js';
 import type { EngineInfo } from '../docker/client.js';
 import { parseWindowsKernelVersion, parseWindowsVersion } from '../isolation/os-version.js';
 import type { HostFacts } from '../types/host.js';
@@ -20,6 +21,8 @@ export interface EngineHostInfo {
   /** Windows: the daemon's default isolation, "process" or "hyperv". */
   defaultIsolation: string;
   runtimes: readonly string[];
+  /** `GET /version` `ApiVersion`; absent where a caller builds the facts by hand. */
+  apiVersion?: string;
 }
 
 export interface HostFactsOverrides {
@@ -47,6 +50,12 @@ export function hostFactsFromEngineInfo(info: EngineHostInfo, overrides: HostFac
       hyperVAvailable: false,
       dockerRuntimes: [...info.runtimes].sort(),
       ...(overrides.grantableCapabilities ? { grantableCapabilities: overrides.grantableCapabilities } : {}),
+      ...(info.apiVersion
+        ? {
+            apiVersion: info.apiVersion,
+            recursiveReadOnlyMounts: canRecursiveReadOnly({ ...info, apiVersion: info.apiVersion }),
+          }
+        : {}),
     };
   }
   const version = parseWindowsVersion(info.osVersion) ?? parseWindowsKernelVersion(info.kernelVersion);

@@ -1,6 +1,7 @@
 /**
  * Linux resources and bind mounts: CRI -> Docker, for create and update. Pure.
  */
+import { apiAtLeast, READ_ONLY_BIND_OPTIONS_API } from '../docker/api-version.js';
 import { invalidArgument } from '../errors.js';
 import type { LinuxContainerResources__Output } from '../generated/runtime/v1/LinuxContainerResources.js';
 import type { Mount__Output } from '../generated/runtime/v1/Mount.js';
@@ -13,33 +14,74 @@ const PROPAGATION = {
   PROPAGATION_BIDIRECTIONAL: 'rshared',
 } as const;
 
-/** CRI mounts as Docker bind mounts; host paths must be absolute and free of `..`. */
-export function bindMounts(mounts: readonly Mount__Output[]): Mapped<MountSpec[]> {
+/** What the bind mapping must know of the engine: HostFacts carries both. */
+export interface BindEngine {
+  /** The engine's API version ("1.41", "1.56"); undefined = not known, the oldest meaning assumed. */
+  apiVersion?: string | undefined;
+  /** Whether the engine can make a bind recursively read-only (src/docker/api-version.ts). */
+  recursiveReadOnlyMounts?: boolean | undefined;
+}
+
+/**
+ * CRI mounts as Docker bind mounts; host paths must be absolute and free of `..`.
+ *
+ * CRI `readonly` is read-only at the mount's top only (what runc does without `rro`): a tmpfs
+ * mounted below the host path stays writable. Engines before API 1.44 did exactly that; from 1.44 a
+ * `ReadOnly` bind is recursively read-only unless `ReadOnlyNonRecursive` is set, so it is set there.
+ * CRI `recursive_read_only` asks for the recursive kind: `ReadOnlyForceRecursive` (the engine fails
+ * the create rather than fall back), with the read-only and private propagation the CRI requires.
+ */
+export function bindMounts(mounts: readonly Mount__Output[], engine: BindEngine = {}): Mapped<MountSpec[]> {
   const notes: string[] = [];
+  const bindOptionsApi = apiAtLeast(engine.apiVersion ?? '', READ_ONLY_BIND_OPTIONS_API);
   const value = mounts.map((m, i): MountSpec => {
     const field = `config.mounts[${i}]`;
     checkAbsolute(m.host_path, `${field}.host_path`);
     checkAbsolute(m.container_path, `${field}.container_path`);
     if (m.image && m.image.image)
       throw invalidArgument(`${field}.image: image volumes are not supported by the Docker engine`);
-    if (m.recursive_read_only) {
-      throw invalidArgument(
-        `${field}.recursive_read_only: Docker 20.10 cannot make a bind mount recursively read-only (no runtime handler advertises it)`,
-      );
-    }
+    if (m.recursive_read_only) checkRecursiveReadOnly(m, field, engine);
     if (m.uidMappings.length > 0 || m.gidMappings.length > 0)
       throw invalidArgument(`${field}: ID-mapped mounts are not supported by the Docker engine`);
     if (m.selinux_relabel)
       notes.push(`${field}.selinux_relabel ignored: SELinux is not managed through Docker here`);
-    return {
+    const spec: MountSpec = {
       Type: 'bind',
       Source: m.host_path,
       Target: m.container_path,
       ReadOnly: m.readonly,
       BindOptions: { Propagation: PROPAGATION[m.propagation] },
     };
+    if (m.recursive_read_only) spec.BindOptions = { Propagation: 'rprivate', ReadOnlyForceRecursive: true };
+    else if (m.readonly && bindOptionsApi)
+      spec.BindOptions = { ...spec.BindOptions, ReadOnlyNonRecursive: true };
+    return spec;
   });
   return { value, notes };
+}
+
+/** The CRI's rules for recursive_read_only, then whether this engine can do it at all. */
+function checkRecursiveReadOnly(m: Mount__Output, field: string, engine: BindEngine): void {
+  if (!m.readonly) {
+    throw invalidArgument(
+      `${field}.recursive_read_only needs readonly: true (a writable mount cannot be read-only below)`,
+    );
+  }
+  if (m.propagation !== 'PROPAGATION_PRIVATE') {
+    throw invalidArgument(
+      `${field}.recursive_read_only needs PROPAGATION_PRIVATE, not ${m.propagation}: a mount propagated in later would be writable`,
+    );
+  }
+  if (engine.recursiveReadOnlyMounts === true) return;
+  const why =
+    engine.apiVersion === undefined
+      ? 'the Docker engine has not said which API it speaks'
+      : apiAtLeast(engine.apiVersion, READ_ONLY_BIND_OPTIONS_API)
+        ? `the engine's host cannot (it needs Linux 5.12 or newer)`
+        : `the Docker engine speaks API ${engine.apiVersion}, and recursively read-only binds need API ${READ_ONLY_BIND_OPTIONS_API} (Docker 25) or newer`;
+  throw invalidArgument(
+    `${field}.recursive_read_only: ${why}; Status reports recursive_read_only_mounts false for this engine`,
+  );
 }
 
 export function checkAbsolute(path: string, field: string): void {

@@ -91,7 +91,7 @@ export function containerCreateBody(input: ContainerRequest, facts: HostFacts): 
   const notes: string[] = [];
   const sc = config.linux?.security_context;
   const resources = linuxResources(config.linux?.resources, 'config.linux.resources');
-  const mounts = bindMounts(config.mounts);
+  const mounts = bindMounts(config.mounts, facts);
   notes.push(...resources.notes, ...mounts.notes);
 
   const containerNs = sc?.namespace_options ? namespaceOptions(sc.namespace_options) : pod.namespaceOptions;

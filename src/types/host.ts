@@ -27,4 +27,11 @@ export interface HostFacts {
    * /proc at start, src/platform/linux-security.ts `grantableCapabilities`); undefined = all.
    */
   grantableCapabilities?: readonly string[];
+  /**
+   * Linux only: the engine's API version ("1.41", "1.56"), which decides what a read-only bind
+   * means (src/docker/api-version.ts). Undefined = not known: the oldest behaviour is assumed.
+   */
+  apiVersion?: string;
+  /** Linux only: whether the engine can make a bind recursively read-only (API 1.44+, kernel 5.12+). */
+  recursiveReadOnlyMounts?: boolean;
 }

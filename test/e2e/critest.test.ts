@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-info.js';
-import { loadRig, type Rig } from '../support/rig.js';
+import { DEFAULT_ENGINE, loadRig, rigEngine, type Rig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 
 /**
@@ -98,11 +98,17 @@ async function wincriFor(cni: boolean | undefined): Promise<WincriProcess> {
   return wincri;
 }
 
-describe('critest', () => {
-  it.each(AREAS)(
+// CNI mode is wincri's own networking, the same over any engine: it runs on the default engine only,
+// which keeps the Docker 29 passes short.
+const areas = AREAS.filter((area) => !area.cni || rigEngine() === DEFAULT_ENGINE);
+
+describe(`critest on ${rigEngine()}`, () => {
+  it.each(areas)(
     '$name',
-    async ({ focus, flags, cni }) => {
+    async ({ name, focus, flags, cni }) => {
       const result = await runCritest(rig, (await wincriFor(cni)).endpoint, focus, flags);
+      // The counts, for the record (docs cite them): e.g. "critest on docker29: 99 passed, 0 failed".
+      console.info(`critest on ${rig.engine} (${name}): ${result.passed} passed, ${result.failed} failed`);
       const failures = result.output
         .split('\n')
         .filter((line) => line.includes('[FAIL]'))

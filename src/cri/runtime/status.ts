@@ -1,3 +1,4 @@
+import { canRecursiveReadOnly } from '../../docker/api-version.js';
 import type { RuntimeCondition } from '../../generated/runtime/v1/RuntimeCondition.js';
 import type { StatusRequest__Output } from '../../generated/runtime/v1/StatusRequest.js';
 import type { StatusResponse } from '../../generated/runtime/v1/StatusResponse.js';
@@ -23,8 +24,12 @@ export async function status(
     info: req.verbose ? verboseInfo(deps, engine) : {},
     runtime_handlers: deps.runtimeHandlerNames.map((name) => ({
       name,
-      // Docker offers neither recursive read-only mounts nor user namespaces per container.
-      features: { recursive_read_only_mounts: false, user_namespaces: false },
+      // Recursive read-only binds where the engine has them (API 1.44+ on Linux 5.12+); Docker
+      // offers no user namespace per container.
+      features: {
+        recursive_read_only_mounts: engine.info !== undefined && canRecursiveReadOnly(engine.info),
+        user_namespaces: false,
+      },
     })),
     features: { supplemental_groups_policy: false, user_namespaces_host_network: false },
   };

@@ -265,13 +265,75 @@ describe('bindMounts validation', () => {
     [mount({ host_path: '/srv/../etc' }), "must not contain '..'"],
     [mount({ container_path: 'data' }), 'container_path "data" must be an absolute path'],
     [mount({ host_path: '' }), 'host_path is required'],
-    [mount({ recursive_read_only: true }), 'recursively read-only'],
+    [mount({ recursive_read_only: true, readonly: true }), 'has not said which API it speaks'],
   ])('refuses %#', (m, message) => {
     expect(() => bindMounts([m])).toThrow(message);
   });
 
   it('notes an ignored SELinux relabel', () => {
     expect(bindMounts([mount({ selinux_relabel: true })]).notes[0]).toContain('selinux_relabel ignored');
+  });
+});
+
+describe('bindMounts by the engine API version', () => {
+  const api141 = { apiVersion: '1.41', recursiveReadOnlyMounts: false };
+  const api156 = { apiVersion: '1.56', recursiveReadOnlyMounts: true };
+  const ro = mount({ readonly: true });
+
+  it('API 1.41: a read-only bind as it was (the engine keeps it non-recursive by itself)', () => {
+    expect(bindMounts([ro], api141).value[0]?.BindOptions).toEqual({ Propagation: 'rprivate' });
+  });
+
+  it('API 1.44+: a read-only bind says ReadOnlyNonRecursive (the engine would make it recursive); a writable one nothing', () => {
+    expect(bindMounts([ro], api156).value[0]).toMatchObject({
+      ReadOnly: true,
+      BindOptions: { Propagation: 'rprivate', ReadOnlyNonRecursive: true },
+    });
+    expect(bindMounts([mount()], api156).value[0]?.BindOptions).toEqual({ Propagation: 'rprivate' });
+  });
+
+  it('recursive_read_only on an engine that can: ReadOnlyForceRecursive, read-only, rprivate', () => {
+    const [spec] = bindMounts([mount({ readonly: true, recursive_read_only: true })], api156).value;
+    expect(spec).toMatchObject({
+      ReadOnly: true,
+      BindOptions: { Propagation: 'rprivate', ReadOnlyForceRecursive: true },
+    });
+    expect(spec?.BindOptions).not.toHaveProperty('ReadOnlyNonRecursive');
+  });
+
+  it.each([
+    [mount({ recursive_read_only: true }), api156, 'needs readonly: true'],
+    [
+      mount({ readonly: true, recursive_read_only: true, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }),
+      api156,
+      'needs PROPAGATION_PRIVATE, not PROPAGATION_HOST_TO_CONTAINER',
+    ],
+    [
+      mount({ readonly: true, recursive_read_only: true, propagation: 'PROPAGATION_BIDIRECTIONAL' }),
+      api156,
+      'needs PROPAGATION_PRIVATE',
+    ],
+    [
+      mount({ readonly: true, recursive_read_only: true }),
+      api141,
+      'speaks API 1.41, and recursively read-only binds need API 1.44 (Docker 25) or newer',
+    ],
+    [
+      mount({ readonly: true, recursive_read_only: true }),
+      { apiVersion: '1.47', recursiveReadOnlyMounts: false },
+      'needs Linux 5.12 or newer',
+    ],
+  ])('refuses recursive_read_only where it cannot hold %#', (m, engine, message) => {
+    expect(() => bindMounts([m], engine)).toThrow(message);
+  });
+
+  it('the refusal on an old engine names its own API version, never a product version', () => {
+    expect(() =>
+      bindMounts([mount({ readonly: true, recursive_read_only: true })], { apiVersion: '1.43' }),
+    ).toThrow(/speaks API 1\.43[^]*Status reports recursive_read_only_mounts false/);
+    expect(() => bindMounts([mount({ readonly: true, recursive_read_only: true })], api141)).not.toThrow(
+      /20\.10/,
+    );
   });
 });
 

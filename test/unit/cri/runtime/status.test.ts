@@ -38,6 +38,23 @@ describe('Status follows the engine', () => {
     expect(res.runtime_handlers?.map((h) => h.name)).toEqual(['', 'runc']);
   });
 
+  it('offers recursive read-only mounts on each handler exactly where the engine can make them (API 1.44+, Linux 5.12+)', async () => {
+    const { docker, engine, deps } = setup();
+    const features = async () =>
+      (await status(deps, { verbose: false }, ctx)).runtime_handlers?.map(
+        (h) => h.features?.recursive_read_only_mounts,
+      );
+    docker.info_ = { ...docker.info_, apiVersion: '1.56', kernelVersion: '6.18.0' };
+    await engine.refresh();
+    expect(await features()).toEqual([true, true]);
+    docker.info_ = { ...docker.info_, apiVersion: '1.41' };
+    await engine.refresh();
+    expect(await features()).toEqual([false, false]);
+    docker.info_ = { ...docker.info_, apiVersion: '1.56', kernelVersion: '5.10.0' };
+    await engine.refresh();
+    expect(await features()).toEqual([false, false]);
+  });
+
   it('is not ready, with reason and message, when the engine does not answer; ready again when it comes back', async () => {
     const { docker, engine, deps } = setup();
     docker.failNext = new CriError('Unavailable', 'the Docker engine at fake://docker does not answer');
