@@ -20,7 +20,7 @@ import { FilesystemUsageCache } from './store/filesystem-usage.js';
 import { resolveHandlerTable, runtimeHandlerNames } from './isolation/handlers.js';
 import { watchEngineEvents } from './store/engine-events.js';
 import { recover } from './store/recover.js';
-import { RuntimeStore } from './store/runtime-store.js';
+import { RuntimeStore, type ContainerRecord } from './store/runtime-store.js';
 import { LogCopiers } from './logs/copiers.js';
 import { enginePlatform } from './platform/index.js';
 import { grantableCapabilities } from './platform/linux-security.js';
@@ -28,7 +28,7 @@ import { keepCollectorInStep } from './cri/stats-tracking.js';
 import { CgroupFirstSource } from './stats/cgroup-source.js';
 import { cgroupTargetOf } from './cri/runtime/stats-views.js';
 import { StatsCollector } from './stats/collector.js';
-import { WritableLayers } from './stats/writable-layers.js';
+import { WritableLayers, type LayerLocation } from './stats/writable-layers.js';
 import { lockInstance } from './instance-lock.js';
 import { doctor } from './doctor/command.js';
 import { parseServiceCommand, runServiceCommand, SERVICE_USAGE } from './service/service-command.js';
@@ -152,16 +152,13 @@ async function serve(config: Config, log: Logger): Promise<void> {
   // else by the engine): every sixth stats interval.
   const writableLayers = new WritableLayers({
     source: docker,
-    containers: () =>
-      [...store.containers].map((c) => ({
-        id: c.id,
-        upperDir: c.details.graphDriver?.upperDir,
-        pid: c.details.state.running ? c.details.state.pid : undefined,
-      })),
+    containers: () => [...store.containers].map(layerLocation),
     intervalMs: config.statsIntervalMs * 6,
     log: statsLog,
   });
   writableLayers.start();
+  // A container that starts is measured at once: its fs metrics do not wait a minute for a round.
+  store.subscribe((c) => void (c.action === 'start' && writableLayers.measure(layerLocation(c.container))));
   const stopTracking = keepCollectorInStep(collector, store, statsShape, config.statsIntervalMs);
   const streaming = await startStreaming(
     config,
@@ -332,6 +329,12 @@ function stopOnSignals(
 // Every state is reported, 0 included, so a dashboard's series do not come and go.
 const POD_STATES = ['SANDBOX_READY', 'SANDBOX_NOTREADY'];
 const CONTAINER_STATES = ['CONTAINER_CREATED', 'CONTAINER_RUNNING', 'CONTAINER_EXITED', 'CONTAINER_UNKNOWN'];
+
+/** Where a container's writable layer is: inspect's upper dir, or found through its running process. */
+function layerLocation(c: ContainerRecord): LayerLocation {
+  const { graphDriver, state } = c.details;
+  return { id: c.id, upperDir: graphDriver?.upperDir, pid: state.running ? state.pid : undefined };
+}
 
 function countBy(keys: string[], values: string[]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(keys.map((key) => [key, 0]));

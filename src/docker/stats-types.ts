@@ -161,4 +161,29 @@ export interface DockerStatsJson {
   memory_stats?: DockerMemoryStats;
   /** Linux: keyed by interface name (eth0). Windows: keyed by HNS endpoint id. Absent without networking. */
   networks?: Record<string, DockerNetworkStats>;
+  /**
+   * Not Docker's: what only wincri's own cgroup reader (src/stats/cgroup-files.ts) fills, values the
+   * engine's stats call does not carry. Absent when the engine answered.
+   */
+  wincri_cgroup?: CgroupExtras;
+}
+
+/** Linux values read from the container's cgroup and /proc beyond Docker's stats JSON; each may be absent. */
+export interface CgroupExtras {
+  /** Bytes of kernel memory (v1 memory.kmem.usage_in_bytes, v2 memory.stat `kernel`). */
+  kernel_usage?: number;
+  /** OOM kills in the cgroup (v1 memory.oom_control, v2 memory.events `oom_kill`). */
+  oom_kills?: number;
+  /** Open file descriptors and sockets over the container's processes. */
+  file_descriptors?: number;
+  sockets?: number;
+  /** cpu.cfs_period_us (v1) or the period of cpu.max (v2), microseconds. */
+  cpu_period_us?: number;
+  /** cpu.shares (v1), or cpu.weight converted to shares as cAdvisor does (v2). */
+  cpu_shares?: number;
+  /**
+   * memory.memsw.limit_in_bytes (v1: memory plus swap, a huge number when unlimited, reported as is
+   * like cAdvisor) or memory.swap.max (v2; absent when "max"). Decimal text: it passes 2^53.
+   */
+  swap_limit_bytes?: string;
 }

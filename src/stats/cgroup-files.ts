@@ -13,6 +13,11 @@
  * - blkio: blkio.throttle.io_service_bytes_recursive / io_serviced_recursive | io.stat
  * - networks: /proc/<pid>/net/dev, the counters of the container's own network namespace, only for
  *   a container that has one (Docker reports none for `container:` and `host` network modes).
+ * - also what Docker fills from other files: CPU throttling (cpu.stat), memory failcnt and
+ *   max_usage (v1), the pids limit; and, in `wincri_cgroup`, cAdvisor's values Docker does not
+ *   carry (kernel memory, OOM kills, CPU period and shares, swap limit, open files and sockets of
+ *   the cgroup's processes). These extras are read "if present": a kernel without a file (no swap
+ *   accounting, no kmem) leaves the value out instead of sending the caller to the engine.
  *
  * The cgroup is found from the container's init pid (/proc/<pid>/cgroup), which works for cgroupfs
  * and systemd drivers and any cgroup parent; it is used only if its path names the container's id,
@@ -23,8 +28,13 @@
  * eight take ~0.25 ms, and through libuv's pool the same reads cost 5-8x the CPU and 4-6x the time
  * (docs/stats-sources.md). The caller yields to the event loop between containers.
  */
-import { readFileSync } from 'node:fs';
-import type { DockerBlkioEntry, DockerNetworkStats, DockerStatsJson } from '../docker/stats-types.js';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import type {
+  CgroupExtras,
+  DockerBlkioEntry,
+  DockerNetworkStats,
+  DockerStatsJson,
+} from '../docker/stats-types.js';
 
 export interface CgroupTarget {
   id: string;
@@ -64,7 +74,13 @@ export function readCgroupStats(
   if (owner === undefined || !owner.includes(target.id))
     throw new NotThisContainer(`pid ${target.pid} is not in a cgroup of container ${target.id}`);
   const readAt = new Date().toISOString();
-  const json = dirs.has('memory') ? readV1(dirs, read) : readV2(owner, read);
+  const v1 = dirs.has('memory');
+  const json = v1 ? readV1(dirs, read) : readV2(owner, read);
+  const procs = optional(read, `${v1 ? dirs.get('memory') : owner}/cgroup.procs`);
+  json.wincri_cgroup = {
+    ...(v1 ? extrasV1(dirs, read) : extrasV2(owner, read)),
+    ...openFiles(roots.proc, procs),
+  };
   if (!target.ownNetwork) return { read: readAt, ...json };
   return { read: readAt, ...json, networks: netDev(read(`${roots.proc}/${target.pid}/net/dev`)) };
 }
@@ -80,6 +96,7 @@ function readV1(dirs: Map<string, string>, read: ReadText): DockerStatsJson {
   const ios = at('blkio', 'blkio.throttle.io_serviced_recursive');
   const ticksToNs = (ticks: number | undefined) =>
     ticks === undefined ? undefined : (ticks * 1_000_000_000) / USER_HZ;
+  const throttling = keyed(optional(read, `${dirs.get('cpu')}/cpu.stat`) ?? '');
   return {
     cpu_stats: {
       cpu_usage: {
@@ -87,11 +104,93 @@ function readV1(dirs: Map<string, string>, read: ReadText): DockerStatsJson {
         usage_in_usermode: ticksToNs(cpuStat['user']),
         usage_in_kernelmode: ticksToNs(cpuStat['system']),
       },
+      throttling_data: {
+        periods: throttling['nr_periods'],
+        throttled_periods: throttling['nr_throttled'],
+        throttled_time: throttling['throttled_time'],
+      },
     },
-    memory_stats: { usage: Number(memUsage.trim()), stats: memStat },
-    pids_stats: { current: Number(pids.trim()) },
+    memory_stats: {
+      usage: Number(memUsage.trim()),
+      stats: memStat,
+      failcnt: number(optional(read, `${dirs.get('memory')}/memory.failcnt`)),
+      max_usage: number(optional(read, `${dirs.get('memory')}/memory.max_usage_in_bytes`)),
+    },
+    pids_stats: {
+      current: Number(pids.trim()),
+      limit: number(optional(read, `${dirs.get('pids')}/pids.max`)),
+    },
     blkio_stats: { io_service_bytes_recursive: blkioV1(bytes), io_serviced_recursive: blkioV1(ios) },
   };
+}
+
+function extrasV1(dirs: Map<string, string>, read: ReadText): CgroupExtras {
+  const at = (controller: string, file: string) => optional(read, `${dirs.get(controller)}/${file}`);
+  return {
+    kernel_usage: number(at('memory', 'memory.kmem.usage_in_bytes')),
+    oom_kills: keyed(at('memory', 'memory.oom_control') ?? '')['oom_kill'],
+    cpu_period_us: number(at('cpu', 'cpu.cfs_period_us')),
+    cpu_shares: number(at('cpu', 'cpu.shares')),
+    swap_limit_bytes: digits(at('memory', 'memory.memsw.limit_in_bytes')),
+  };
+}
+
+function extrasV2(dir: string, read: ReadText): CgroupExtras {
+  const at = (file: string) => optional(read, `${dir}/${file}`);
+  const weight = number(at('cpu.weight'));
+  return {
+    kernel_usage: keyed(at('memory.stat') ?? '')['kernel'],
+    oom_kills: keyed(at('memory.events') ?? '')['oom_kill'],
+    cpu_period_us: number(at('cpu.max')?.trim().split(' ')[1]),
+    // The inverse of runc's shares -> weight mapping, as cAdvisor reports v2 shares.
+    cpu_shares: weight === undefined ? undefined : 2 + Math.floor(((weight - 1) * 262142) / 9999),
+    swap_limit_bytes: digits(at('memory.swap.max')),
+  };
+}
+
+/** Open descriptors and sockets of the cgroup's processes (cAdvisor's container_file_descriptors/_sockets). */
+function openFiles(proc: string, procs: string | undefined): CgroupExtras {
+  if (procs === undefined) return {};
+  let fds = 0;
+  let sockets = 0;
+  for (const pid of procs.split('\n').filter((p) => /^\d+$/.test(p))) {
+    let entries: string[];
+    try {
+      entries = readdirSync(`${proc}/${pid}/fd`);
+    } catch {
+      continue; // exited meanwhile, or not ours to read
+    }
+    fds += entries.length;
+    for (const fd of entries) {
+      try {
+        if (readlinkSync(`${proc}/${pid}/fd/${fd}`).startsWith('socket:')) sockets++;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return { file_descriptors: fds, sockets };
+}
+
+/** A file's text, or undefined when the kernel does not offer it. */
+function optional(read: ReadText, path: string): string | undefined {
+  try {
+    return read(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A whole file holding one number, as its digits; undefined for "max", empty or absent. */
+function digits(text: string | undefined): string | undefined {
+  const t = text?.trim();
+  return t !== undefined && /^\d+$/.test(t) ? t : undefined;
+}
+
+/** `digits` as a number, for values well below 2^53. */
+function number(text: string | undefined): number | undefined {
+  const t = digits(text);
+  return t === undefined ? undefined : Number(t);
 }
 
 function readV2(dir: string, read: ReadText): DockerStatsJson {
@@ -109,9 +208,18 @@ function readV2(dir: string, read: ReadText): DockerStatsJson {
         usage_in_usermode: usecToNs(cpuStat['user_usec']),
         usage_in_kernelmode: usecToNs(cpuStat['system_usec']),
       },
+      throttling_data: {
+        periods: cpuStat['nr_periods'],
+        throttled_periods: cpuStat['nr_throttled'],
+        throttled_time: usecToNs(cpuStat['throttled_usec']),
+      },
     },
-    memory_stats: { usage: Number(memCurrent.trim()), stats: memStat },
-    pids_stats: { current: Number(pids.trim()) },
+    memory_stats: {
+      usage: Number(memCurrent.trim()),
+      stats: memStat,
+      max_usage: number(optional(read, `${dir}/memory.peak`)),
+    },
+    pids_stats: { current: Number(pids.trim()), limit: number(optional(read, `${dir}/pids.max`)) },
     blkio_stats: {
       io_service_bytes_recursive: devices.flatMap((d) => [d.rbytes, d.wbytes]),
       io_serviced_recursive: devices.flatMap((d) => [d.rios, d.wios]),

@@ -69,7 +69,7 @@ function adjustFields<T extends object, K extends keyof T & string>(
   return out;
 }
 
-/** A copy of `sample` whose cumulative fields (CPU times, page faults, network, disk) are monotonic. */
+/** A copy of `sample` whose cumulative fields (CPU times and throttling, page faults, OOM kills, network, disk) are monotonic. */
 export function monotonicSample(counters: MonotonicCounters, sample: StatsSample): StatsSample {
   return {
     ...sample,
@@ -77,8 +77,11 @@ export function monotonicSample(counters: MonotonicCounters, sample: StatsSample
       'usageCoreNanoSeconds',
       'userNanoSeconds',
       'systemNanoSeconds',
+      'cfsPeriods',
+      'cfsThrottledPeriods',
+      'cfsThrottledNanoSeconds',
     ]),
-    memory: adjustFields(counters, 'mem/', sample.memory, ['pageFaults', 'majorPageFaults']),
+    memory: adjustFields(counters, 'mem/', sample.memory, ['pageFaults', 'majorPageFaults', 'oomKills']),
     network: sample.network.map((n) => adjustFields(counters, `net/${n.name}/`, n, NETWORK_COUNTERS)),
     disk: sample.disk.map((d) => adjustFields(counters, `disk/${d.device}/`, d, DISK_COUNTERS)),
   };

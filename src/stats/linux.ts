@@ -52,6 +52,8 @@ export function linuxStatsToSample(
   const timestampNs = parseDockerTime(json.read);
   if (timestampNs === undefined) return undefined;
   const usage = json.cpu_stats?.cpu_usage;
+  const throttling = json.cpu_stats?.throttling_data;
+  const extras = json.wincri_cgroup;
   const sample: StatsSample = {
     platform: 'linux',
     timestampNs,
@@ -59,11 +61,26 @@ export function linuxStatsToSample(
       usageCoreNanoSeconds: toBigInt(usage?.total_usage),
       userNanoSeconds: toBigInt(usage?.usage_in_usermode),
       systemNanoSeconds: toBigInt(usage?.usage_in_kernelmode),
+      cfsPeriods: toBigInt(throttling?.periods),
+      cfsThrottledPeriods: toBigInt(throttling?.throttled_periods),
+      cfsThrottledNanoSeconds: toBigInt(throttling?.throttled_time),
     },
     memory: linuxMemory(json, options),
     network: networkSamples(json.networks, { withErrors: true }),
     disk: linuxDisk(json),
     processCount: json.pids_stats?.current,
+    tasks: {
+      threads: toBigInt(json.pids_stats?.current),
+      // Docker omits a zero limit; cAdvisor reports "no limit" as 0.
+      threadsMax: json.pids_stats ? (toBigInt(json.pids_stats.limit) ?? 0n) : undefined,
+      fileDescriptors: toBigInt(extras?.file_descriptors),
+      sockets: toBigInt(extras?.sockets),
+    },
+    spec: {
+      cpuPeriodMicroseconds: toBigInt(extras?.cpu_period_us),
+      cpuShares: toBigInt(extras?.cpu_shares),
+      swapLimitBytes: extras?.swap_limit_bytes === undefined ? undefined : BigInt(extras.swap_limit_bytes),
+    },
   };
   const previousCpu = previousCpuPoint(json.preread, json.precpu_stats?.cpu_usage?.total_usage, 1n);
   if (previousCpu) sample.previousCpu = previousCpu;
@@ -99,6 +116,12 @@ function linuxMemory(json: DockerStatsJson, options: LinuxSampleOptions): Memory
     majorPageFaults: pick('pgmajfault', 'total_pgmajfault'),
     limitBytes,
     availableBytes: headroom(limitBytes, workingSetBytes),
+    failcnt: version === 'v2' ? undefined : toBigInt(mem?.failcnt),
+    maxUsageBytes: toBigInt(mem?.max_usage),
+    mappedFileBytes: version === 'v2' ? pick('file_mapped') : pick('total_mapped_file', 'mapped_file'),
+    swapBytes: version === 'v2' ? undefined : pick('total_swap', 'swap'),
+    kernelBytes: toBigInt(json.wincri_cgroup?.kernel_usage),
+    oomKills: toBigInt(json.wincri_cgroup?.oom_kills),
   };
 }
 

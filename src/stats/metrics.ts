@@ -21,7 +21,7 @@
 import type { Metric } from '../generated/runtime/v1/Metric.js';
 import type { MetricDescriptor } from '../generated/runtime/v1/MetricDescriptor.js';
 import type { PodSandboxMetrics } from '../generated/runtime/v1/PodSandboxMetrics.js';
-import type { NetworkInterfaceSample, StatsSample } from './sample.js';
+import type { LayerFilesystem, NetworkInterfaceSample, StatsSample } from './sample.js';
 
 export const BASE_LABEL_KEYS = ['id', 'image', 'namespace', 'pod', 'container'] as const;
 
@@ -51,6 +51,7 @@ const def = (
 
 const NETWORK_KEYS = ['interface'] as const;
 const DISK_KEYS = ['device'] as const;
+const BLKIO_KEYS = ['device', 'major', 'minor', 'operation'] as const;
 
 /** Every metric wincri can emit. The list is fixed: the kubelet reads it once, at its start. */
 export const METRICS = {
@@ -90,7 +91,63 @@ export const METRICS = {
     'scope',
   ]),
   memoryLimit: def('container_spec_memory_limit_bytes', 'GAUGE', 'Memory limit of the container in bytes.'),
+  memoryFailcnt: def(
+    'container_memory_failcnt',
+    'COUNTER',
+    'Number of times memory usage hit the cgroup v1 limit (not counted on cgroup v2).',
+  ),
+  memoryMaxUsage: def('container_memory_max_usage_bytes', 'GAUGE', 'Maximum memory usage recorded in bytes.'),
+  memoryMappedFile: def('container_memory_mapped_file', 'GAUGE', 'Memory-mapped files in bytes.'),
+  memorySwap: def('container_memory_swap', 'GAUGE', 'Swap usage in bytes.'),
+  memoryKernel: def(
+    'container_memory_kernel_usage',
+    'GAUGE',
+    'Kernel memory charged to the container in bytes.',
+  ),
+  oomEvents: def('container_oom_events_total', 'COUNTER', 'Count of out-of-memory kills in the container.'),
+  cfsPeriods: def('container_cpu_cfs_periods_total', 'COUNTER', 'Number of elapsed CFS enforcement periods.'),
+  cfsThrottledPeriods: def(
+    'container_cpu_cfs_throttled_periods_total',
+    'COUNTER',
+    'Number of CFS periods in which the container was throttled.',
+  ),
+  cfsThrottledSeconds: def(
+    'container_cpu_cfs_throttled_seconds_total',
+    'COUNTER',
+    'Total time the container was throttled, in seconds.',
+  ),
+  specCpuPeriod: def('container_spec_cpu_period', 'GAUGE', 'CFS period of the container, in microseconds.'),
+  specCpuShares: def('container_spec_cpu_shares', 'GAUGE', 'CPU shares of the container.'),
+  specSwapLimit: def(
+    'container_spec_memory_swap_limit_bytes',
+    'GAUGE',
+    'Memory plus swap limit of the container in bytes (cgroup v1), swap limit (v2).',
+  ),
   processes: def('container_processes', 'GAUGE', 'Number of processes running in the container.'),
+  threads: def('container_threads', 'GAUGE', 'Number of threads running in the container.'),
+  threadsMax: def('container_threads_max', 'GAUGE', 'Maximum number of threads allowed; 0 means no limit.'),
+  fileDescriptors: def('container_file_descriptors', 'GAUGE', 'Number of open file descriptors.'),
+  sockets: def('container_sockets', 'GAUGE', 'Number of open sockets.'),
+  fsUsage: def(
+    'container_fs_usage_bytes',
+    'GAUGE',
+    "Bytes used by the container's writable layer on this filesystem.",
+    DISK_KEYS,
+  ),
+  fsLimit: def(
+    'container_fs_limit_bytes',
+    'GAUGE',
+    "Size in bytes of the filesystem holding the container's writable layer.",
+    DISK_KEYS,
+  ),
+  fsInodesTotal: def('container_fs_inodes_total', 'GAUGE', 'Inodes of that filesystem.', DISK_KEYS),
+  fsInodesFree: def('container_fs_inodes_free', 'GAUGE', 'Free inodes of that filesystem.', DISK_KEYS),
+  blkioDeviceUsage: def(
+    'container_blkio_device_usage_total',
+    'COUNTER',
+    'Block IO bytes per device.',
+    BLKIO_KEYS,
+  ),
   fsReadsBytes: def(
     'container_fs_reads_bytes_total',
     'COUNTER',
@@ -173,6 +230,8 @@ export interface ContainerMetricsInput {
   startedAtNs?: bigint;
   /** Monotonic sample (collector `monotonic(id)`); no metrics but identity when undefined. */
   sample: StatsSample | undefined;
+  /** The writable layer's use and, when it was walked on this host, its filesystem. */
+  writableLayer?: { usedBytes: bigint; filesystem?: LayerFilesystem };
 }
 
 export interface PodMetricsInput {
@@ -230,12 +289,38 @@ function containerMetrics(c: ContainerMetricsInput, podName: string, namespace: 
     m.add(METRICS.memoryFailures, mem.majorPageFaults, ['pgmajfault', scope]);
   }
   m.add(METRICS.memoryLimit, mem.limitBytes);
+  m.add(METRICS.memoryFailcnt, mem.failcnt);
+  m.add(METRICS.memoryMaxUsage, mem.maxUsageBytes);
+  m.add(METRICS.memoryMappedFile, mem.mappedFileBytes);
+  m.add(METRICS.memorySwap, mem.swapBytes);
+  m.add(METRICS.memoryKernel, mem.kernelBytes);
+  m.add(METRICS.oomEvents, mem.oomKills);
+  m.add(METRICS.cfsPeriods, s.cpu.cfsPeriods);
+  m.add(METRICS.cfsThrottledPeriods, s.cpu.cfsThrottledPeriods);
+  m.add(METRICS.cfsThrottledSeconds, seconds(s.cpu.cfsThrottledNanoSeconds));
+  m.add(METRICS.specCpuPeriod, s.spec?.cpuPeriodMicroseconds);
+  m.add(METRICS.specCpuShares, s.spec?.cpuShares);
+  m.add(METRICS.specSwapLimit, s.spec?.swapLimitBytes);
   m.add(METRICS.processes, s.processCount);
+  m.add(METRICS.threads, s.tasks?.threads);
+  m.add(METRICS.threadsMax, s.tasks?.threadsMax);
+  m.add(METRICS.fileDescriptors, s.tasks?.fileDescriptors);
+  m.add(METRICS.sockets, s.tasks?.sockets);
   for (const d of s.disk) {
     m.add(METRICS.fsReadsBytes, d.readBytes, [d.device]);
     m.add(METRICS.fsWritesBytes, d.writeBytes, [d.device]);
     m.add(METRICS.fsReads, d.reads, [d.device]);
     m.add(METRICS.fsWrites, d.writes, [d.device]);
+    const [major = '', minor = ''] = d.device.split(':');
+    m.add(METRICS.blkioDeviceUsage, d.readBytes, [d.device, major, minor, 'Read']);
+    m.add(METRICS.blkioDeviceUsage, d.writeBytes, [d.device, major, minor, 'Write']);
+  }
+  const fs = c.writableLayer?.filesystem;
+  if (fs) {
+    m.add(METRICS.fsUsage, c.writableLayer?.usedBytes, [fs.device]);
+    m.add(METRICS.fsLimit, fs.capacityBytes, [fs.device]);
+    m.add(METRICS.fsInodesTotal, fs.inodesTotal, [fs.device]);
+    m.add(METRICS.fsInodesFree, fs.inodesFree, [fs.device]);
   }
   return m.metrics;
 }

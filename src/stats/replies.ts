@@ -7,7 +7,7 @@
 import type { ContainerStats } from '../generated/runtime/v1/ContainerStats.js';
 import type { PodSandboxMetrics } from '../generated/runtime/v1/PodSandboxMetrics.js';
 import type { PodSandboxStats } from '../generated/runtime/v1/PodSandboxStats.js';
-import { toCriPodSandboxMetrics } from './metrics.js';
+import { toCriPodSandboxMetrics, type ContainerMetricsInput } from './metrics.js';
 import { podTotals, type PodMember } from './pod.js';
 import type { StatsPlatform, StatsSample } from './sample.js';
 import {
@@ -108,13 +108,15 @@ export function podSandboxMetricsReply(
     containers: containers
       .filter((c) => c.running)
       .map((c) => {
-        const input = {
+        const input: ContainerMetricsInput = {
           id: c.identity.id,
           image: c.image,
           name: c.identity.metadata.name,
           sample: reads.monotonic(c.identity.id),
         };
-        return c.startedAtNs === undefined ? input : { ...input, startedAtNs: c.startedAtNs };
+        if (c.startedAtNs !== undefined) input.startedAtNs = c.startedAtNs;
+        if (c.writableLayer) input.writableLayer = c.writableLayer;
+        return input;
       }),
   });
 }

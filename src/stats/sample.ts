@@ -18,6 +18,10 @@ export interface CpuSample {
   usageCoreNanoSeconds?: bigint;
   userNanoSeconds?: bigint;
   systemNanoSeconds?: bigint;
+  /** CFS bandwidth: periods elapsed, periods throttled, time throttled (Linux). */
+  cfsPeriods?: bigint;
+  cfsThrottledPeriods?: bigint;
+  cfsThrottledNanoSeconds?: bigint;
 }
 
 export interface MemorySample {
@@ -38,6 +42,32 @@ export interface MemorySample {
   commitBytes?: bigint;
   /** Windows only. */
   commitPeakBytes?: bigint;
+  /** Linux: times the limit was hit (v1 only), the peak usage, mapped files, swap, kernel memory. */
+  failcnt?: bigint;
+  maxUsageBytes?: bigint;
+  mappedFileBytes?: bigint;
+  swapBytes?: bigint;
+  kernelBytes?: bigint;
+  /** Linux: OOM kills in the container's cgroup. */
+  oomKills?: bigint;
+}
+
+/** What the container was given, as its cgroup holds it (Linux); each may be unknown. */
+export interface SpecSample {
+  cpuPeriodMicroseconds?: bigint;
+  cpuShares?: bigint;
+  /** v1: memory plus swap, a huge number when unlimited (as the kernel and cAdvisor report it). */
+  swapLimitBytes?: bigint;
+}
+
+/** Threads and open files of the container's processes (Linux). */
+export interface TaskSample {
+  /** Tasks in the pids cgroup (every thread counts). */
+  threads?: bigint;
+  /** The pids limit; 0 when unlimited (cAdvisor's convention). */
+  threadsMax?: bigint;
+  fileDescriptors?: bigint;
+  sockets?: bigint;
 }
 
 export interface NetworkInterfaceSample {
@@ -62,6 +92,15 @@ export interface DiskSample {
   writes?: bigint;
 }
 
+/** The filesystem under a writable layer (statfs), for cAdvisor's container_fs_* metrics. */
+export interface LayerFilesystem {
+  /** `major:minor`, as the block IO metrics name devices. */
+  device: string;
+  capacityBytes: bigint;
+  inodesTotal: bigint;
+  inodesFree: bigint;
+}
+
 export interface WritableLayerSample {
   usedBytes: bigint;
   inodesUsed?: bigint;
@@ -78,6 +117,8 @@ export interface StatsSample {
   disk: DiskSample[];
   /** Linux: pids in the cgroup. Windows: only when a process count was asked for separately. */
   processCount?: number;
+  tasks?: TaskSample;
+  spec?: SpecSample;
   writableLayer?: WritableLayerSample;
   /**
    * The engine's own previous CPU reading (`precpu_stats` at `preread`), when it sent a real one:

@@ -29,7 +29,13 @@ import type { WindowsNetworkInterfaceUsage } from '../generated/runtime/v1/Windo
 import type { WindowsPodSandboxStats } from '../generated/runtime/v1/WindowsPodSandboxStats.js';
 import type { PodTotals } from './pod.js';
 import { headroom } from './docker-values.js';
-import type { MemorySample, NetworkInterfaceSample, StatsPlatform, StatsSample } from './sample.js';
+import type {
+  LayerFilesystem,
+  MemorySample,
+  NetworkInterfaceSample,
+  StatsPlatform,
+  StatsSample,
+} from './sample.js';
 
 /** Who a container stats entry belongs to; the handler fills it from the container store. */
 export interface ContainerIdentity {
@@ -53,6 +59,7 @@ export interface WritableLayerInfo {
   usedBytes: bigint;
   inodesUsed?: bigint;
   timestampNs?: bigint;
+  filesystem?: LayerFilesystem;
 }
 
 export interface ContainerStatsInput {

@@ -15,8 +15,10 @@
  * A reading that cannot be taken this round (engine away, a walk that failed) keeps the last one; a
  * container gone from the store is dropped.
  */
+import { stat, statfs } from 'node:fs/promises';
 import { eachAtMost } from '../concurrency.js';
 import { LayerNotHere, walkLayer, type ByteCount, type LayerUsage } from './layer-walk.js';
+import type { LayerFilesystem } from './sample.js';
 import { upperDirOfProcess, type UpperDir } from './upper-dir.js';
 
 export interface ContainerSizesSource {
@@ -40,6 +42,8 @@ export interface WritableLayerReading {
   timestampNs: bigint;
   /** The filesystem holding the layer when it is not the engine's data root (a containerd snapshot). */
   mountpoint?: string;
+  /** Only from a walk of the layer: the filesystem that holds it. */
+  filesystem?: LayerFilesystem;
 }
 
 export interface WritableLayersOptions {
@@ -51,6 +55,7 @@ export interface WritableLayersOptions {
   walkConcurrency?: number;
   walk?: (dir: string, signal: AbortSignal, count: ByteCount) => Promise<LayerUsage>;
   upperDirOf?: (pid: number) => UpperDir | undefined;
+  filesystemOf?: (dir: string) => Promise<LayerFilesystem>;
 }
 
 export const DEFAULT_WALK_CONCURRENCY = 2;
@@ -67,11 +72,15 @@ export class WritableLayers {
   /** Upper dirs found through a container's mounts, kept after it stops (the snapshot stays). */
   #found = new Map<string, UpperDir>();
   #saidNotFound = false;
+  readonly #filesystemOf: (dir: string) => Promise<LayerFilesystem>;
+  /** Containers `measure` took since the current round began. */
+  readonly #measured = new Set<string>();
 
   constructor(options: WritableLayersOptions) {
     this.#options = options;
     this.#walk = options.walk ?? walkLayer;
     this.#upperDirOf = options.upperDirOf ?? upperDirOfProcess;
+    this.#filesystemOf = options.filesystemOf ?? filesystemOf;
   }
 
   start(): void {
@@ -88,6 +97,28 @@ export class WritableLayers {
     return this.#readings.get(id);
   }
 
+  /**
+   * Walks one container's layer now (a container that just started, so that its metrics do not wait
+   * for the next round); nothing when its layer is not a directory this host can find.
+   */
+  async measure(location: LayerLocation): Promise<void> {
+    const where =
+      location.upperDir !== undefined
+        ? { upperDir: location.upperDir, mountpoint: location.upperDir, count: 'apparent' as const }
+        : location.pid
+          ? this.#upperDirOf(location.pid)
+          : undefined;
+    if (!where) return;
+    const signal = AbortSignal.timeout(this.#options.intervalMs);
+    try {
+      this.#readings.set(location.id, await this.#walkOne(where, signal));
+      this.#measured.add(location.id);
+    } catch (err) {
+      if (!(err instanceof LayerNotHere))
+        this.#options.log.debug({ err, containerId: location.id }, 'could not walk a new writable layer');
+    }
+  }
+
   /** One round; a round still running (a slow engine, a huge layer) is joined, not doubled. */
   refresh(): Promise<void> {
     this.#refreshing ??= this.#round().finally(() => (this.#refreshing = undefined));
@@ -95,6 +126,7 @@ export class WritableLayers {
   }
 
   async #round(): Promise<void> {
+    this.#measured.clear();
     const signal = AbortSignal.timeout(this.#options.intervalMs);
     const next = new Map<string, WritableLayerReading>();
     const toList: string[] = [];
@@ -105,21 +137,32 @@ export class WritableLayers {
     }
     await eachAtMost(this.#options.walkConcurrency ?? DEFAULT_WALK_CONCURRENCY, walked, async (c) => {
       try {
-        const usage = await this.#walk(c.upperDir, signal, c.count);
-        const reading: WritableLayerReading = {
-          usedBytes: usage.bytes,
-          inodesUsed: usage.inodes,
-          timestampNs: nowNs(),
-        };
-        if (c.mountpoint !== c.upperDir) reading.mountpoint = c.mountpoint;
-        next.set(c.id, reading);
+        next.set(c.id, await this.#walkOne(c, signal));
       } catch (err) {
         if (err instanceof LayerNotHere) toList.push(c.id);
         else this.#keepLast(next, c.id, err, 'could not walk a writable layer; keeping the last reading');
       }
     });
     await this.#list(toList, next, signal);
+    // Keep what `measure` took meanwhile of containers this round did not know yet.
+    for (const id of this.#measured) {
+      const reading = this.#readings.get(id);
+      if (reading && !next.has(id)) next.set(id, reading);
+    }
     this.#readings = next;
+  }
+
+  async #walkOne(where: UpperDir, signal: AbortSignal): Promise<WritableLayerReading> {
+    const usage = await this.#walk(where.upperDir, signal, where.count);
+    const reading: WritableLayerReading = {
+      usedBytes: usage.bytes,
+      inodesUsed: usage.inodes,
+      timestampNs: nowNs(),
+    };
+    if (where.mountpoint !== where.upperDir) reading.mountpoint = where.mountpoint;
+    const filesystem = await this.#filesystemOf(where.upperDir).catch(() => undefined);
+    if (filesystem) reading.filesystem = filesystem;
+    return reading;
   }
 
   /**
@@ -167,4 +210,18 @@ export class WritableLayers {
     if (last) next.set(id, last);
     if (msg) this.#options.log.warn({ err, containerId: id }, msg);
   }
+}
+
+/** statfs of the filesystem holding `dir`, named by its device number as Linux splits it. */
+export async function filesystemOf(dir: string): Promise<LayerFilesystem> {
+  const [fs, st] = await Promise.all([statfs(dir, { bigint: true }), stat(dir, { bigint: true })]);
+  const dev = st.dev;
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  return {
+    device: `${major}:${minor}`,
+    capacityBytes: fs.blocks * fs.bsize,
+    inodesTotal: fs.files,
+    inodesFree: fs.ffree,
+  };
 }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -100,6 +100,7 @@ describe('readCgroupStats', () => {
       usageCoreNanoSeconds: 3_000_000_000n,
       userNanoSeconds: 2_000_000_000n,
       systemNanoSeconds: 1_000_000_000n,
+      cfsPeriods: 0n,
     });
     expect(sample?.memory).toMatchObject({
       usageBytes: 1_048_576n,
@@ -115,6 +116,62 @@ describe('readCgroupStats', () => {
     await files({ 'proc/9/cgroup': '11:memory:/user.slice\n0::/user.slice\n' });
     expect(() => readCgroupStats({ id: ID, pid: 9, ownNetwork: false }, roots)).toThrow(NotThisContainer);
     expect(() => readCgroupStats({ id: ID, pid: 10, ownNetwork: false }, roots)).toThrow(/ENOENT/);
+  });
+
+  it("cAdvisor's extra values: throttling, memory peaks and kernel use, OOM kills, shares, swap limit, open files", async () => {
+    const at = (c: string) => `cgroup/${c}/docker/${ID}`;
+    await files({
+      'proc/42/cgroup': [
+        `12:pids:/docker/${ID}`,
+        `11:memory:/docker/${ID}`,
+        `5:cpu:/docker/${ID}`,
+        `4:cpuacct:/docker/${ID}`,
+        `3:blkio:/docker/${ID}`,
+      ].join('\n'),
+      [`${at('cpuacct')}/cpuacct.usage`]: '1\n',
+      [`${at('cpuacct')}/cpuacct.stat`]: 'user 1\nsystem 1\n',
+      [`${at('cpu')}/cpu.stat`]: 'nr_periods 50\nnr_throttled 4\nthrottled_time 2500000000\n',
+      [`${at('cpu')}/cpu.shares`]: '256\n',
+      [`${at('cpu')}/cpu.cfs_period_us`]: '100000\n',
+      [`${at('memory')}/memory.usage_in_bytes`]: '4096\n',
+      [`${at('memory')}/memory.stat`]: 'total_mapped_file 8192\ntotal_swap 0\n',
+      [`${at('memory')}/memory.failcnt`]: '7\n',
+      [`${at('memory')}/memory.max_usage_in_bytes`]: '65536\n',
+      [`${at('memory')}/memory.kmem.usage_in_bytes`]: '12288\n',
+      [`${at('memory')}/memory.oom_control`]: 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n',
+      [`${at('memory')}/memory.memsw.limit_in_bytes`]: '9223372036854771712\n',
+      [`${at('memory')}/cgroup.procs`]: '42\n43\n',
+      [`${at('pids')}/pids.current`]: '3\n',
+      [`${at('pids')}/pids.max`]: 'max\n',
+      [`${at('blkio')}/blkio.throttle.io_service_bytes_recursive`]: 'Total 0\n',
+      [`${at('blkio')}/blkio.throttle.io_serviced_recursive`]: 'Total 0\n',
+    });
+    await mkdir(join(root, 'proc/42/fd'), { recursive: true });
+    await mkdir(join(root, 'proc/43/fd'), { recursive: true });
+    await symlink('/dev/null', join(root, 'proc/42/fd/0'));
+    await symlink('socket:[1234]', join(root, 'proc/42/fd/3'));
+    await symlink('pipe:[99]', join(root, 'proc/43/fd/1'));
+    const sample = linuxStatsToSample(readCgroupStats({ id: ID, pid: 42, ownNetwork: false }, roots));
+    expect(sample?.cpu).toMatchObject({
+      cfsPeriods: 50n,
+      cfsThrottledPeriods: 4n,
+      cfsThrottledNanoSeconds: 2_500_000_000n,
+    });
+    expect(sample?.memory).toMatchObject({
+      failcnt: 7n,
+      maxUsageBytes: 65536n,
+      mappedFileBytes: 8192n,
+      swapBytes: 0n,
+      kernelBytes: 12288n,
+      oomKills: 1n,
+    });
+    expect(sample?.tasks).toEqual({ threads: 3n, threadsMax: 0n, fileDescriptors: 3n, sockets: 1n });
+    // The kernel's "unlimited" passes 2^53: kept exact.
+    expect(sample?.spec).toEqual({
+      cpuPeriodMicroseconds: 100000n,
+      cpuShares: 256n,
+      swapLimitBytes: 9223372036854771712n,
+    });
   });
 
   it('a hybrid host reads the v1 controllers, not the empty unified tree', () => {

@@ -18,6 +18,8 @@ const V1_MEMORY = {
   majorPageFaults: 1n,
   limitBytes: 64n * MiB,
   availableBytes: 64n * MiB - 18018304n,
+  maxUsageBytes: 27783168n,
+  mappedFileBytes: 0n,
 };
 const V1_NETWORK = [
   {
@@ -46,11 +48,17 @@ describe('linuxStatsToSample on the fixtures', () => {
           usageCoreNanoSeconds: 21798297539n,
           userNanoSeconds: 21440000000n,
           systemNanoSeconds: 350000000n,
+          cfsPeriods: 0n,
+          cfsThrottledPeriods: 0n,
+          cfsThrottledNanoSeconds: 0n,
         },
         memory: V1_MEMORY,
         network: V1_NETWORK,
         disk: [],
         processCount: 2,
+        // No pids limit: Docker omits it, cAdvisor says 0.
+        tasks: { threads: 2n, threadsMax: 0n },
+        spec: {},
         previousCpu: { timestampNs: 1795639299260295074n, usageCoreNanoSeconds: 20850031068n },
       } satisfies StatsSample,
     },
@@ -65,11 +73,17 @@ describe('linuxStatsToSample on the fixtures', () => {
           usageCoreNanoSeconds: 22674595684n,
           userNanoSeconds: 22310000000n,
           systemNanoSeconds: 360000000n,
+          cfsPeriods: 0n,
+          cfsThrottledPeriods: 0n,
+          cfsThrottledNanoSeconds: 0n,
         },
         memory: V1_MEMORY,
         network: V1_NETWORK,
         disk: [],
         processCount: 2,
+        // No pids limit: Docker omits it, cAdvisor says 0.
+        tasks: { threads: 2n, threadsMax: 0n },
+        spec: {},
       } satisfies StatsSample,
     },
     {
@@ -83,6 +97,9 @@ describe('linuxStatsToSample on the fixtures', () => {
           usageCoreNanoSeconds: 84512345000n,
           userNanoSeconds: 72166667000n,
           systemNanoSeconds: 12345678000n,
+          cfsPeriods: 120n,
+          cfsThrottledPeriods: 3n,
+          cfsThrottledNanoSeconds: 41000000n,
         },
         memory: {
           // usage 52445184 − inactive_file 12582912
@@ -94,6 +111,7 @@ describe('linuxStatsToSample on the fixtures', () => {
           majorPageFaults: 12n,
           limitBytes: 256n * MiB,
           availableBytes: 256n * MiB - 39862272n,
+          mappedFileBytes: 2162688n,
         },
         network: [
           {
@@ -110,6 +128,8 @@ describe('linuxStatsToSample on the fixtures', () => {
         ],
         disk: [{ device: '8:0', readBytes: 4096000n, writeBytes: 1048576n }],
         processCount: 5,
+        tasks: { threads: 5n, threadsMax: 4915n },
+        spec: {},
         previousCpu: { timestampNs: 1741944412454127003n, usageCoreNanoSeconds: 83512345000n },
       } satisfies StatsSample,
     },

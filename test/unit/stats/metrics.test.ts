@@ -82,6 +82,34 @@ describe('listMetricDescriptors', () => {
     ]);
   });
 
+  it('offers every metric critest v1.37 asks for, but those it lists as not yet offered by any runtime', () => {
+    // critest v1.37 (pkg/validate/pod.go): the names a kubelet serves with cAdvisor, less its
+    // "unimplemented" list (hugetlb, pressure, cpu quota, memory reservation, ulimits).
+    const wanted = `blkio_device_usage_total cpu_cfs_periods_total cpu_cfs_throttled_periods_total
+      cpu_cfs_throttled_seconds_total cpu_system_seconds_total cpu_usage_seconds_total
+      cpu_user_seconds_total file_descriptors fs_inodes_free fs_inodes_total fs_limit_bytes
+      fs_reads_bytes_total fs_reads_total fs_usage_bytes fs_writes_bytes_total fs_writes_total
+      last_seen memory_cache memory_failcnt memory_failures_total memory_kernel_usage
+      memory_mapped_file memory_max_usage_bytes memory_rss memory_swap memory_usage_bytes
+      memory_working_set_bytes network_receive_bytes_total network_receive_errors_total
+      network_receive_packets_dropped_total network_receive_packets_total
+      network_transmit_bytes_total network_transmit_errors_total
+      network_transmit_packets_dropped_total network_transmit_packets_total oom_events_total
+      processes sockets spec_cpu_period spec_cpu_shares spec_memory_limit_bytes
+      spec_memory_swap_limit_bytes start_time_seconds threads threads_max`
+      .split(/\s+/)
+      .map((n) => `container_${n}`);
+    expect(wanted.filter((n) => !descriptors.has(n))).toEqual([]);
+    expect(descriptors.get('container_fs_usage_bytes')?.label_keys).toEqual([...BASE_LABEL_KEYS, 'device']);
+    expect(descriptors.get('container_blkio_device_usage_total')?.label_keys).toEqual([
+      ...BASE_LABEL_KEYS,
+      'device',
+      'major',
+      'minor',
+      'operation',
+    ]);
+  });
+
   it('names are unique and every descriptor has help', () => {
     const list = listMetricDescriptors();
     expect(new Set(list.map((d) => d.name)).size).toBe(list.length);
@@ -133,6 +161,25 @@ describe('toCriPodSandboxMetrics', () => {
     expect(find(metrics, 'container_processes')?.value).toEqual({ value: '2' });
     expect(find(metrics, 'container_start_time_seconds')?.value).toEqual({ value: '1700000000' });
     expect(find(metrics, 'container_last_seen')?.value).toEqual({ value: '1795639300' });
+  });
+
+  it("the writable layer's filesystem, block IO per operation, threads and throttling", () => {
+    const input = podInput(pause, undefined);
+    input.containers[0]!.writableLayer = {
+      usedBytes: 4096n,
+      filesystem: { device: '8:1', capacityBytes: 10n ** 10n, inodesTotal: 1000n, inodesFree: 900n },
+    };
+    const metrics = all(input);
+    expect(find(metrics, 'container_fs_usage_bytes', '8:1')?.value).toEqual({ value: '4096' });
+    expect(find(metrics, 'container_fs_limit_bytes', '8:1')?.value).toEqual({ value: '10000000000' });
+    expect(find(metrics, 'container_fs_inodes_free', '8:1')?.value).toEqual({ value: '900' });
+    expect(find(metrics, 'container_blkio_device_usage_total', '8:0', '8', '0', 'Read')?.value).toEqual({
+      value: '4096000',
+    });
+    expect(find(metrics, 'container_threads_max')?.value).toEqual({ value: '4915' });
+    expect(find(metrics, 'container_cpu_cfs_throttled_periods_total')?.value).toEqual({ value: '3' });
+    // 41 ms throttled: whole seconds, like the other seconds counters.
+    expect(find(metrics, 'container_cpu_cfs_throttled_seconds_total')?.value).toEqual({ value: '0' });
   });
 
   it('pod metrics: the sandbox network, container "POD", image ""', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
 import { LayerNotHere, type ByteCount, type LayerUsage } from '../../../src/stats/layer-walk.js';
 import type { UpperDir } from '../../../src/stats/upper-dir.js';
-import { WritableLayers, type LayerLocation } from '../../../src/stats/writable-layers.js';
+import { filesystemOf, WritableLayers, type LayerLocation } from '../../../src/stats/writable-layers.js';
 
 const silent = { warn: () => undefined, debug: () => undefined };
 
@@ -41,6 +42,27 @@ describe('WritableLayers', () => {
     expect(layers.get('remote')).not.toHaveProperty('inodesUsed');
     expect(layers.get('local')?.timestampNs).toBeGreaterThan(0n);
     expect(listed).toEqual([['remote']]);
+  });
+
+  it('measures a container that just started at once, and a round that began before keeps it', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { layers } = setup({
+      containers: [{ id: 'old', upperDir: '/old' }],
+      walk: async (dir) => {
+        if (dir === '/old') await held;
+        return { bytes: 1n, inodes: 1n };
+      },
+    });
+    const round = layers.refresh();
+    await layers.measure({ id: 'new', upperDir: '/new' });
+    expect(layers.get('new')?.usedBytes).toBe(1n);
+    await layers.measure({ id: 'engine-only' });
+    expect(layers.get('engine-only')).toBeUndefined();
+    release();
+    await round;
+    expect(layers.get('new')?.usedBytes).toBe(1n);
+    expect(layers.get('old')?.usedBytes).toBe(1n);
   });
 
   it('asks the engine for nothing when every layer was walked', async () => {
@@ -159,5 +181,14 @@ describe('WritableLayers', () => {
     expect(layers.get('a')).not.toHaveProperty('inodesUsed');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/bytes from the engine, without inodes/);
+  });
+});
+
+describe('filesystemOf', () => {
+  it('names the filesystem under a directory by major:minor, with its size and inodes', async () => {
+    const fs = await filesystemOf(tmpdir());
+    expect(fs.device).toMatch(/^\d+:\d+$/);
+    expect(fs.capacityBytes).toBeGreaterThan(0n);
+    expect(fs.inodesFree).toBeLessThanOrEqual(fs.inodesTotal);
   });
 });
