@@ -1,9 +1,9 @@
 import type { ContainerEventResponse } from '../generated/runtime/v1/ContainerEventResponse.js';
 import type { ContainerEventType } from '../generated/runtime/v1/ContainerEventType.js';
 import type { ContainerChange, RuntimeStore } from '../store/runtime-store.js';
-import { toContainerStatus } from './convert/container.js';
+import { podContainerStatuses } from './convert/container.js';
 import { toPodSandboxStatus } from './convert/sandbox.js';
-import { int64 } from './convert/time.js';
+import { int64, stampNs } from './convert/time.js';
 
 const EVENT_TYPE: Record<ContainerChange['action'], ContainerEventType> = {
   create: 'CONTAINER_CREATED_EVENT',
@@ -56,12 +56,15 @@ export class ContainerEventHub {
     const { container } = change;
     const sandbox = this.store.sandbox(container.sandboxId);
     const containers = this.store.containersOf(container.sandboxId);
-    const statuses = containers.map(toContainerStatus);
-    if (change.action === 'destroy') statuses.push(toContainerStatus(container));
+    const statuses = podContainerStatuses(
+      change.action === 'destroy' ? [...containers, container] : containers,
+    );
     return {
       container_id: container.id,
       container_event_type: EVENT_TYPE[change.action],
-      created_at: int64(change.timeNs),
+      // Stamped when its statuses are read, not when the engine saw the change: the kubelet keeps a
+      // pod status stamped later than the event, and PodSandboxStatus may have answered in between.
+      created_at: int64(stampNs()),
       pod_sandbox_status: sandbox ? toPodSandboxStatus(sandbox, containers, this.podIps(sandbox.id)) : null,
       containers_statuses: statuses,
     };

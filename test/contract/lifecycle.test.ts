@@ -291,3 +291,70 @@ describe('container lifecycle over gRPC', () => {
     expect(status.resources.linux).toMatchObject({ memory_limit_in_bytes: '67108864', cpu_shares: '256' });
   });
 });
+
+describe("a pod's container statuses, as the kubelet's evented PLEG reads them", () => {
+  // The kubelet (EventedPLEG) builds a pod's status from PodSandboxStatus.containers_statuses as
+  // given, and takes the first status of a name as that container's latest attempt.
+  const attempts = async (pod: string) => {
+    const ids: string[] = [];
+    for (const attempt of [0, 1, 2])
+      ids.push(await createCtr(pod, { metadata: { name: 'app', attempt }, log_path: `app/${attempt}.log` }));
+    return ids;
+  };
+  type Statuses = { containers_statuses: { id: string; created_at: string }[]; timestamp: string };
+  type Event = Pick<Statuses, 'containers_statuses'> & {
+    container_id: string;
+    container_event_type: string;
+    created_at: string;
+  };
+
+  it('PodSandboxStatus lists the newest attempt first, stamped no earlier than what it shows', async () => {
+    const pod = await runPod();
+    const ids = await attempts(pod);
+    const first = await call<Statuses>('PodSandboxStatus', { pod_sandbox_id: pod });
+    expect(first.containers_statuses.map((c) => c.id)).toEqual([...ids].reverse());
+    const newest = first.containers_statuses[0]!.created_at;
+    expect(BigInt(first.timestamp)).toBeGreaterThanOrEqual(BigInt(newest));
+    const second = await call<Statuses>('PodSandboxStatus', { pod_sandbox_id: pod });
+    expect(BigInt(second.timestamp)).toBeGreaterThan(BigInt(first.timestamp));
+  });
+
+  it('GetContainerEvents carries the newest attempt first, stamped no earlier than a status already given', async () => {
+    const client = t.client.runtime as unknown as Record<string, (req: object) => NodeJS.EventEmitter>;
+    const stream = client['GetContainerEvents']!.call(t.client.runtime, {}) as NodeJS.EventEmitter & {
+      cancel(): void;
+    };
+    const events: Event[] = [];
+    stream.on('data', (e: Event) => events.push(e));
+    stream.on('error', () => undefined);
+    try {
+      const pod = await runPod();
+      const ids = await attempts(pod);
+      const newest = ids[2]!;
+      await call('StartContainer', { container_id: newest });
+      const before = await call<Statuses>('PodSandboxStatus', { pod_sandbox_id: pod });
+      // The engine saw the exit just before that answer; its event reaches wincri just after. The
+      // kubelet drops an event stamped earlier than the pod status it holds, and would miss the exit.
+      await docker.stopContainerImpl(newest, 0, AbortSignal.timeout(5_000));
+      await store.applyEvent(
+        {
+          type: 'container',
+          action: 'die',
+          id: newest,
+          attributes: docker.bodies.get(newest)?.Labels ?? {},
+          timeNano: BigInt(before.timestamp) - 1_000_000n,
+        },
+        AbortSignal.timeout(5_000),
+      );
+      await expect.poll(() => events.length).toBe(1);
+      expect(events[0]).toMatchObject({
+        container_id: newest,
+        container_event_type: 'CONTAINER_STOPPED_EVENT',
+      });
+      expect(events[0]!.containers_statuses.map((c) => c.id)).toEqual([...ids].reverse());
+      expect(BigInt(events[0]!.created_at)).toBeGreaterThanOrEqual(BigInt(before.timestamp));
+    } finally {
+      stream.cancel();
+    }
+  });
+});

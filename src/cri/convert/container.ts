@@ -58,6 +58,22 @@ const PROPAGATION: Record<string, Mount['propagation']> = {
   shared: 'PROPAGATION_BIDIRECTIONAL',
 };
 
+/**
+ * A pod's container statuses, newest first (by creation; the higher attempt on a tie). The kubelet's
+ * evented PLEG takes PodSandboxStatus.containers_statuses as given and reads the first status of a
+ * name as that container's latest attempt, its next attempt being that one's restart count + 1; its
+ * generic PLEG sorts the same way (newest created first) before reading. Oldest first made it retry
+ * an attempt that exists, refused ALREADY_EXISTS until its next full relist.
+ */
+export function podContainerStatuses(records: Iterable<ContainerRecord>): ContainerStatus[] {
+  return [...records].sort(newestFirst).map(toContainerStatus);
+}
+
+function newestFirst(a: ContainerRecord, b: ContainerRecord): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt > b.createdAt ? -1 : 1;
+  return b.metadata.attempt - a.metadata.attempt;
+}
+
 export function toContainerStatus(c: ContainerRecord): ContainerStatus {
   const d = c.details;
   const { reason, message } = exitReason(d);

@@ -33,5 +33,18 @@ export function nowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n + subMs;
 }
 
+let lastStamp = 0n;
+
+/**
+ * nowNs that never goes backwards in this process, for the times a status or an event is stamped
+ * with. The kubelet (EventedPLEG) keeps a pod's cached status against any newer-looking one stamped
+ * earlier, so a stamp must order after every stamp given before it.
+ */
+export function stampNs(): bigint {
+  const now = nowNs();
+  lastStamp = now > lastStamp ? now : lastStamp + 1n;
+  return lastStamp;
+}
+
 /** An int64 for a response: decimal string, as `longs: String` expects. */
 export const int64 = (value: bigint | number): string => String(value);

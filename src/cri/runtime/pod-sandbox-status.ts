@@ -1,12 +1,15 @@
 import type { PodSandboxStatusRequest__Output } from '../../generated/runtime/v1/PodSandboxStatusRequest.js';
 import type { PodSandboxStatusResponse } from '../../generated/runtime/v1/PodSandboxStatusResponse.js';
 import type { CallContext } from '../context.js';
-import { toContainerStatus } from '../convert/container.js';
+import { podContainerStatuses } from '../convert/container.js';
 import { sandboxInfo, toPodSandboxStatus } from '../convert/sandbox.js';
-import { int64, nowNs } from '../convert/time.js';
+import { int64, stampNs } from '../convert/time.js';
 import type { PodDeps } from './deps.js';
 
-/** PodSandboxStatus: from memory. NOT_FOUND for an unknown id; the containers' statuses ride along. */
+/**
+ * PodSandboxStatus: from memory. NOT_FOUND for an unknown id; the containers' statuses ride along,
+ * newest first, with the time they were read (the kubelet's evented PLEG builds the pod from them).
+ */
 export async function podSandboxStatus(
   deps: PodDeps,
   req: PodSandboxStatusRequest__Output,
@@ -17,7 +20,7 @@ export async function podSandboxStatus(
   return {
     status: toPodSandboxStatus(sandbox, containers, deps.network?.podIps(sandbox.id)),
     info: req.verbose ? sandboxInfo(sandbox) : {},
-    containers_statuses: containers.map(toContainerStatus),
-    timestamp: int64(nowNs()),
+    containers_statuses: podContainerStatuses(containers),
+    timestamp: int64(stampNs()),
   };
 }

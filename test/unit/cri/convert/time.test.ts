@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { int64, nowNs, parseRfc3339Nano } from '../../../../src/cri/convert/time.js';
+import { int64, nowNs, parseRfc3339Nano, stampNs } from '../../../../src/cri/convert/time.js';
 
 describe('RFC3339Nano -> ns as bigint, never through a JS Date', () => {
   it.each([
@@ -23,5 +23,13 @@ describe('RFC3339Nano -> ns as bigint, never through a JS Date', () => {
     const ms = BigInt(Date.now());
     expect(nowNs() / 1_000_000n - ms < 1000n).toBe(true);
     expect(int64(9007199254740993n)).toBe('9007199254740993');
+  });
+});
+
+describe('stamps for statuses and events', () => {
+  it('never repeat or go backwards, even many in one millisecond', () => {
+    const stamps = Array.from({ length: 10_000 }, () => stampNs());
+    for (let i = 1; i < stamps.length; i++) expect(stamps[i]! > stamps[i - 1]!).toBe(true);
+    expect(stamps[0]! - nowNs()).toBeLessThan(1_000_000_000n);
   });
 });
