@@ -10,7 +10,7 @@ import type { StreamHandler, UnaryHandler } from './context.js';
 
 type KnownKeys<T> = keyof { [K in keyof T as string extends K ? never : K]: T[K] };
 
-/** Server-streaming RPCs of CRI v1 (v0.36.3); everything else is unary. */
+/** Server-streaming RPCs of CRI v1 (v0.37.2); everything else is unary. */
 export type StreamingRpc =
   | 'GetContainerEvents'
   | 'StreamPodSandboxes'

@@ -7,6 +7,7 @@ import { invalidArgument } from '../errors.js';
 import type { ContainerCreateBody, HostConfig } from '../docker/types.js';
 import type { ContainerConfig__Output } from '../generated/runtime/v1/ContainerConfig.js';
 import type { NamespaceOption__Output } from '../generated/runtime/v1/NamespaceOption.js';
+import type { Signal__Output } from '../generated/runtime/v1/Signal.js';
 import type { NamespaceOptions } from '../types/pod.js';
 
 /** Settings every wincri-made container carries: no engine restarts, and the engine's json-file log. */
@@ -82,8 +83,22 @@ export function neutralContainerBody(
   if (config.command.length > 0) body.Entrypoint = [...config.command];
   if (config.args.length > 0) body.Cmd = [...config.args];
   if (config.working_dir) body.WorkingDir = config.working_dir;
-  if (config.stop_signal && config.stop_signal !== 'RUNTIME_DEFAULT') body.StopSignal = config.stop_signal;
+  const stopSignal = dockerSignal(config.stop_signal);
+  if (stopSignal) body.StopSignal = stopSignal;
   return body;
+}
+
+/**
+ * A CRI Signal as Docker names it: SIGNAL_SIGTERM -> SIGTERM (the enum's names carry a SIGNAL_ prefix
+ * since cri-api v0.37; the numbers did not change), SIGNAL_SIGRTMINPLUS3 -> SIGRTMIN+3,
+ * SIGNAL_SIGRTMAXMINUS2 -> SIGRTMAX-2; undefined for the runtime default (the image's own).
+ */
+export function dockerSignal(signal: Signal__Output | undefined): string | undefined {
+  if (!signal || signal === 'SIGNAL_RUNTIME_DEFAULT') return undefined;
+  return signal
+    .replace(/^SIGNAL_/, '')
+    .replace(/^(SIGRTMIN)PLUS(\d+)$/, '$1+$2')
+    .replace(/^(SIGRTMAX)MINUS(\d+)$/, '$1-$2');
 }
 
 /** `KeyValue.value` is bytes since CRI v0.36.3 (a Buffer), a string before. */

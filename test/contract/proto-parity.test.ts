@@ -119,7 +119,7 @@ function methodCount(source: string, service: string): number {
 }
 
 async function fetchUpstreamProto(): Promise<{ module: string; source: string }> {
-  // proto/VERSION is "k8s.io/cri-api v0.36.3": the same pin the proto's header names.
+  // proto/VERSION is "k8s.io/cri-api v0.37.2": the same pin the proto's header names.
   const [path, version] = readFileSync(VERSION_FILE, 'utf8').trim().split(/\s+/);
   const module = `${path}@${version}`;
   // Outside any Go module, so a go.mod in the tree can never redirect or refuse the download.
@@ -145,9 +145,9 @@ describe('proto/runtime/v1/api.proto equals upstream k8s.io/cri-api', () => {
     expect(diff, `differences from ${upstream.module} (- upstream only, + ours only)`).toEqual([]);
   });
 
-  it('has 35 RuntimeService and 6 ImageService methods, like upstream', () => {
+  it('has 37 RuntimeService and 6 ImageService methods, like upstream', () => {
     for (const source of [upstream.source, ours]) {
-      expect(methodCount(source, 'runtime.v1.RuntimeService')).toBe(35);
+      expect(methodCount(source, 'runtime.v1.RuntimeService')).toBe(37);
       expect(methodCount(source, 'runtime.v1.ImageService')).toBe(6);
     }
   });
@@ -175,11 +175,11 @@ describe('describeProto catches', () => {
   const fileLines = (lines: string[]): string[] => lines.filter((line) => !/^[-+] file /.test(line));
 
   it('sees the whole API (sanity)', () => {
-    // v0.36.3: 170 messages, 10 top-level enums plus SecurityProfile.ProfileType, 35 + 6 RPCs.
+    // v0.37.2: 175 messages, 10 top-level enums plus SecurityProfile.ProfileType, 37 + 6 RPCs.
     const kinds = (pattern: RegExp): number => baseline.filter((line) => pattern.test(line)).length;
-    expect(kinds(/^message \S+( \[.*\])?$/)).toBe(170);
+    expect(kinds(/^message \S+( \[.*\])?$/)).toBe(175);
     expect(kinds(/^enum \S+( \[.*\])?$/)).toBe(11);
-    expect(kinds(/ rpc /)).toBe(41);
+    expect(kinds(/ rpc /)).toBe(43);
   });
 
   it('a changed field number', () => {

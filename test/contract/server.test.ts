@@ -107,6 +107,8 @@ describe('the server', () => {
 
   it.each([
     ['runtime', 'CheckpointContainer'],
+    ['runtime', 'CheckpointPod'],
+    ['runtime', 'RestorePod'],
     ['runtime', 'StreamContainers'],
     ['image', 'StreamImages'],
   ] as const)('answers %s.%s with UNIMPLEMENTED and says why', async (service, rpc) => {

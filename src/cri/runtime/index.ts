@@ -43,6 +43,9 @@ export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
   const streaming = 'the streaming server is not running';
   const stats = 'the stats collector is not running';
   const listStreaming = 'CRIListStreaming is alpha; clients fall back to the unary List RPC';
+  const podCheckpoints =
+    'Docker cannot checkpoint Windows containers, and on Linux its checkpoints need an experimental ' +
+    'engine with CRIU on the node, which wincri does not drive (as for CheckpointContainer)';
   const pods: PodDeps | undefined = deps.lifecycle && { ...deps, ...deps.lifecycle };
   const monitored: StatsDeps | undefined = pods &&
     deps.monitoring && { store: pods.store, ...deps.monitoring };
@@ -114,6 +117,8 @@ export function runtimeRpcs(deps: RuntimeDeps): RuntimeRpcs {
       'CheckpointContainer',
       'Docker cannot checkpoint Windows containers, and CRIU checkpoints are not offered',
     ),
+    CheckpointPod: notServed('CheckpointPod', podCheckpoints),
+    RestorePod: notServed('RestorePod', podCheckpoints),
 
     StreamPodSandboxes: notServed('StreamPodSandboxes', listStreaming),
     StreamContainers: notServed('StreamContainers', listStreaming),

@@ -31,7 +31,13 @@ export async function status(
         user_namespaces: false,
       },
     })),
-    features: { supplemental_groups_policy: false, user_namespaces_host_network: false },
+    // mount_options: false while Mount.mount_options are not applied (the kubelet then declares no
+    // such node feature, so no pod asking for them is scheduled here).
+    features: {
+      supplemental_groups_policy: false,
+      user_namespaces_host_network: false,
+      mount_options: false,
+    },
   };
   return response;
 }

@@ -31,7 +31,7 @@ describe('PROTO_LOADER_OPTIONS', () => {
   it('find the proto from the package root', () => {
     expect(isAbsolute(CRI_PROTO_PATH)).toBe(true);
     expect(existsSync(CRI_PROTO_PATH)).toBe(true);
-    expect(Object.keys(runtimeService)).toHaveLength(35);
+    expect(Object.keys(runtimeService)).toHaveLength(37);
     expect(Object.keys(definition['runtime.v1.ImageService'] as ServiceDefinition)).toHaveLength(6);
   });
 

@@ -8,6 +8,7 @@ import type { IsolationDecision } from '../../../src/isolation/select.js';
 import type { ContainerRequest } from '../../../src/platform/contract.js';
 import { containerCreateBody, linuxPlatform, sandboxCreateBody } from '../../../src/platform/linux.js';
 import { bindMounts, linuxResources } from '../../../src/platform/linux-resources.js';
+import { dockerSignal } from '../../../src/platform/neutral.js';
 import {
   grantableCapabilities,
   seccompOptions,
@@ -253,9 +254,20 @@ describe('containerCreateBody: ContainerConfig -> Docker create body', () => {
     ]);
   });
 
-  it('a stop signal other than the default is passed on', () => {
-    expect(body(container({ stop_signal: 'SIGINT' })).StopSignal).toBe('SIGINT');
+  it('a stop signal other than the default is passed on under its Docker name', () => {
+    expect(body(container({ stop_signal: 'SIGNAL_SIGINT' })).StopSignal).toBe('SIGINT');
+    expect(body(container({ stop_signal: 'SIGNAL_RUNTIME_DEFAULT' })).StopSignal).toBeUndefined();
     expect(body(container()).StopSignal).toBeUndefined();
+  });
+
+  it.each([
+    ['SIGNAL_SIGTERM', 'SIGTERM'],
+    ['SIGNAL_SIGRTMIN', 'SIGRTMIN'],
+    ['SIGNAL_SIGRTMINPLUS15', 'SIGRTMIN+15'],
+    ['SIGNAL_SIGRTMAXMINUS1', 'SIGRTMAX-1'],
+    ['SIGNAL_SIGRTMAX', 'SIGRTMAX'],
+  ] as const)('signal %s is %s to Docker', (signal, name) => {
+    expect(dockerSignal(signal)).toBe(name);
   });
 });
 

@@ -18,6 +18,10 @@ export interface Mount {
   'recursive_read_only'?: (boolean);
   'image'?: (_runtime_v1_ImageSpec | null);
   'image_sub_path'?: (string);
+  /**
+   * Extra bind mount options (noexec, nodev, nosuid), applied as OCI mount options.
+   */
+  'mount_options'?: (string)[];
 }
 
 /**
@@ -34,4 +38,8 @@ export interface Mount__Output {
   'recursive_read_only': (boolean);
   'image': (_runtime_v1_ImageSpec__Output | null);
   'image_sub_path': (string);
+  /**
+   * Extra bind mount options (noexec, nodev, nosuid), applied as OCI mount options.
+   */
+  'mount_options': (string)[];
 }

@@ -7,6 +7,10 @@
 export interface RuntimeFeatures {
   'supplemental_groups_policy'?: (boolean);
   'user_namespaces_host_network'?: (boolean);
+  /**
+   * Whether Mount.mount_options are honoured (kubelet declares it as a node feature).
+   */
+  'mount_options'?: (boolean);
 }
 
 /**
@@ -15,4 +19,8 @@ export interface RuntimeFeatures {
 export interface RuntimeFeatures__Output {
   'supplemental_groups_policy': (boolean);
   'user_namespaces_host_network': (boolean);
+  /**
+   * Whether Mount.mount_options are honoured (kubelet declares it as a node feature).
+   */
+  'mount_options': (boolean);
 }
