@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Builds crictl and critest from sigs.k8s.io/cri-tools through the Go module proxy into
-# /var/cache/wincri-rig/bin. Skips when both binaries exist and report the pinned version.
-# The caller's GOMODCACHE/GOCACHE are used as they are, so a rebuild is mostly cache hits.
+# /var/cache/wincri-rig/bin:  cri-tools.sh [vX.Y.Z]  (default: the rig's main version, built as
+# crictl and critest; another version as crictl-X.Y.Z and critest-X.Y.Z beside them). Skips when
+# both binaries exist and report the pinned version. The caller's GOMODCACHE/GOCACHE are used as
+# they are, so a rebuild is mostly cache hits.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
-VERSION=${RIG_CRI_TOOLS_VERSION#v}
-CRICTL=$RIG_BIN/crictl
-CRITEST=$RIG_BIN/critest
+TAG=${1:-$RIG_CRI_TOOLS_VERSION}
+VERSION=${TAG#v}
+CRICTL=$(rig_cri_tool crictl "$TAG")
+CRITEST=$(rig_cri_tool critest "$TAG")
 
 # Output is captured first: `grep -q` closing the pipe early would fail the pipeline (pipefail).
 have_version() {
@@ -22,14 +25,14 @@ if have_version; then
   exit 0
 fi
 
-# go.mod of cri-tools v1.36.0 says `go 1.26.2`; with GOTOOLCHAIN=local an older go refuses.
+# go.mod of cri-tools v1.36.0 says `go 1.26.2` (v1.37.0: 1.26.6); with GOTOOLCHAIN=local an older go refuses.
 rig_log "using $("$GO" version)"
-src=$("$GO" mod download -json "sigs.k8s.io/cri-tools@$RIG_CRI_TOOLS_VERSION" | jq -r .Dir)
-[ -d "$src" ] || rig_die "go mod download sigs.k8s.io/cri-tools@$RIG_CRI_TOOLS_VERSION failed"
+src=$("$GO" mod download -json "sigs.k8s.io/cri-tools@$TAG" | jq -r .Dir)
+[ -d "$src" ] || rig_die "go mod download sigs.k8s.io/cri-tools@$TAG failed"
 
 # The module zip keeps vendor/modules.txt but not the vendored packages, hence -mod=mod; and the
 # module cache is read-only, hence a writable copy to build in.
-build=$RIG_CACHE/src/cri-tools-$RIG_CRI_TOOLS_VERSION
+build=$RIG_CACHE/src/cri-tools-$TAG
 rm -rf "$build"
 mkdir -p "$(dirname "$build")" "$RIG_BIN"
 cp -r "$src" "$build"

@@ -13,6 +13,9 @@ export WINCRI_RIG_AUTH_USER=$RIG_AUTH_USER
 export WINCRI_RIG_AUTH_PASS=$RIG_AUTH_PASS
 export CRICTL=$RIG_BIN/crictl
 export CRITEST=$RIG_BIN/critest
+CRICTL_NEXT=$(rig_cri_tool crictl "$RIG_CRI_TOOLS_NEXT_VERSION")
+CRITEST_NEXT=$(rig_cri_tool critest "$RIG_CRI_TOOLS_NEXT_VERSION")
+export CRICTL_NEXT CRITEST_NEXT
 # wincri --registry-mirror values: upstream names keep their names, bytes come from the rig.
 export WINCRI_RIG_MIRRORS="registry.k8s.io=http://$RIG_REGISTRY,gcr.io=http://$RIG_REGISTRY,k8s.gcr.io=http://$RIG_REGISTRY,docker.io=http://$RIG_REGISTRY"
 export WINCRI_RIG_JSON=$RIG_RUN/rig.json

@@ -24,7 +24,10 @@
   RIG_AUTH_USER=wincri
   RIG_AUTH_PASS=wincri-test-pass
 
+  # crictl/critest: the version every test uses, and the newer one critest also runs (its own
+  # spec set, for the CRI version its Kubernetes release speaks).
   RIG_CRI_TOOLS_VERSION=v1.36.0
+  RIG_CRI_TOOLS_NEXT_VERSION=v1.37.0
   RIG_BIN=$RIG_CACHE/bin
 
   # The second engine (docker29.sh): Docker Engine 29 is published as the Go module moby/moby/v2.
@@ -39,6 +42,12 @@
 
 # rig_engine_dir NAME VERSION: where docker29-build.sh puts (and docker29.sh finds) one built part.
 rig_engine_dir() { echo "$RIG_CACHE/engines/$1-$2"; }
+
+# rig_cri_tool NAME VERSION: where crictl or critest of that version lives; the main version keeps
+# the plain name, so CRICTL/CRITEST stay where every script and test looks for them.
+rig_cri_tool() {
+  if [ "$2" = "$RIG_CRI_TOOLS_VERSION" ]; then echo "$RIG_BIN/$1"; else echo "$RIG_BIN/$1-${2#v}"; fi
+}
 
 rig_log() { printf '[rig %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 rig_die() { rig_log "ERROR: $*"; exit 1; }

@@ -16,6 +16,10 @@ write_rig_json() {
     --arg authPass "$WINCRI_RIG_AUTH_PASS" \
     --arg crictl "$CRICTL" \
     --arg critest "$CRITEST" \
+    --arg criToolsVersion "${RIG_CRI_TOOLS_VERSION#v}" \
+    --arg criToolsNext "${RIG_CRI_TOOLS_NEXT_VERSION#v}" \
+    --arg crictlNext "$(rig_cri_tool crictl "$RIG_CRI_TOOLS_NEXT_VERSION")" \
+    --arg critestNext "$(rig_cri_tool critest "$RIG_CRI_TOOLS_NEXT_VERSION")" \
     --arg mirrors "$WINCRI_RIG_MIRRORS" \
     --arg storageDriver "$(cat "$RIG_STATE/storage-driver")" \
     --arg nodeBaseImage wincri-node-base:20 \
@@ -25,6 +29,7 @@ write_rig_json() {
     --arg cniBridge wincricni0 \
     --argjson mtu "$(rig_uplink_mtu)" \
     '{$dockerHost, $docker, $registry, $authRegistry, $authUser, $authPass, $crictl, $critest,
+      $criToolsVersion, $criToolsNext, $crictlNext, $critestNext,
       mirrors: ($mirrors | split(",")), $storageDriver, $nodeBaseImage, $cniBinDir, $cniConfDir, $cniSubnet, $cniBridge, $mtu,
       sandboxImage: "registry.k8s.io/pause:3.10",
       privateImage: "\($authRegistry)/wincri-test/private:1",
@@ -38,6 +43,7 @@ rig_phase dockerd "$RIG_DIR/dockerd.sh" start
 rig_phase registries "$RIG_DIR/registry.sh" start
 rig_phase images "$RIG_DIR/images.sh"
 rig_phase cri-tools "$RIG_DIR/cri-tools.sh"
+rig_phase cri-tools-next "$RIG_DIR/cri-tools.sh" "$RIG_CRI_TOOLS_NEXT_VERSION"
 # The second engine (Docker 29 on containerd 2, both image stores), built from source once.
 rig_phase docker29 "$RIG_DIR/docker29.sh" start
 rig_phase node-base "$RIG_DIR/node-base.sh"
@@ -50,7 +56,7 @@ cat <<EOM
 The rig is up. In a shell:   . scripts/rig/env.sh
   WINCRI_RIG_DOCKER_HOST=$WINCRI_RIG_DOCKER_HOST   (client: $WINCRI_RIG_DOCKER -H \$WINCRI_RIG_DOCKER_HOST)
   WINCRI_RIG_REGISTRY=$WINCRI_RIG_REGISTRY   WINCRI_RIG_AUTH_REGISTRY=$WINCRI_RIG_AUTH_REGISTRY ($WINCRI_RIG_AUTH_USER / $WINCRI_RIG_AUTH_PASS)
-  CRICTL=$CRICTL   CRITEST=$CRITEST
+  CRICTL=$CRICTL   CRITEST=$CRITEST   ($RIG_CRI_TOOLS_VERSION; $RIG_CRI_TOOLS_NEXT_VERSION: CRICTL_NEXT, CRITEST_NEXT)
   WINCRI_RIG_MIRRORS=$WINCRI_RIG_MIRRORS
   facts as JSON: $WINCRI_RIG_JSON
 wincri against it:
