@@ -24,6 +24,8 @@ export interface StatsReads {
   latest(id: string): StatsSample | undefined;
   rate(id: string): bigint | undefined;
   monotonic(id: string): StatsSample | undefined;
+  /** Re-reads these containers' samples when older than a short bound (the collector's `refresh`). */
+  refresh?(ids: Iterable<string>): Promise<void>;
 }
 
 export interface ContainerView {

@@ -18,15 +18,27 @@ export async function containerStats(
   deps: StatsDeps,
   req: ContainerStatsRequest__Output,
 ): Promise<ContainerStatsResponse> {
-  return { stats: statsOf(deps, deps.store.resolveContainer(req.container_id), nowNs()) };
+  const record = deps.store.resolveContainer(req.container_id);
+  await refreshRunning(deps, [record]);
+  return { stats: statsOf(deps, record, nowNs()) };
 }
 
 export async function listContainerStats(
   deps: StatsDeps,
   req: ListContainerStatsRequest__Output,
 ): Promise<ListContainerStatsResponse> {
+  const selected = selectContainers(deps.store, req.filter);
+  await refreshRunning(deps, selected);
   const now = nowNs();
-  return { stats: selectContainers(deps.store, req.filter).map((c) => statsOf(deps, c, now)) };
+  return { stats: selected.map((c) => statsOf(deps, c, now)) };
+}
+
+/**
+ * Only the samples asked for, only if older than the collector's bound (crictl's table mode needs
+ * a reading newer than its previous call's, a second earlier: src/stats/collector.ts).
+ */
+function refreshRunning(deps: StatsDeps, records: ContainerRecord[]): Promise<void> | undefined {
+  return deps.stats.refresh?.(records.filter((c) => c.details.state.running).map((c) => c.id));
 }
 
 /**

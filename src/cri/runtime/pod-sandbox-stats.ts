@@ -17,15 +17,29 @@ export async function podSandboxStats(
   deps: StatsDeps,
   req: PodSandboxStatsRequest__Output,
 ): Promise<PodSandboxStatsResponse> {
-  return { stats: statsOf(deps, deps.store.resolveSandbox(req.pod_sandbox_id), nowNs()) };
+  const sandbox = deps.store.resolveSandbox(req.pod_sandbox_id);
+  await refreshMembers(deps, [sandbox]);
+  return { stats: statsOf(deps, sandbox, nowNs()) };
 }
 
 export async function listPodSandboxStats(
   deps: StatsDeps,
   req: ListPodSandboxStatsRequest__Output,
 ): Promise<ListPodSandboxStatsResponse> {
+  const selected = selectSandboxes(deps.store, req.filter);
+  await refreshMembers(deps, selected);
   const now = nowNs();
-  return { stats: selectSandboxes(deps.store, req.filter).map((s) => statsOf(deps, s, now)) };
+  return { stats: selected.map((s) => statsOf(deps, s, now)) };
+}
+
+/** The pods' sandboxes and running containers, re-read when older than the collector's bound. */
+function refreshMembers(deps: StatsDeps, sandboxes: SandboxRecord[]): Promise<void> | undefined {
+  if (!deps.stats.refresh) return undefined;
+  const ids = sandboxes.flatMap((s) => [
+    s.id,
+    ...deps.store.containersOf(s.id).flatMap((c) => (c.details.state.running ? [c.id] : [])),
+  ]);
+  return deps.stats.refresh(ids);
 }
 
 /**

@@ -93,3 +93,28 @@ describe('stats handlers keep items between polls only while nothing they read c
     expect((await listPodSandboxMetrics(deps)).pod_metrics?.[0]).not.toBe(first);
   });
 });
+
+describe('stats handlers ask the collector to refresh what they answer for, first', () => {
+  it('container stats: the running containers selected; pod stats: the sandbox and its running containers', async () => {
+    const { deps, samples, pod, app } = await onePod();
+    const asked: string[][] = [];
+    const refreshing: StatsReads = {
+      ...samples,
+      latest: samples.latest,
+      rate: samples.rate,
+      monotonic: samples.monotonic,
+      // The new reading lands during the refresh: the answer must carry it.
+      refresh: async (ids) => {
+        asked.push([...ids]);
+        samples.byId.set(app, reading(4242));
+      },
+    };
+    const withRefresh = { ...deps, stats: refreshing };
+    const list = await listContainerStats(withRefresh, { filter: null });
+    expect(asked).toEqual([[app]]);
+    expect(list.stats?.[0]?.memory?.usage_bytes?.value).toBe('4242');
+    await containerStats(withRefresh, { container_id: app });
+    await listPodSandboxStats(withRefresh, { filter: null });
+    expect(asked.slice(1)).toEqual([[app], [pod, app]]);
+  });
+});
