@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { criClient, type CriClient } from '../test/support/cri-client.js';
+import { loadRig } from '../test/support/rig.js';
 import { startWincri, type WincriProcess } from '../test/support/wincri-process.js';
 
 export interface RigFacts {
@@ -15,8 +16,10 @@ export interface RigFacts {
   sandboxImage: string;
 }
 
+/** The rig's facts, on the engine WINCRI_E2E_ENGINE names (docker20 by default), as the e2e tests choose it. */
 export function rigFacts(): RigFacts {
-  return JSON.parse(readFileSync('/run/wincri-rig/rig.json', 'utf8')) as RigFacts;
+  const facts = JSON.parse(readFileSync('/run/wincri-rig/rig.json', 'utf8')) as RigFacts;
+  return { ...facts, dockerHost: loadRig().dockerHost };
 }
 
 export const BUSYBOX = 'registry.k8s.io/e2e-test-images/busybox:1.29-2';
