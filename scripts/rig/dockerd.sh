@@ -2,11 +2,26 @@
 # A private Docker engine for the tests: its own containerd, data root, exec root, socket, bridge and
 # log, so it can neither see nor disturb a system Docker or containerd on the default paths.
 #   dockerd.sh start|stop|status
+# With RIG_ENGINE_DIR=D (and RIG_ENGINE_BRIDGE=NAME=CIDR) it starts a second, private engine instead:
+# state under D, socket D/run/docker.sock, its own bridge, and iptables off (two dockerds that both
+# manage iptables rewrite each other's DOCKER chains; docker-proxy still serves host ports on
+# loopback). scripts/rig/cluster.sh uses that for a cluster that needs no share of the rig's engine.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BRIDGE=wincri0
 BRIDGE_CIDR=172.31.250.1/24
+IPTABLES=true
+if [ -n "${RIG_ENGINE_DIR:-}" ]; then
+  RIG_STATE=$RIG_ENGINE_DIR/state
+  RIG_RUN=$RIG_ENGINE_DIR/run
+  RIG_LOGS=$RIG_ENGINE_DIR/logs
+  RIG_DOCKER_SOCK=$RIG_RUN/docker.sock
+  RIG_DOCKER_HOST=unix://$RIG_DOCKER_SOCK
+  BRIDGE=${RIG_ENGINE_BRIDGE%%=*}
+  BRIDGE_CIDR=${RIG_ENGINE_BRIDGE#*=}
+  IPTABLES=false
+fi
 DOCKER_PID=$RIG_RUN/docker.pid
 DOCKER_EXEC=$RIG_RUN/docker-exec
 DOCKER_ROOT=$RIG_STATE/docker
@@ -62,7 +77,7 @@ launch_dockerd() {
     --storage-driver "$driver" \
     --bridge "$BRIDGE" \
     --mtu "$mtu" \
-    --iptables=true \
+    --iptables=$IPTABLES \
     --exec-opt native.cgroupdriver=cgroupfs \
     --log-level info \
     >>"$RIG_LOGS/dockerd.log" 2>&1 &

@@ -177,3 +177,9 @@ rig_uplink_mtu() {
   dev=$(ip route show default | awk '{ print $5; exit }')
   cat "/sys/class/net/${dev:-lo}/mtu" 2>/dev/null || echo 1500
 }
+
+# Kubernetes releases the cluster pass runs against, newest first; built by kubernetes.sh.
+RIG_KUBE_VERSIONS=(v1.37.2 v1.36.3)
+
+# rig_kube_bin VERSION: where kubernetes.sh puts that release's binaries.
+rig_kube_bin() { echo "$RIG_CACHE/kubernetes/$1/bin"; }

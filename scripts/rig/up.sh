@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Brings the whole rig up, each step idempotent: packages, private dockerd, registries, images,
-# crictl/critest, the node base image; then writes /run/wincri-rig/rig.json and prints the env.
+# crictl/critest, Kubernetes binaries, the node base image; then writes /run/wincri-rig/rig.json and prints the env.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 rig_require_root
@@ -46,6 +46,8 @@ rig_phase cri-tools "$RIG_DIR/cri-tools.sh"
 rig_phase cri-tools-next "$RIG_DIR/cri-tools.sh" "$RIG_CRI_TOOLS_NEXT_VERSION"
 # The second engine (Docker 29 on containerd 2, both image stores), built from source once.
 rig_phase docker29 "$RIG_DIR/docker29.sh" start
+# The one-node clusters of test/e2e/kubernetes.test.ts (scripts/rig/cluster.sh starts them).
+for v in "${RIG_KUBE_VERSIONS[@]}"; do rig_phase "kubernetes $v" "$RIG_DIR/kubernetes.sh" "$v"; done
 rig_phase node-base "$RIG_DIR/node-base.sh"
 rig_phase cni "$RIG_DIR/cni.sh"
 rig_phase rig.json write_rig_json
