@@ -7,6 +7,7 @@ import type { LinuxContainerResources__Output } from '../generated/runtime/v1/Li
 import type { Mount__Output } from '../generated/runtime/v1/Mount.js';
 import type { MountSpec, Resources } from '../docker/types.js';
 import type { Mapped } from './contract.js';
+import { refuseMountOptions } from './neutral.js';
 
 const PROPAGATION = {
   PROPAGATION_PRIVATE: 'rprivate',
@@ -43,6 +44,7 @@ export function bindMounts(mounts: readonly Mount__Output[], engine: BindEngine 
     if (m.recursive_read_only) checkRecursiveReadOnly(m, field, engine);
     if (m.uidMappings.length > 0 || m.gidMappings.length > 0)
       throw invalidArgument(`${field}: ID-mapped mounts are not supported by the Docker engine`);
+    refuseMountOptions(m, field);
     if (m.selinux_relabel)
       notes.push(`${field}.selinux_relabel ignored: SELinux is not managed through Docker here`);
     const spec: MountSpec = {

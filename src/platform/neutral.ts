@@ -9,6 +9,7 @@ import type { ContainerConfig__Output } from '../generated/runtime/v1/ContainerC
 import type { NamespaceOption__Output } from '../generated/runtime/v1/NamespaceOption.js';
 import type { Signal__Output } from '../generated/runtime/v1/Signal.js';
 import type { NamespaceOptions } from '../types/pod.js';
+import type { Mount__Output } from '../generated/runtime/v1/Mount.js';
 
 /** Settings every wincri-made container carries: no engine restarts, and the engine's json-file log. */
 export const engineDefaults = (): Pick<HostConfig, 'RestartPolicy' | 'LogConfig'> => ({
@@ -105,4 +106,17 @@ export function dockerSignal(signal: Signal__Output | undefined): string | undef
 function envValue(value: Buffer | string | null | undefined): string {
   if (value === null || value === undefined) return '';
   return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+/**
+ * CRI v0.37 `mount_options` (noexec, nosuid, nodev) are not applied: Docker's Mounts API has no
+ * field for them, and a local volume with `o=bind,noexec` silently skips the flags on a writable
+ * bind (moby remounts, which is what applies them, only for `ro`). Refusing is the honest answer;
+ * Status reports `mount_options: false`, so a kubelet does not send them.
+ */
+export function refuseMountOptions(m: Mount__Output, field: string): void {
+  if (m.mount_options.length === 0) return;
+  throw invalidArgument(
+    `${field}.mount_options ${JSON.stringify(m.mount_options)}: wincri does not apply mount options on a Docker engine (Status reports mount_options false); remove them`,
+  );
 }

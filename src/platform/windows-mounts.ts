@@ -13,6 +13,7 @@
 import { invalidArgument } from '../errors.js';
 import type { MountSpec } from '../docker/types.js';
 import type { Mount__Output } from '../generated/runtime/v1/Mount.js';
+import { refuseMountOptions } from './neutral.js';
 
 /** The kubelet's container annotation for terminationMessagePath (pkg/kubelet/kuberuntime/labels.go). */
 export const TERMINATION_MESSAGE_PATH_ANNOTATION = 'io.kubernetes.container.terminationMessagePath';
@@ -68,6 +69,7 @@ function refuseLinuxOnly(m: Mount__Output, at: string): void {
     throw invalidArgument(`${at}: ID-mapped mounts (user namespaces) do not exist on Windows`);
   }
   if (m.recursive_read_only) throw invalidArgument(`${at}: recursive read-only mounts are a Linux feature`);
+  refuseMountOptions(m, at);
   if (m.image !== null && m.image.image !== '') {
     throw invalidArgument(`${at}: image volumes (${m.image.image}) are not supported by wincri on Windows`);
   }

@@ -31,8 +31,8 @@ export async function status(
         user_namespaces: false,
       },
     })),
-    // mount_options: false while Mount.mount_options are not applied (the kubelet then declares no
-    // such node feature, so no pod asking for them is scheduled here).
+    // mount_options: false: Mount.mount_options are refused with INVALID_ARGUMENT, never applied
+    // or ignored (platform/neutral.ts); the kubelet then declares no such node feature.
     features: {
       supplemental_groups_policy: false,
       user_namespaces_host_network: false,

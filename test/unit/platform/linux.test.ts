@@ -278,6 +278,10 @@ describe('bindMounts validation', () => {
     [mount({ container_path: 'data' }), 'container_path "data" must be an absolute path'],
     [mount({ host_path: '' }), 'host_path is required'],
     [mount({ recursive_read_only: true, readonly: true }), 'has not said which API it speaks'],
+    [
+      mount({ mount_options: ['noexec', 'nosuid'] }),
+      'config.mounts[0].mount_options ["noexec","nosuid"]: wincri does not apply mount options',
+    ],
   ])('refuses %#', (m, message) => {
     expect(() => bindMounts([m])).toThrow(message);
   });

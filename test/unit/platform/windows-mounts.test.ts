@@ -127,6 +127,10 @@ describe('windowsMounts', () => {
       { host_path: 'C:\\data', container_path: 'C:\\d', recursive_read_only: true },
       'recursive read-only mounts are a Linux feature',
     ],
+    [
+      { host_path: 'C:\\data', container_path: 'C:\\d', mount_options: ['nodev'] },
+      'mount_options ["nodev"]: wincri does not apply mount options',
+    ],
   ])('refuses %j', (m, message) => {
     expect(() => windowsMounts([mount(m)])).toThrow(message);
   });
