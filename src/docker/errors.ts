@@ -35,13 +35,17 @@ const KIND_OF_STATUS: Record<number, ErrorKind> = {
  * `unrecognized image ID <id>` from image/store.go, `failed to get digest <id>: open ...: no such
  * file or directory` from image/fs.go); Docker 29 answers the same races with 404 and
  * `No such image` / `No such container` (moby b985e23, daemon/internal/image/store.go now marks
- * `unrecognized image ID` as not found). For the caller all of them mean the same: it is gone.
+ * `unrecognized image ID` as not found). On its containerd image store, Docker 29 answers an image
+ * inspect whose image was deleted between resolving and listing it with 500 `consistency error:
+ * data changed during operation, retry` (daemon/containerd/image_inspect.go says so: no image
+ * names the digest any more). For the caller all of them mean the same: it is gone.
  */
 const GONE_MESSAGES = [
   /\bno such (image|container)\b/i,
   /\blayer does not exist\b/,
   /\bunrecognized image (ID )?sha256:/,
   /\bfailed to get digest sha256:[0-9a-f]+: .*no such file or directory/,
+  /\bconsistency error: data changed during operation\b/,
 ];
 
 /**

@@ -64,6 +64,8 @@ describe('engine errors become CriErrors once', () => {
     [404, 'No such image: busybox:latest'],
     [404, 'No such container: 3f2a'],
     [500, 'No such container: 3f2a'],
+    // 29 on the containerd image store, inspect racing a delete (daemon/containerd/image_inspect.go)
+    [500, 'consistency error: data changed during operation, retry'],
   ])('%i %s -> NotFound', (status, message) => {
     const err = fromEngineError(httpError(status, message), `inspect image x`, 'h');
     expect(err.kind).toBe('NotFound');
