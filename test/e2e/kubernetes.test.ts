@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -68,6 +68,32 @@ const sleeper = (name: string, extra: Record<string, unknown> = {}) => ({
   command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'],
   ...extra,
 });
+
+// The lines a container wrote, read from its kubelet log directory oldest file first
+// ("0.log.<time>.gz", "0.log.<time>", then the live "0.log"): the `seq N` numbers in order, and
+// whether its last line, `done`, is there yet.
+async function loggedLines(logDir: string): Promise<{ seqs: number[]; done: boolean }> {
+  const files = (await readdir(logDir)).sort();
+  const ordered = [...files.filter((f) => f !== '0.log'), ...files.filter((f) => f === '0.log')];
+  const seqs: number[] = [];
+  let done = false;
+  for (const f of ordered) {
+    const raw = await readFile(join(logDir, f));
+    const text = f.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+    for (const line of text.split('\n')) {
+      const m = / stdout F seq (\d+) /.exec(line);
+      if (m) seqs.push(Number(m[1]));
+      if (/ stdout F done$/.test(line)) done = true;
+    }
+  }
+  return { seqs, done };
+}
+
+const fileSizes = async (dir: string): Promise<string> => {
+  const names = (await readdir(dir)).sort();
+  const sizes = await Promise.all(names.map(async (n) => `${n}:${(await stat(join(dir, n))).size}`));
+  return sizes.join(',');
+};
 
 describe.each(VERSIONS)('a kubelet %s over wincri', (version) => {
   let c: Cluster;
@@ -337,26 +363,21 @@ describe.each(VERSIONS)('a kubelet %s over wincri', (version) => {
         return got.status.phase === 'Running' ? got : undefined;
       });
       const logDir = join(c.podLogsDir, `${NS}_spammer_${p.metadata.uid}`, 'spammer');
+      // Wait on the files, not on `kubectl logs --tail=1`: that reads only the live 0.log, which
+      // is empty for good when a rotation lands just after the last line. Then read them once
+      // they stand still over one rotation check (3 s), so no rename or compression falls
+      // between reading one file and the next.
       await eventually(
         'the writer done',
-        async () =>
-          (await kubectlOk(c, ['logs', '-n', NS, 'spammer', '--tail=1'])).includes('done') ? true : undefined,
-        180_000,
+        async () => ((await loggedLines(logDir)).done ? true : undefined),
+        150_000,
       );
-      await new Promise((r) => setTimeout(r, 4000)); // one more rotation check
-      const files = (await readdir(logDir)).sort();
-      expect(files.length).toBeGreaterThan(1);
-      // Oldest first: "0.log.<time>.gz", "0.log.<time>", then the live "0.log".
-      const ordered = [...files.filter((f) => f !== '0.log'), '0.log'];
-      const seen: number[] = [];
-      for (const f of ordered) {
-        const raw = await readFile(join(logDir, f));
-        const text = f.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
-        for (const line of text.split('\n')) {
-          const m = / stdout F seq (\d+) /.exec(line);
-          if (m) seen.push(Number(m[1]));
-        }
-      }
+      const seen = await eventually('the log files settled', async () => {
+        const before = await fileSizes(logDir);
+        await new Promise((r) => setTimeout(r, 3500));
+        const { seqs, done } = await loggedLines(logDir);
+        return done && before === (await fileSizes(logDir)) ? seqs : undefined;
+      });
       expect(seen.at(-1)).toBe(lines);
       // Contiguous from the oldest kept line to the last: nothing lost, nothing twice.
       const first = seen[0]!;
@@ -404,36 +425,37 @@ describe.each(VERSIONS)('a kubelet %s over wincri', (version) => {
     expect(events).toMatch(/Liveness probe failed/);
   });
 
-  // Skipped because it fails on main today (issue 15 stays open for it). With kubelet v1.37.2 the
-  // crashing container restarts with back-off (10 s, 20 s, 40 s in the kubelet's log) and its
-  // lastState says exit 3, but the pod reports state.terminated instead of
-  // state.waiting CrashLoopBackOff during the back-off. It passed against wincri before the
-  // evented-PLEG status order and stamps (88424b0) and the stats refresh landed; which change the
-  // kubelet reacts to is not yet found. Reproduce: scripts/rig/cluster.sh up, apply a pod whose
-  // container exits 3, read .status.containerStatuses[0].state after 40 s.
-  it.skip('restarts a crashing container with back-off and shows its exit code', async () => {
-    await apply(
-      c,
-      pod('crash', {
-        restartPolicy: 'Always',
-        containers: [sleeper('boom', { command: ['sh', '-c', 'echo attempt-$(date +%s); exit 3'] })],
-      }),
-    );
-    await eventually(
-      'two restarts, the last one exited 3',
-      async () => {
-        const s = (await getPod('crash')).status.containerStatuses?.[0];
-        // In back-off the last terminated attempt is the one kept: the kubelet's container GC
-        // keeps one dead container per pod container, so --previous reads it only then.
-        return s &&
-          s.restartCount >= 2 &&
-          s.lastState.terminated?.exitCode === 3 &&
-          s.state.waiting?.reason === 'CrashLoopBackOff'
-          ? s
-          : undefined;
-      },
-      180_000,
-    );
+  it('restarts a crashing container with back-off and shows its exit code', async () => {
+    // Watched, not polled: since the kubelet requeues a pod in back-off only when the back-off
+    // ends, it reports `waiting: CrashLoopBackOff` from that sync until the restarted attempt
+    // exits again (under a second here), and `terminated` (kubectl's "Error") for the rest of
+    // the back-off. A watch sees every status the kubelet writes; a poll misses most of them.
+    const watch = kubectlStream(c, [
+      'get',
+      'pods',
+      '-n',
+      NS,
+      '--field-selector=metadata.name=crash',
+      '--watch',
+      '--no-headers',
+      '-o',
+      'custom-columns=RESTARTS:.status.containerStatuses[0].restartCount,' +
+        'WAITING:.status.containerStatuses[0].state.waiting.reason,' +
+        'LAST_EXIT:.status.containerStatuses[0].lastState.terminated.exitCode',
+    ]);
+    try {
+      await apply(
+        c,
+        pod('crash', {
+          restartPolicy: 'Always',
+          containers: [sleeper('boom', { command: ['sh', '-c', 'echo attempt-$(date +%s); exit 3'] })],
+        }),
+      );
+      // restartCount ≥ 2, waiting in CrashLoopBackOff, the attempt before it exited 3.
+      await watch.waitFor(/^([2-9]|\d\d+)\s+CrashLoopBackOff\s+3\s*$/m, 180_000);
+    } finally {
+      watch.stop();
+    }
     const describe_ = await kubectlOk(c, ['describe', 'pod', '-n', NS, 'crash']);
     expect(describe_).toMatch(/Exit Code:\s+3/);
     expect(describe_).toMatch(/Back-off restarting failed container/);
