@@ -2,7 +2,7 @@
 # The CNI network wincri's CNI-mode tests use: Debian's reference plugins (containernetworking-plugins
 # in /usr/lib/cni, installed by install.sh) on a bridge of its own, `wincricni0`, with its own
 # subnet 10.213.77.0/24 (apart from the engine's wincri0 172.31.250.0/24 and the reference
-# containerd's 10.99.0.0/16). Writes the config only; the bridge appears at the first pod.
+# containerd's 10.213.24.0/24). Writes the config only; the bridge appears at the first pod.
 #   cni.sh            write $RIG_STATE/cni/net.d/10-wincri-rig.conflist (idempotent)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
