@@ -24,6 +24,7 @@ import { RuntimeStore, type ContainerRecord } from './store/runtime-store.js';
 import { LogCopiers } from './logs/copiers.js';
 import { enginePlatform } from './platform/index.js';
 import { grantableCapabilities } from './platform/linux-security.js';
+import { hostWindowsFeatures } from './platform/host-probe.js';
 import { keepCollectorInStep } from './cri/stats-tracking.js';
 import { CgroupFirstSource } from './stats/cgroup-source.js';
 import { cgroupTargetOf } from './cri/runtime/stats-views.js';
@@ -58,6 +59,8 @@ async function serve(config: Config, log: Logger): Promise<void> {
       : new (await import('./metrics/metrics.js')).WincriMetrics();
   const docker = new DockerodeClient(config.dockerHost, metrics?.engine);
   const engine = new EngineState(docker, log.child({ component: 'engine' }));
+  // Read beside the engine's first answer: PowerShell takes a second or two to start.
+  const features = hostWindowsFeatures(config);
   await engine.start();
   const filesystems = new FilesystemUsageCache(docker, engine);
 
@@ -79,10 +82,10 @@ async function serve(config: Config, log: Logger): Promise<void> {
       { grantableCapabilities },
       'this host withholds capabilities: privileged containers get the grantable ones',
     );
-  const platform = enginePlatform(() => engine.lastInfo, {
-    hyperVAvailable: config.hyperVAvailable,
-    grantableCapabilities,
-  });
+  const overrides = { hyperVAvailable: config.hyperVAvailable, grantableCapabilities };
+  const platform = enginePlatform(() => engine.lastInfo, { ...overrides, windowsFeatures: await features });
+  if (engine.lastInfo?.osType === 'windows')
+    log.info({ hyperV: platform().facts.hyperV }, 'Hyper-V isolation');
   const store = new RuntimeStore(docker, log.child({ component: 'store' }));
   const logs = new LogCopiers({
     docker,

@@ -31,10 +31,10 @@ export interface Config {
   runtimeHandlers?: unknown;
   defaultRuntimeHandler?: string;
   /**
-   * Whether this Windows host can run Hyper-V isolated containers. `docker info` cannot tell
-   * (the Hyper-V role is a Windows feature), so the operator says so; false by default.
+   * Whether this Windows host can run Hyper-V isolated containers: an override. Undefined (the
+   * default): found from the host's features or the engine (src/platform/windows-features.ts).
    */
-  hyperVAvailable: boolean;
+  hyperVAvailable?: boolean;
   /** On stop (SIGTERM, SIGINT, a Windows service stop): how long unary calls in flight may finish. */
   shutdownDrainMs: number;
   /** Where Prometheus scrapes `/metrics`: host:port, or a bare port on loopback; off when absent. */
@@ -68,7 +68,6 @@ export function defaults(os: HostOs): Config {
     rootDir: windows ? 'C:\\ProgramData\\wincri' : '/var/lib/wincri',
     streamingAddress: '127.0.0.1:0',
     statsIntervalMs: 10_000,
-    hyperVAvailable: false,
     shutdownDrainMs: 10_000,
     logFormat: 'json',
     slowCallMs: 1_000,
@@ -221,7 +220,7 @@ function validate(config: Config): void {
       `streaming address ${JSON.stringify(config.streamingAddress)}: write it as host:port, e.g. 127.0.0.1:10010`,
     );
   }
-  if (typeof config.hyperVAvailable !== 'boolean') {
+  if (config.hyperVAvailable !== undefined && typeof config.hyperVAvailable !== 'boolean') {
     throw invalidArgument(
       `hyperVAvailable must be true or false, not ${JSON.stringify(config.hyperVAvailable)}`,
     );

@@ -10,6 +10,9 @@ import type { EngineInfo } from '../docker/client.js';
 import { throughMirror } from '../cri/image/mirrors.js';
 import { formatReference, parseReference } from '../cri/image/reference.js';
 import { parseEndpoint } from '../grpc/endpoint.js';
+import { hyperVRemedy } from '../isolation/select.js';
+import { decideHyperV, type WindowsFeatures } from '../platform/windows-features.js';
+import type { HyperVFinding } from '../types/host.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -39,6 +42,8 @@ export interface DoctorEnv {
   /** The instance lock's path for the state directory (src/instance-lock.ts). */
   lockPath: string;
   now(): number;
+  /** Windows: the host's feature table, why it was not read, or undefined when the config decides. */
+  windowsFeatures(): Promise<WindowsFeatures | string | undefined>;
   /** The kubelet's config file, parsed, when `--kubelet-config` was given. */
   kubeletConfig?: Record<string, unknown>;
 }
@@ -92,14 +97,17 @@ export function engineChecks(info: EngineInfo | Error, config: Config): CheckRes
   );
   results.push(storageCheck(info));
   if (info.osType === 'linux') results.push(cgroupCheck(info));
-  else
-    results.push(
-      pass(
-        'isolation',
-        `engine default ${info.defaultIsolation || 'process'}; Hyper-V isolation ${config.hyperVAvailable ? 'enabled' : 'not enabled'} (config hyperVAvailable)`,
-      ),
-    );
   return results;
+}
+
+/** Windows: Hyper-V isolation found (or declared), and where; without it only process isolation runs. */
+export function isolationCheck(info: EngineInfo, hyperV: HyperVFinding): CheckResult {
+  const detail =
+    `engine default ${info.defaultIsolation || 'process'}; Hyper-V isolation ` +
+    `${hyperV.available ? 'available' : 'not available'} (${hyperV.source}: ${hyperV.detail})`;
+  return hyperV.available
+    ? pass('isolation', detail)
+    : warn('isolation', `${detail}; only process isolation runs`, hyperVRemedy(hyperV));
 }
 
 function storageCheck(info: EngineInfo): CheckResult {
@@ -287,7 +295,11 @@ export const windowsBuild = (version: string): number | undefined => {
  * Windows: a process-isolated container needs an image of the host's own build; Hyper-V isolation
  * runs an image of the host's build or older (docs/windows.md).
  */
-export async function pauseBuildCheck(env: DoctorEnv, info: EngineInfo): Promise<CheckResult | undefined> {
+export async function pauseBuildCheck(
+  env: DoctorEnv,
+  info: EngineInfo,
+  hyperV: HyperVFinding,
+): Promise<CheckResult | undefined> {
   const name = 'pause image build';
   const image = await env.image(env.config.sandboxImage);
   const host = windowsBuild(info.osVersion);
@@ -295,8 +307,8 @@ export async function pauseBuildCheck(env: DoctorEnv, info: EngineInfo): Promise
   if (host === undefined || built === undefined) return undefined;
   const detail = `${env.config.sandboxImage} is build ${built}, the host ${host}`;
   if (built === host) return pass(name, `${detail}: process isolation works`);
-  if (built < host && env.config.hyperVAvailable)
-    return pass(name, `${detail}: needs Hyper-V isolation, which is enabled`);
+  if (built < host && hyperV.available)
+    return pass(name, `${detail}: needs Hyper-V isolation, which is available`);
   return fail(
     name,
     `${detail}: ${built > host ? 'no isolation runs a newer image' : 'process isolation needs the same build'}`,
@@ -309,7 +321,13 @@ export async function runChecks(env: DoctorEnv): Promise<CheckResult[]> {
   const results = engineChecks(info, env.config);
   if (!(info instanceof Error)) results.push(await sandboxImageCheck(env));
   if (!(info instanceof Error) && info.osType === 'windows') {
-    const build = await pauseBuildCheck(env, info);
+    const hyperV = decideHyperV({
+      override: env.config.hyperVAvailable,
+      features: await env.windowsFeatures(),
+      defaultIsolation: info.defaultIsolation,
+    });
+    results.push(isolationCheck(info, hyperV));
+    const build = await pauseBuildCheck(env, info, hyperV);
     if (build) results.push(build);
   }
   results.push(await endpointCheck(env), await stateDirCheck(env), ...(await diskChecks(env, info)));

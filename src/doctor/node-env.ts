@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import type { DockerClient } from '../docker/client.js';
 import { somethingListens } from '../grpc/endpoint.js';
 import { instanceLockPath } from '../instance-lock.js';
+import { hostWindowsFeatures } from '../platform/host-probe.js';
 import type { DoctorEnv } from './checks.js';
 
 /** Every question must come back within this; a hung engine or registry is an answer too. */
@@ -51,6 +52,7 @@ export function nodeEnv(
       return found && { mode: found.mode, isSocket: found.isSocket(), uid: found.uid };
     },
     listens: (path) => somethingListens(path),
+    windowsFeatures: () => hostWindowsFeatures(config),
     // A directory not made yet lives on its nearest existing parent's filesystem.
     diskSpace: async (path) => {
       for (let at = resolve(path); ; at = dirname(at)) {

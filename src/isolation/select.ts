@@ -13,7 +13,7 @@
  * that annotation asking for Hyper-V is refused rather than silently run process-isolated.
  */
 import { failedPrecondition, invalidArgument } from '../errors.js';
-import type { HostFacts } from '../types/host.js';
+import type { HostFacts, HyperVFinding } from '../types/host.js';
 import {
   type CompatVerdict,
   type WindowsVersion,
@@ -157,6 +157,7 @@ function selectWindowsIsolation(
     table: req.table,
     resolvedHandler,
     hyperVAvailable: req.host.hyperVAvailable,
+    hyperV: req.host.hyperV,
   };
 
   if (mode === 'hyperv') {
@@ -199,8 +200,8 @@ function requireHyperV(req: IsolationRequest, resolvedHandler: string): void {
   const processHandlers = handlersWithIsolation(req.table, 'process');
   throw failedPrecondition(
     `runtime handler "${resolvedHandler}" asks for Hyper-V isolation, but Hyper-V is not available on this host ` +
-      `(build ${req.host.osBuild ?? 'unknown'}): install the Hyper-V role (Install-WindowsFeature Hyper-V) and set ` +
-      `"hyperVAvailable": true in the wincri config, or run the pod with handler ${processHandlers.join(' or ')}`,
+      `(build ${req.host.osBuild ?? 'unknown'}; ${foundBy(req.host.hyperV)}): ${hyperVRemedy(req.host.hyperV)}, ` +
+      `or run the pod with handler ${processHandlers.join(' or ')}`,
   );
 }
 
@@ -208,6 +209,7 @@ interface MismatchContext {
   table: HandlerTable;
   resolvedHandler: string;
   hyperVAvailable: boolean;
+  hyperV: HyperVFinding | undefined;
   /** Said first, e.g. why an auto pod is process-isolated. */
   preface?: string;
 }
@@ -233,7 +235,7 @@ function mismatch(
     );
   } else if (!ctx.hyperVAvailable) {
     fixes.push(
-      'install the Hyper-V role and set "hyperVAvailable": true in the wincri config to run it under Hyper-V',
+      `${hyperVRemedy(ctx.hyperV)} to run it under Hyper-V (${foundBy(ctx.hyperV)})`,
       `or ${rebuild}`,
     );
   } else {
@@ -300,9 +302,23 @@ export function checkImageForPod(
     table,
     resolvedHandler: pod.resolvedHandler,
     hyperVAvailable: host.hyperVAvailable,
+    hyperV: host.hyperV,
   };
   if (findHandler(table, pod.resolvedHandler)?.isolation === 'auto') {
     ctx.preface = `auto chose ${pod.isolation} isolation for this pod when its sandbox was made, and a pod keeps its isolation`;
   }
   throw mismatch(ctx, hostVersion, image, pod.isolation, verdict);
+}
+
+/** Where the Hyper-V answer came from, for a refusal: "found by Win32_OptionalFeature: ...". */
+function foundBy(finding: HyperVFinding | undefined): string {
+  return finding ? `found by ${finding.source}: ${finding.detail}` : 'not found';
+}
+
+/** What an operator does when Hyper-V is not available: a config override is lifted by its own key. */
+export function hyperVRemedy(finding: HyperVFinding | undefined): string {
+  const install = 'install the Hyper-V role (Install-WindowsFeature Hyper-V)';
+  return finding?.source === 'config'
+    ? `${install} and set "hyperVAvailable": true in the wincri config (or remove the key to have it found)`
+    : `${install} and restart wincri, which finds it at start (or set "hyperVAvailable": true in the wincri config)`;
 }

@@ -6,6 +6,7 @@ import { canRecursiveReadOnly } from '../docker/api-version.js';
 import type { EngineInfo } from '../docker/client.js';
 import { parseWindowsKernelVersion, parseWindowsVersion } from '../isolation/os-version.js';
 import type { HostFacts } from '../types/host.js';
+import { decideHyperV, type WindowsFeatures } from './windows-features.js';
 
 export type { HostFacts, HostOs } from '../types/host.js';
 
@@ -26,11 +27,10 @@ export interface EngineHostInfo {
 }
 
 export interface HostFactsOverrides {
-  /**
-   * docker info cannot tell whether the Hyper-V role is installed. When this is undefined wincri
-   * assumes Hyper-V only where the daemon's own default isolation is hyperv (client SKUs).
-   */
-  hyperVAvailable?: boolean;
+  /** config `hyperVAvailable`: an override; undefined: found (src/platform/windows-features.ts). */
+  hyperVAvailable?: boolean | undefined;
+  /** The host's Windows feature table as read at start, or why it was not read. */
+  windowsFeatures?: WindowsFeatures | string | undefined;
   /** Linux: the capabilities containers can be given, when the host withholds some (`grantableCapabilities`). */
   grantableCapabilities?: readonly string[] | undefined;
 }
@@ -59,12 +59,12 @@ export function hostFactsFromEngineInfo(info: EngineHostInfo, overrides: HostFac
     };
   }
   const version = parseWindowsVersion(info.osVersion) ?? parseWindowsKernelVersion(info.kernelVersion);
-  const facts: HostFacts = {
-    os: 'windows',
-    ncpu,
-    memTotalBytes,
-    hyperVAvailable: overrides.hyperVAvailable ?? info.defaultIsolation.toLowerCase() === 'hyperv',
-  };
+  const hyperV = decideHyperV({
+    override: overrides.hyperVAvailable,
+    features: overrides.windowsFeatures,
+    defaultIsolation: info.defaultIsolation,
+  });
+  const facts: HostFacts = { os: 'windows', ncpu, memTotalBytes, hyperVAvailable: hyperV.available, hyperV };
   if (version) {
     facts.osBuild = version.build;
     facts.osVersion = `${version.major}.${version.minor}.${version.build}`;

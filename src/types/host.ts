@@ -20,6 +20,8 @@ export interface HostFacts {
   memTotalBytes: number;
   /** Whether Hyper-V isolated containers can start here (the Hyper-V role is installed). */
   hyperVAvailable: boolean;
+  /** Windows only: how `hyperVAvailable` was found (src/platform/windows-features.ts). */
+  hyperV?: HyperVFinding;
   /** Linux only: the runtimes dockerd knows (docker info `Runtimes` keys). Undefined = not checked. */
   dockerRuntimes?: string[];
   /**
@@ -34,4 +36,13 @@ export interface HostFacts {
   apiVersion?: string;
   /** Linux only: whether the engine can make a bind recursively read-only (API 1.44+, kernel 5.12+). */
   recursiveReadOnlyMounts?: boolean;
+}
+
+/** Whether Hyper-V isolation is available, and where that was found. */
+export interface HyperVFinding {
+  available: boolean;
+  /** `config` (the hyperVAvailable key), `Win32_OptionalFeature` (the host's feature table) or `engine`. */
+  source: 'config' | 'Win32_OptionalFeature' | 'engine';
+  /** What the source said, e.g. "Microsoft-Hyper-V Enabled, Containers Enabled". */
+  detail: string;
 }

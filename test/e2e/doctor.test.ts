@@ -128,25 +128,53 @@ describe('wincri doctor on the rig', () => {
 });
 
 describe('wincri doctor against the Windows engine double', () => {
+  const doctorOn = (double: WindowsEngineDouble, ...args: string[]) =>
+    doctor(
+      '--docker-host',
+      `unix://${double.socketPath}`,
+      '--root-dir',
+      join(dir, 'win-root'),
+      '--listen',
+      `unix://${join(dir, 'win.sock')}`,
+      ...args,
+    );
+
   it('reports the Windows build, the storage driver and the isolation facts', async () => {
     const double = await WindowsEngineDouble.start();
     try {
-      const { results } = await doctor(
-        '--docker-host',
-        `unix://${double.socketPath}`,
-        '--root-dir',
-        join(dir, 'win-root'),
-        '--listen',
-        `unix://${join(dir, 'win.sock')}`,
-      );
+      const { results } = await doctorOn(double);
       expect(named(results, 'engine OS')?.detail).toMatch(/^windows: .*Windows Server/);
       expect(named(results, 'engine OS')?.detail).toMatch(/\(10\.0\.20348/);
       expect(named(results, 'storage driver')?.detail).toBe('windowsfilter');
+      // Doctor runs on Linux here: the host's feature table is not the engine's, so the engine decides.
       expect(named(results, 'isolation')).toMatchObject({
-        status: 'pass',
-        detail: expect.stringMatching(/Hyper-V isolation not enabled/),
+        status: 'warn',
+        detail: expect.stringMatching(
+          /Hyper-V isolation not available \(engine: the engine's default isolation is process .*not on the engine's Windows host\)/,
+        ),
+        fix: expect.stringMatching(/Install-WindowsFeature Hyper-V/),
       });
       expect(named(results, 'cgroups')).toBeUndefined();
+    } finally {
+      await double.close();
+    }
+  });
+
+  it('Hyper-V found from an engine whose default isolation is hyperv, or declared in the config', async () => {
+    const double = await WindowsEngineDouble.start({ defaultIsolation: 'hyperv' });
+    try {
+      expect(named((await doctorOn(double)).results, 'isolation')).toMatchObject({
+        status: 'pass',
+        detail: expect.stringMatching(/engine default hyperv; Hyper-V isolation available \(engine: /),
+      });
+      const config = join(dir, 'no-hyperv.json');
+      await writeFile(config, JSON.stringify({ hyperVAvailable: false }));
+      expect(named((await doctorOn(double, '--config', config)).results, 'isolation')).toMatchObject({
+        status: 'warn',
+        detail: expect.stringMatching(
+          /not available \(config: "hyperVAvailable": false in the wincri config\)/,
+        ),
+      });
     } finally {
       await double.close();
     }

@@ -131,7 +131,10 @@ interface Node {
 
 type NodeOptions = WindowsEngineDoubleOptions & {
   sandboxImage: string;
+  /** Whether HCS starts Hyper-V containers, and (unless `findHyperV`) what the config declares. */
   hyperV: boolean;
+  /** Leave `hyperVAvailable` out of the config: wincri finds it. */
+  findHyperV?: boolean;
   load?: string[];
   /** More keys of wincri's config file (CNI mode). */
   wincriConfig?: Record<string, unknown>;
@@ -145,7 +148,7 @@ async function startNode(options: NodeOptions): Promise<Node> {
   await writeFile(
     config,
     JSON.stringify({
-      hyperVAvailable: options.hyperV,
+      ...(options.findHyperV ? {} : { hyperVAvailable: options.hyperV }),
       sandboxImage: options.sandboxImage,
       statsIntervalMs: 1000,
       ...options.wincriConfig,
@@ -912,9 +915,86 @@ describe('Windows Server 2025 (26100), an old pause image, no Hyper-V', () => {
 
   it('hyperv is refused up front, pointing at the process handlers', async () => {
     const err = await refusedRunp(node, 'hyperv', podConfig(node, 'hv-nohv'), 'FailedPrecondition');
-    expect(err).toContain('Hyper-V is not available on this host (build 26100)');
+    expect(err).toContain(
+      'Hyper-V is not available on this host (build 26100; found by config: "hyperVAvailable": false in the wincri config)',
+    );
     expect(err).toContain('process or runhcs-wcow-process');
     expect(node.creates()).toEqual([]);
+  });
+});
+
+// ---- Hyper-V found rather than declared: no hyperVAvailable in the config ------------------------
+
+/** `crictl info`'s hyperV entry: whether Hyper-V isolation is available and where that was found. */
+async function hyperVInfo(node: Node): Promise<Record<string, unknown>> {
+  const out = await node.run('info');
+  expect(out.code, out.stderr).toBe(0);
+  return (JSON.parse(out.stdout) as { hyperV: Record<string, unknown> }).hyperV;
+}
+
+describe('Hyper-V found: an engine whose default isolation is hyperv (dockerd --exec-opt isolation=hyperv)', () => {
+  let node: Node;
+  useNode(
+    {
+      profile: 'ws2025',
+      sandboxImage: PAUSE_OLD,
+      hyperV: true,
+      findHyperV: true,
+      defaultIsolation: 'hyperv',
+    },
+    (n) => (node = n),
+  );
+
+  it('crictl info shows Hyper-V available, found by the engine, and why the host features were not read', async () => {
+    expect(await hyperVInfo(node)).toEqual({
+      available: true,
+      source: 'engine',
+      detail:
+        "the engine's default isolation is hyperv (GET /info Isolation); the host's features were not read " +
+        "(wincri runs on linux, not on the engine's Windows host)",
+    });
+  });
+
+  it('so auto runs the older pause image under Hyper-V, and the engine starts it', async () => {
+    const pod = await runPod(node, 'auto', podConfig(node, 'found-auto'));
+    expect(hostConfigOf(node, pod.id)['Isolation']).toBe('hyperv');
+    const ready = await node.run('inspectp', pod.id);
+    expect(JSON.parse(ready.stdout)).toMatchObject({ status: { state: 'SANDBOX_READY' } });
+  });
+});
+
+describe('Hyper-V found: an engine whose default isolation is process', () => {
+  let node: Node;
+  useNode({ profile: 'ws2025', sandboxImage: PAUSE_OLD, hyperV: true, findHyperV: true }, (n) => (node = n));
+
+  it('crictl info shows Hyper-V not available, found by the engine', async () => {
+    expect(await hyperVInfo(node)).toMatchObject({
+      available: false,
+      source: 'engine',
+      detail: expect.stringMatching(/^the engine's default isolation is process \(GET \/info Isolation\)/),
+    });
+  });
+
+  it('a hyperv pod is refused naming where that was found and what to do; nothing created', async () => {
+    const err = await refusedRunp(node, 'hyperv', podConfig(node, 'found-none'), 'FailedPrecondition');
+    expect(err).toContain("found by engine: the engine's default isolation is process");
+    expect(err).toContain('install the Hyper-V role (Install-WindowsFeature Hyper-V) and restart wincri');
+  });
+});
+
+describe('Hyper-V declared: the config key overrides what the engine says', () => {
+  let node: Node;
+  useNode(
+    { profile: 'ws2025', sandboxImage: PAUSE_OLD, hyperV: false, defaultIsolation: 'hyperv' },
+    (n) => (node = n),
+  );
+
+  it('crictl info names the config as the source', async () => {
+    expect(await hyperVInfo(node)).toEqual({
+      available: false,
+      source: 'config',
+      detail: '"hyperVAvailable": false in the wincri config',
+    });
   });
 });
 

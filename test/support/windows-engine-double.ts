@@ -61,6 +61,11 @@ export interface WindowsEngineDoubleOptions {
   socketPath?: string;
   /** Whether Hyper-V containers can start. Default true. */
   hyperVAvailable?: boolean;
+  /**
+   * The daemon's default isolation (`GET /info` `Isolation`), as `dockerd --exec-opt isolation=hyperv`
+   * sets it. Default: the profile's (process, as on Windows Server).
+   */
+  defaultIsolation?: 'process' | 'hyperv';
   ncpu?: number;
   memTotalBytes?: number;
   /** References pulled before the first request, as if `docker pull` had run. */
@@ -280,6 +285,7 @@ export class WindowsEngineDouble {
     this.#options = options;
     this.profile = options.profile ?? 'ws2022';
     this.#facts = PROFILES[this.profile]();
+    if (options.defaultIsolation) this.#facts.info['Isolation'] = options.defaultIsolation;
     this.build = this.#facts.build;
     this.hyperVAvailable = options.hyperVAvailable ?? true;
     this.#registry = options.registry ?? (fixture('images.json')['images'] as CatalogImage[]);

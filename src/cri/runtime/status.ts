@@ -86,7 +86,15 @@ function verboseInfo(deps: RuntimeDeps, engine: EngineReadiness): Record<string,
       podCidr: deps.runtimeSettings.podCidr,
       ...networkInfo(deps.network?.state()),
     }),
+    ...hyperVInfo(deps, engine),
   };
+}
+
+/** Windows: whether Hyper-V isolation is available and where that was found (config, the host's features, the engine). */
+function hyperVInfo(deps: RuntimeDeps, engine: EngineReadiness): Record<string, string> {
+  if (engine.info?.osType !== 'windows') return {};
+  const { hyperV } = deps.platform().facts;
+  return hyperV ? { hyperV: JSON.stringify(hyperV) } : {};
 }
 
 /** What `crictl info` shows of the pod network: the mode, and in CNI mode the network in use. */

@@ -56,6 +56,7 @@ function env(overrides: Partial<DoctorEnv> = {}, config = {}): DoctorEnv {
     diskSpace: async () => ({ freeBytes: 60 * GiB, totalBytes: 250 * GiB }),
     lockPath: '/var/lib/wincri/instance.sock',
     now: () => NOW,
+    windowsFeatures: async () => "wincri runs on linux, not on the engine's Windows host",
     ...overrides,
   };
 }
@@ -190,16 +191,57 @@ describe('wincri doctor checks', () => {
       /windows: Windows Server 2022 Datacenter \(10\.0 20348/,
     );
     expect(byName(results, 'isolation')).toMatchObject({
-      status: 'pass',
-      detail: expect.stringMatching(/engine default process; Hyper-V isolation not enabled/),
+      status: 'warn',
+      detail: expect.stringMatching(
+        /engine default process; Hyper-V isolation not available \(engine: the engine's default isolation is process/,
+      ),
+      fix: expect.stringMatching(/Install-WindowsFeature Hyper-V/),
     });
     expect(byName(results, 'storage driver')?.detail).toBe('windowsfilter');
     expect(byName(results, 'cgroups')).toBeUndefined();
   });
 
   it.each([
+    [
+      { hyperV: 'Enabled', containers: 'Enabled' },
+      'pass',
+      /available \(Win32_OptionalFeature: Microsoft-Hyper-V Enabled, Containers Enabled\)/,
+    ],
+    [
+      { hyperV: 'Disabled', containers: 'Enabled' },
+      'warn',
+      /not available \(Win32_OptionalFeature: Microsoft-Hyper-V Disabled/,
+    ],
+    [{ hyperV: 'Absent', containers: 'Enabled' }, 'warn', /Microsoft-Hyper-V Absent/],
+  ] as const)('on Windows, Hyper-V from the host features %o: %s', async (features, status, detail) => {
+    const results = await runChecks(
+      env({ engineInfo: async () => WINDOWS, windowsFeatures: async () => features }),
+    );
+    expect(byName(results, 'isolation')).toMatchObject({ status, detail: expect.stringMatching(detail) });
+  });
+
+  it('on Windows, the config key overrides what the host says, and the report names it', async () => {
+    const results = await runChecks(
+      env(
+        {
+          engineInfo: async () => WINDOWS,
+          windowsFeatures: async () => undefined,
+        },
+        { hyperVAvailable: false },
+      ),
+    );
+    expect(byName(results, 'isolation')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(
+        /not available \(config: "hyperVAvailable": false in the wincri config\)/,
+      ),
+      fix: expect.stringMatching(/remove the key/),
+    });
+  });
+
+  it.each([
     ['10.0.20348.2762', false, 'pass', /process isolation works/],
-    ['10.0.17763.6414', true, 'pass', /needs Hyper-V isolation, which is enabled/],
+    ['10.0.17763.6414', true, 'pass', /needs Hyper-V isolation, which is available/],
     ['10.0.17763.6414', false, 'fail', /process isolation needs the same build/],
     ['10.0.26100.1', true, 'fail', /no isolation runs a newer image/],
   ] as const)('Windows pause image %s (Hyper-V %s): %s', async (osVersion, hyperV, status, detail) => {

@@ -144,6 +144,34 @@ describe('selectIsolation on a Windows engine', () => {
     expect(err.message).toContain('handler process or runhcs-wcow-process');
   });
 
+  it('a refusal says where the host answer was found, and the remedy fits that source', () => {
+    const refuse = (hyperV: HostFacts['hyperV']) =>
+      criErrorFrom(() =>
+        selectIsolation({
+          runtimeHandler: 'hyperv',
+          table: WINDOWS_DEFAULT_HANDLERS,
+          host: { ...windowsHost(20348, false), ...(hyperV ? { hyperV } : {}) },
+        }),
+      ).message;
+    const features = refuse({
+      available: false,
+      source: 'Win32_OptionalFeature',
+      detail: 'Microsoft-Hyper-V Disabled, Containers Enabled',
+    });
+    expect(features).toContain(
+      '(build 20348; found by Win32_OptionalFeature: Microsoft-Hyper-V Disabled, Containers Enabled)',
+    );
+    expect(features).toContain('and restart wincri, which finds it at start');
+    const config = refuse({
+      available: false,
+      source: 'config',
+      detail: '"hyperVAvailable": false in the wincri config',
+    });
+    expect(config).toContain(
+      'set "hyperVAvailable": true in the wincri config (or remove the key to have it found)',
+    );
+  });
+
   it('names the handlers on offer for an unknown handler', () => {
     const err = criErrorFrom(() => pick('runsc', 20348, true));
     expect(err.kind).toBe('InvalidArgument');

@@ -21,6 +21,11 @@ describe('hostFactsFromEngineInfo', () => {
       ncpu: 8,
       memTotalBytes: 34359738368,
       hyperVAvailable: false,
+      hyperV: {
+        available: false,
+        source: 'engine',
+        detail: "the engine's default isolation is process (GET /info Isolation)",
+      },
     });
   });
 
@@ -47,6 +52,14 @@ describe('hostFactsFromEngineInfo', () => {
       hostFactsFromEngineInfo({ ...ws2022, defaultIsolation: 'hyperv' }, { hyperVAvailable: false })
         .hyperVAvailable,
     ).toBe(false);
+  });
+
+  it('carries where the Hyper-V answer came from: the host features when read', () => {
+    const features = { hyperV: 'Enabled', containers: 'Enabled' } as const;
+    expect(hostFactsFromEngineInfo(ws2022, { windowsFeatures: features })).toMatchObject({
+      hyperVAvailable: true,
+      hyperV: { source: 'Win32_OptionalFeature', detail: 'Microsoft-Hyper-V Enabled, Containers Enabled' },
+    });
   });
 
   it('never reads a build on Linux, where OSVersion is the distribution version', () => {
