@@ -1,11 +1,10 @@
-import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { unavailable } from '../errors.js';
 import { capabilityArgs, cniArgs, type PodNetworkInfo } from './cni/capabilities.js';
 import { CniClient } from './cni/cni.js';
 import { podIps } from './cni/result.js';
 import { CniConfigWatcher, type NetworkState } from './cni/watcher.js';
-import { NetnsHolder } from './netns.js';
+import { NetnsHolder, heldNamespace } from './netns.js';
 
 /** The interface name every pod gets, as kubelet's dockershim and containerd name it. */
 export const POD_IFNAME = 'eth0';
@@ -40,6 +39,12 @@ export interface SandboxNetworkRef {
  */
 export class CniPodNetwork {
   private readonly ips = new Map<string, readonly string[]>();
+  /**
+   * Sandbox → network of every attachment in the result cache (from ADD until its DEL succeeds;
+   * read from the cache at recovery), so that a DEL reads one entry, not the whole directory, and
+   * the DEL of a pod not attached costs nothing.
+   */
+  private readonly attached = new Map<string, string>();
 
   constructor(
     private readonly client: CniClient,
@@ -67,8 +72,10 @@ export class CniPodNetwork {
   async attach(ref: SandboxNetworkRef, signal?: AbortSignal): Promise<readonly string[]> {
     const state = this.watcher.current();
     if (!state.ready) throw unavailable(`the pod network is not ready: ${state.message}`);
-    const held = ref.target.kind === 'netns';
-    const netns = held ? await this.netns.hold(ref.id, ref.target.pid) : WINDOWS_SANDBOX_NETNS;
+    // The bind mount is made while the client records the attachment; the plugins run after both.
+    const held = ref.target.kind === 'netns' ? this.netns.hold(ref.id, ref.target.pid) : undefined;
+    const netns = held ? this.netns.pathOf(ref.id) : WINDOWS_SANDBOX_NETNS;
+    this.attached.set(ref.id, state.network.name);
     try {
       const result = await this.client.add(
         state.network,
@@ -80,13 +87,18 @@ export class CniPodNetwork {
           capabilityArgs: capabilityArgs(ref.pod),
         },
         signal,
+        held,
       );
       const ips = podIps(result);
       this.ips.set(ref.id, ips);
       return ips;
     } catch (err) {
+      // A failed ADD has run its DEL; only when that DEL failed too is the entry kept for a retry.
+      const key = { networkName: state.network.name, containerId: ref.id, ifName: POD_IFNAME };
+      if (!(await this.client.cache.read(key))) this.attached.delete(ref.id);
+      await held?.catch(() => undefined);
       await this.netns
-        ?.release(ref.id)
+        .release(ref.id)
         .catch((e: unknown) => this.log.warn({ err: e, sandbox: ref.id }, 'netns release failed'));
       throw err;
     }
@@ -95,16 +107,21 @@ export class CniPodNetwork {
   /**
    * DEL of a sandbox attached through CNI (a sandbox never attached has no cache entry and is left
    * alone), with the config and arguments cached at ADD, then the namespace is released.
-   * Idempotent: a second call finds nothing to do.
+   * Idempotent: a second call finds nothing to do, and asks neither the disk nor a plugin.
    */
   async detach(sandboxId: string, kind: CniTarget['kind'], signal?: AbortSignal): Promise<void> {
-    const netns = kind === 'netns' ? await existing(this.netns.pathOf(sandboxId)) : WINDOWS_SANDBOX_NETNS;
-    await this.client.del(
-      undefined,
-      { containerId: sandboxId, ifName: POD_IFNAME },
-      { netns, args: [], capabilityArgs: {} },
-      signal,
-    );
+    const networkName = this.attached.get(sandboxId);
+    if (networkName !== undefined) {
+      const netns =
+        kind === 'netns' ? await heldNamespace(this.netns.pathOf(sandboxId)) : WINDOWS_SANDBOX_NETNS;
+      await this.client.del(
+        undefined,
+        { networkName, containerId: sandboxId, ifName: POD_IFNAME },
+        { netns, args: [], capabilityArgs: {} },
+        signal,
+      );
+      this.attached.delete(sandboxId);
+    }
     if (kind === 'netns') await this.netns.release(sandboxId);
     this.ips.delete(sandboxId);
   }
@@ -120,6 +137,7 @@ export class CniPodNetwork {
     const halfMade: string[] = [];
     for (const entry of await this.client.cache.list()) {
       if (entry.ifName !== POD_IFNAME) continue;
+      this.attached.set(entry.containerId, entry.networkName);
       const alive = live.has(entry.containerId);
       if (alive && entry.result) {
         this.ips.set(entry.containerId, podIps(entry.result));
@@ -155,15 +173,6 @@ export class CniPodNetwork {
         this.log.warn({ err }, 'CNI GC reported an error');
     }
     return halfMade;
-  }
-}
-
-async function existing(path: string): Promise<string> {
-  try {
-    await stat(path);
-    return path;
-  } catch {
-    return '';
   }
 }
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { failedPrecondition } from '../errors.js';
 
@@ -72,4 +72,21 @@ export class NetnsHolder {
 function stderrOf(err: unknown): string {
   const e = err as { stderr?: string; message?: string };
   return (e.stderr || e.message || String(err)).trim();
+}
+
+/**
+ * The path of a held namespace if it is one: a bind mount of nsfs, whose device differs from its
+ * directory's. Empty when it is gone, or is only the empty file a kill left before its mount (a
+ * plugin handed that would fail its DEL on every retry). bridge finds the addresses whose
+ * masquerade rules it removes by looking inside the namespace: a DEL without it frees the IP but
+ * leaves those rules, which is why pod namespaces are held by a bind mount that outlives the pod.
+ */
+export async function heldNamespace(path: string | undefined): Promise<string> {
+  if (!path) return '';
+  try {
+    const [file, dir] = await Promise.all([stat(path), stat(dirname(path))]);
+    return file.dev !== dir.dev ? path : '';
+  } catch {
+    return '';
+  }
 }

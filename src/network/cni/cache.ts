@@ -8,6 +8,10 @@ import { join } from 'node:path';
  * in the middle of an ADD finds the attachment after its restart and can DEL it (freeing an IP a
  * plugin may already have reserved); the result is added when ADD succeeds. Writes go through a
  * temporary file and a rename, so a crash leaves the old entry or the new one, never half of one.
+ * Only that first entry is flushed to disk (`durable`): a killed runtime finds what it wrote in the
+ * page cache anyway, and after a power loss the entry written before ADD is enough to DEL; the
+ * result is written as libcni writes every entry, without an fsync, which costs 2-4 ms and tails
+ * of 30 ms on the pod's critical path.
  */
 
 export const CACHE_KIND = 'cniCacheV1';
@@ -51,7 +55,7 @@ export class ResultCache {
     return join(this.resultsDir, `${key.networkName}-${key.containerId}-${key.ifName}`);
   }
 
-  async write(entry: CachedAttachment): Promise<void> {
+  async write(entry: CachedAttachment, options: { durable: boolean } = { durable: true }): Promise<void> {
     const data: OnDisk = {
       kind: CACHE_KIND,
       containerId: entry.containerId,
@@ -73,7 +77,7 @@ export class ResultCache {
     const handle = await open(temp, 'w', 0o600);
     try {
       await handle.writeFile(JSON.stringify(data));
-      await handle.sync();
+      if (options.durable) await handle.sync();
     } finally {
       await handle.close();
     }

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { CriError, failedPrecondition, internal } from '../../errors.js';
 import { ResultCache, type AttachmentKey, type CachedAttachment } from './cache.js';
 import { describePlugin, parseConfList, type NetworkConfigList, type PluginConf } from './config.js';
@@ -13,6 +12,7 @@ import {
   type ExecOutcome,
   type PluginCall,
 } from './invoke.js';
+import { heldNamespace } from '../netns.js';
 import { atLeast } from './version.js';
 
 /**
@@ -46,6 +46,7 @@ export type PluginRunner = (path: string, call: PluginCall, options: ExecOptions
 
 export class CniClient {
   readonly cache: ResultCache;
+  private readonly paths = new Map<string, string>();
 
   constructor(
     readonly options: CniOptions,
@@ -54,14 +55,28 @@ export class CniClient {
     this.cache = new ResultCache(options.cacheDir);
   }
 
-  /** ADD; the result is cached before returning. On failure nothing stays attached (DEL is run). */
+  /**
+   * ADD; the result is cached before returning. On failure nothing stays attached (DEL is run).
+   * `ready` is what the caller still prepares for the plugins (Linux: the namespace's bind mount);
+   * the cache entry is written meanwhile, and the first plugin runs when both are done.
+   */
   async add(
     network: NetworkConfigList,
     att: AttachmentRequest,
     signal?: AbortSignal,
+    ready: Promise<unknown> = Promise.resolve(),
   ): Promise<Record<string, unknown>> {
-    // Written first: a runtime killed during ADD finds it after restart and DELs it.
-    await this.cache.write(cacheEntry(network, att));
+    // Written before any plugin runs: a runtime killed during ADD finds it after restart and DELs it.
+    const [recorded, prepared] = await Promise.allSettled([
+      this.cache.write(cacheEntry(network, att)),
+      ready,
+    ]);
+    if (recorded.status === 'rejected' || prepared.status === 'rejected') {
+      // No plugin ran, so there is nothing to DEL; the entry, if written, goes.
+      if (recorded.status === 'fulfilled')
+        await this.cache.remove(keyOf(network, att)).catch(() => undefined);
+      throw recorded.status === 'rejected' ? recorded.reason : (prepared as PromiseRejectedResult).reason;
+    }
     let prevResult: Record<string, unknown> | undefined;
     try {
       for (const plugin of network.plugins) {
@@ -80,7 +95,7 @@ export class CniClient {
       throw err;
     }
     const result = prevResult ?? {};
-    await this.cache.write({ ...cacheEntry(network, att), result });
+    await this.cache.write({ ...cacheEntry(network, att), result }, { durable: false });
     return result;
   }
 
@@ -106,7 +121,7 @@ export class CniClient {
     const att: AttachmentRequest = {
       containerId: key.containerId,
       ifName: key.ifName,
-      netns: fallback.netns || (await existingPath(cached?.netns)),
+      netns: fallback.netns || (await heldNamespace(cached?.netns)),
       args: cached?.cniArgs ?? fallback.args,
       capabilityArgs: cached?.capabilityArgs ?? fallback.capabilityArgs,
     };
@@ -178,16 +193,28 @@ export class CniClient {
     return errors;
   }
 
-  /** Is every plugin of the list installed? Undefined when it is, else why not. */
+  /**
+   * Is every plugin of the list installed? Undefined when it is, else why not. Run at each load of
+   * the config: the paths found are what every call uses until the next load.
+   */
   async missingPlugins(network: NetworkConfigList): Promise<string | undefined> {
+    this.paths.clear();
     const missing: string[] = [];
     for (const plugin of network.plugins) {
-      if (!(await findPlugin(plugin.type, this.options.binDirs, this.options.windows)))
-        missing.push(plugin.type);
+      if (!(await this.pluginPath(plugin.type))) missing.push(plugin.type);
     }
     return missing.length === 0
       ? undefined
       : `plugin${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in ${this.options.binDirs.join(', ')}`;
+  }
+
+  /** Where the plugin binary is, looked up once and then remembered (a call that cannot run it forgets). */
+  private async pluginPath(type: string): Promise<string | undefined> {
+    const known = this.paths.get(type);
+    if (known) return known;
+    const found = await findPlugin(type, this.options.binDirs, this.options.windows);
+    if (found) this.paths.set(type, found);
+    return found;
   }
 
   private async undoAdd(network: NetworkConfigList, att: AttachmentRequest, cause: unknown): Promise<void> {
@@ -210,7 +237,7 @@ export class CniClient {
     signal: AbortSignal | undefined,
   ): Promise<string> {
     const who = describePlugin(network, plugin);
-    const path = await findPlugin(plugin.type, this.options.binDirs, this.options.windows);
+    const path = await this.pluginPath(plugin.type);
     if (!path)
       throw failedPrecondition(`${who} is not installed: looked in ${this.options.binDirs.join(', ')}`);
     const call: PluginCall = {
@@ -226,6 +253,8 @@ export class CniClient {
         ...(signal ? { signal } : {}),
       });
     } catch (err) {
+      // Removed or moved since it was found: the next call looks again.
+      if (err instanceof PluginExecError && err.reason === 'spawn') this.paths.delete(plugin.type);
       throw execFailure(who, command, err);
     }
     if (outcome.exitCode !== 0) {
@@ -239,21 +268,6 @@ export class CniClient {
       );
     }
     return outcome.stdout;
-  }
-}
-
-/**
- * The netns recorded at ADD, if it is still there. bridge finds the addresses whose masquerade
- * rules it removes by looking inside the namespace: a DEL without it frees the IP but leaves
- * those rules, which is why pod namespaces are held by a bind mount that outlives the pod.
- */
-async function existingPath(path: string | undefined): Promise<string> {
-  if (!path) return '';
-  try {
-    await stat(path);
-    return path;
-  } catch {
-    return '';
   }
 }
 

@@ -120,6 +120,20 @@ describe('CniPodNetwork, Windows (HNS plugins) contract', () => {
     ).toEqual([['b'.repeat(64), 'none', true]]);
   });
 
+  it('keeps an attachment whose ADD and undoing DEL both failed, and DELs it at the pod stop', async () => {
+    // ADD fails; the DEL that undoes it fails once, then works.
+    await writePlugin(rig, 'win-bridge', {
+      body: `[ "$CNI_COMMAND" = ADD ] && exit 3
+[ "$CNI_COMMAND" = DEL ] && [ ! -e ${rig.root}/del-once ] && { touch ${rig.root}/del-once; exit 4; }`,
+    });
+    await expect(network.attach({ id: pod.sandboxId, target: WINDOWS, pod })).rejects.toThrow(
+      /the DEL that undoes it failed too/,
+    );
+    await network.detach(pod.sandboxId, 'sandbox-container');
+    await network.detach(pod.sandboxId, 'sandbox-container'); // done: no further call
+    expect((await recordedCalls(rig)).map((c) => c.command)).toEqual(['ADD', 'DEL', 'DEL']);
+  });
+
   it('refuses to attach while no network is configured, naming the directory', async () => {
     const client = new CniClient({ binDirs: [rig.binDir], cacheDir: rig.cacheDir, timeoutMs: 5000 });
     const empty = new CniConfigWatcher(client, { confDir: join(rig.root, 'none') }, log);

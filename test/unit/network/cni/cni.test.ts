@@ -123,17 +123,50 @@ describe('CniClient', () => {
     expect(await readdir(join(rig.cacheDir, 'results'))).toEqual([]);
   });
 
-  it('DEL from the cache hands the plugins the netns recorded at ADD while it still exists', async () => {
-    const netns = join(rig.root, 'netns-held');
-    await writeFile(netns, '');
+  /** ADD with `netns`, then DEL with none given: the CNI_NETNS each DEL got. */
+  const netnsOfDel = async (netns: string) => {
     await client.add(network, { ...att, netns });
     await client.del(
       undefined,
       { containerId: 'sandbox1', ifName: 'eth0' },
       { netns: '', args: [], capabilityArgs: {} },
     );
-    const dels = (await recordedCalls(rig)).filter((c) => c.command === 'DEL');
-    expect(dels.map((c) => c.env.CNI_NETNS)).toEqual([netns, netns]);
+    return (await recordedCalls(rig)).filter((c) => c.command === 'DEL').map((c) => c.env.CNI_NETNS);
+  };
+
+  it('DEL from the cache hands the plugins the netns recorded at ADD while it is still a namespace', async () => {
+    // A namespace file, as a held one is (nsfs, on another device than its directory).
+    const netns = `/proc/${process.pid}/ns/net`;
+    expect(await netnsOfDel(netns)).toEqual([netns, netns]);
+  });
+
+  it('DEL does not hand over a recorded netns path that is only an empty file (killed before its mount)', async () => {
+    const netns = join(rig.root, 'netns-never-mounted');
+    await writeFile(netns, '');
+    expect(await netnsOfDel(netns)).toEqual(['', '']);
+  });
+
+  it('runs the plugins only once what the caller prepares is ready, and keeps no entry when it fails', async () => {
+    let prepared = false;
+    await writePlugin(rig, 'main', { body: `[ -e ${rig.root}/prepared ] || exit 9` });
+    const ready = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        prepared = true;
+        void writeFile(join(rig.root, 'prepared'), '').then(resolve);
+      }, 50),
+    );
+    await client.add(network, att, undefined, ready);
+    expect(prepared).toBe(true);
+    await expect(
+      client.add(
+        network,
+        { ...att, containerId: 'sandbox2' },
+        undefined,
+        Promise.reject(new Error('no mount')),
+      ),
+    ).rejects.toThrow('no mount');
+    expect(await readdir(join(rig.cacheDir, 'results'))).toEqual(['testnet-sandbox1-eth0']);
+    expect((await recordedCalls(rig)).filter((c) => c.env.CNI_CONTAINERID === 'sandbox2')).toEqual([]);
   });
 
   it('DEL without a cache entry still runs every plugin (frees what an unrecorded ADD took)', async () => {
