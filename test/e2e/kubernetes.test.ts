@@ -607,6 +607,78 @@ describe.each(VERSIONS)('a kubelet %s over wincri', (version) => {
     it('a wincri restart', () => survives('wincri'));
   });
 
+  describe('with EventedPLEG=true', () => {
+    // A kubelet with evented PLEG opens wincri's GetContainerEvents stream. 1.37 uses it to
+    // relist a pod as soon as one of its containers stops; 1.36 builds the pod's status from
+    // PodSandboxStatus' container list, newest attempt first.
+    const kubeletMetric = async (name: string): Promise<number> => {
+      const text = await kubectlOk(c, ['get', '--raw', `/api/v1/nodes/${c.node}/proxy/metrics`]);
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : Number.NaN;
+    };
+
+    beforeAll(async () => {
+      await clusterRestart('kubelet', { featureGates: 'EventedPLEG=true' });
+    }, 300_000);
+    afterAll(async () => {
+      await kubectl(c, ['delete', 'pod', '-n', NS, 'evented-crash', '--wait=false']);
+      await clusterRestart('kubelet', { featureGates: '' });
+    }, 300_000);
+
+    it('the kubelet holds the event stream and the events it gets are fresh', async () => {
+      await apply(
+        c,
+        pod('evented-once', {
+          restartPolicy: 'Never',
+          containers: [sleeper('once', { command: ['sh', '-c', 'sleep 2; exit 7'] })],
+        }),
+      );
+      const s = await eventually('the container terminated', async () => {
+        const cs = (await getPod('evented-once')).status.containerStatuses?.[0];
+        return cs?.state.terminated ? cs : undefined;
+      });
+      expect(s.state.terminated?.exitCode).toBe(7);
+      expect(await kubeletMetric('kubelet_evented_pleg_connection_success_count')).toBeGreaterThanOrEqual(1);
+      expect(await kubeletMetric('kubelet_evented_pleg_connection_error_count')).toBe(0);
+      // The kubelet observes now minus each event's created_at (nanoseconds): a wrong unit or
+      // clock would read as seconds to years.
+      const count = await kubeletMetric('kubelet_evented_pleg_connection_latency_seconds_count');
+      const sum = await kubeletMetric('kubelet_evented_pleg_connection_latency_seconds_sum');
+      expect(count).toBeGreaterThanOrEqual(3); // created, started, stopped at least
+      expect(sum / count).toBeGreaterThanOrEqual(0);
+      expect(sum / count).toBeLessThan(1);
+      await kubectlOk(c, ['delete', 'pod', '-n', NS, 'evented-once', '--wait=false']);
+    });
+
+    it('a crash loop restarts with back-off and never reuses an attempt', async () => {
+      await apply(
+        c,
+        pod('evented-crash', {
+          restartPolicy: 'Always',
+          containers: [sleeper('boom', { command: ['sh', '-c', 'exit 3'] })],
+        }),
+      );
+      await eventually(
+        'three restarts',
+        async () => {
+          const cs = (await getPod('evented-crash')).status.containerStatuses?.[0];
+          return cs && cs.restartCount >= 3 ? cs : undefined;
+        },
+        180_000,
+      );
+      const events = await kubectlOk(c, [
+        'get',
+        'events',
+        '-n',
+        NS,
+        '--field-selector',
+        'involvedObject.name=evented-crash',
+      ]);
+      expect(events).toMatch(/Back-off restarting failed container/);
+      expect(events).not.toMatch(/AlreadyExists|CreateContainerError|already exists/);
+    }, 240_000);
+  });
+
   it('image garbage collection removes unused images and keeps the pinned pause image', async () => {
     await kubectlOk(c, ['delete', 'pods', '--all', '-n', NS, '--wait=true', '--timeout=120s']);
     await eventually('no sandbox left', async () => {
