@@ -10,7 +10,10 @@
 # Settings (environment; `up` records them, so `restart` needs only what changes):
 #   WINCRI_CLUSTER_VERSION         Kubernetes release (default v1.37.2; built by kubernetes.sh)
 #   WINCRI_CLUSTER_ENGINE          `own`: a private dockerd under the cluster's directory (default);
-#                                  `rig`: the rig's dockerd (hold /tmp/wincri-e2e.lock around it)
+#                                  `rig`: the rig's dockerd (hold /tmp/wincri-e2e.lock around it);
+#                                  `containerd`: no wincri, the kubelet on containerd 2.4's own CRI
+#                                  (containerd-cri.sh, instance `cluster`): the reference runtime
+#                                  the same tests are checked against
 #   WINCRI_CLUSTER_FEATURE_GATES   feature gates for the apiserver and kubelet, e.g. EventedPLEG=true
 #   WINCRI_CLUSTER_KUBELET_EXTRA   a file of KubeletConfiguration YAML lines appended to the config
 #
@@ -41,6 +44,7 @@ SCHEDULER_PORT=20259
 CGROUP_ROOT=/wincri-cluster
 WINCRI_SOCK=$CL_RUN/wincri.sock
 SERVICE_CIDR=10.96.0.0/24
+CONTAINERD_INSTANCE=cluster
 
 load_settings() {
   local version=${WINCRI_CLUSTER_VERSION:-} engine=${WINCRI_CLUSTER_ENGINE:-}
@@ -54,10 +58,15 @@ load_settings() {
   FEATURE_GATES=${FEATURE_GATES:-}
   KUBELET_EXTRA=${KUBELET_EXTRA:-}
   BIN=$(rig_kube_bin "$VERSION")
+  RUNTIME_ENDPOINT=unix://$WINCRI_SOCK
   case $ENGINE in
     rig) DOCKER_HOST_URL=$RIG_DOCKER_HOST ;;
     own) DOCKER_HOST_URL=unix://$CL_DIR/engine/run/docker.sock ;;
-    *) rig_die "WINCRI_CLUSTER_ENGINE must be rig or own, not $ENGINE" ;;
+    containerd)
+      DOCKER_HOST_URL=
+      RUNTIME_ENDPOINT=unix://$RIG_RUN/ref-containerd24-$CONTAINERD_INSTANCE/containerd.sock
+      ;;
+    *) rig_die "WINCRI_CLUSTER_ENGINE must be rig, own or containerd, not $ENGINE" ;;
   esac
 }
 
@@ -157,9 +166,20 @@ wait_for() {
   rig_die "$what not ready (log: $CL_LOGS/$part.log)"
 }
 
+containerd_cri() { WINCRI_CONTAINERD_INSTANCE=$CONTAINERD_INSTANCE "$RIG_DIR/containerd-cri.sh" "$@"; }
+
 start_engine() {
-  [ "$ENGINE" = own ] || return 0
-  RIG_ENGINE_DIR=$CL_DIR/engine RIG_ENGINE_BRIDGE=$ENGINE_BRIDGE "$RIG_DIR/dockerd.sh" start
+  case $ENGINE in
+    own) RIG_ENGINE_DIR=$CL_DIR/engine RIG_ENGINE_BRIDGE=$ENGINE_BRIDGE "$RIG_DIR/dockerd.sh" start ;;
+    containerd) containerd_cri start >/dev/null ;;
+  esac
+}
+
+stop_engine() {
+  case $ENGINE in
+    own) RIG_ENGINE_DIR=$CL_DIR/engine RIG_ENGINE_BRIDGE=$ENGINE_BRIDGE "$RIG_DIR/dockerd.sh" stop ;;
+    containerd) containerd_cri stop ;;
+  esac
 }
 
 start_etcd() {
@@ -209,6 +229,7 @@ start_controllers() {
 
 start_wincri() {
   local args=() m
+  [ "$ENGINE" != containerd ] || return 0
   [ -f "$RIG_REPO/dist/src/main.js" ] || rig_die "wincri is not built: npm run build"
   for m in ${WINCRI_RIG_MIRRORS//,/ }; do args+=(--registry-mirror "$m"); done
   launch wincri node "$RIG_REPO/dist/src/main.js" serve --listen "unix://$WINCRI_SOCK" \
@@ -255,8 +276,8 @@ authentication:
   webhook: {enabled: true}
   x509: {clientCAFile: $CL_PKI/ca.crt}
 authorization: {mode: Webhook}
-containerRuntimeEndpoint: unix://$WINCRI_SOCK
-imageServiceEndpoint: unix://$WINCRI_SOCK
+containerRuntimeEndpoint: $RUNTIME_ENDPOINT
+imageServiceEndpoint: $RUNTIME_ENDPOINT
 cgroupDriver: cgroupfs
 cgroupRoot: $CGROUP_ROOT
 failCgroupV1: false
@@ -304,12 +325,12 @@ default_sa() { kubectl_ -n default get serviceaccount default; }
 write_json() {
   jq -n --arg version "$VERSION" --arg engine "$ENGINE" --arg dockerHost "$DOCKER_HOST_URL" \
     --arg kubectl "$BIN/kubectl" --arg kubeconfig "$CL_PKI/admin.kubeconfig" \
-    --arg node "$NODE_NAME" --arg nodeIP "$NODE_IP" --arg wincriSocket "unix://$WINCRI_SOCK" \
+    --arg node "$NODE_NAME" --arg nodeIP "$NODE_IP" --arg runtimeEndpoint "$RUNTIME_ENDPOINT" \
     --arg logs "$CL_LOGS" --arg podLogsDir "$CL_DIR/pod-logs" --arg cgroupRoot "$CGROUP_ROOT" \
-    --arg script "$RIG_DIR/cluster.sh" --arg featureGates "$FEATURE_GATES" \
+    --arg script "$RIG_DIR/cluster.sh" --arg featureGates "$FEATURE_GATES" --arg crictl "$CRICTL" \
     --argjson kubeletPort "$KUBELET_PORT" \
-    '{$version, $engine, $dockerHost, $kubectl, $kubeconfig, $node, $nodeIP, $kubeletPort, $wincriSocket,
-      $logs, $podLogsDir, $cgroupRoot, $script, $featureGates}' >"$CL_JSON"
+    '{$version, $engine, $dockerHost, $kubectl, $kubeconfig, $node, $nodeIP, $kubeletPort, $runtimeEndpoint,
+      $logs, $podLogsDir, $cgroupRoot, $script, $featureGates, $crictl}' >"$CL_JSON"
 }
 
 up() {
@@ -347,16 +368,12 @@ down() {
   fi
   local p
   for p in scheduler controller-manager kubelet apiserver etcd; do rig_stop_pid "$CL_RUN/$p.pid" "$p"; done
-  if rig_pid_alive "$CL_RUN/wincri.pid"; then
-    # Only the kubelet's pods (the engine may be the rig's, shared with other tests).
-    "$CRICTL" --runtime-endpoint "unix://$WINCRI_SOCK" pods -o json 2>/dev/null |
-      jq -r '.items[] | select(.labels["io.kubernetes.pod.uid"] != null) | .id' |
-      xargs -r "$CRICTL" --runtime-endpoint "unix://$WINCRI_SOCK" rmp -f >/dev/null 2>&1 || true
-  fi
+  # Only the kubelet's pods (the engine may be the rig's, shared with other tests).
+  "$CRICTL" --runtime-endpoint "$RUNTIME_ENDPOINT" --timeout 5s pods -o json 2>/dev/null |
+    jq -r '.items[] | select(.labels["io.kubernetes.pod.uid"] != null) | .id' |
+    xargs -r "$CRICTL" --runtime-endpoint "$RUNTIME_ENDPOINT" rmp -f >/dev/null 2>&1 || true
   rig_stop_pid "$CL_RUN/wincri.pid" wincri
-  if [ "$ENGINE" = own ]; then
-    RIG_ENGINE_DIR=$CL_DIR/engine RIG_ENGINE_BRIDGE=$ENGINE_BRIDGE "$RIG_DIR/dockerd.sh" stop
-  fi
+  stop_engine
   # The kubelet's tmpfs volumes (service account tokens) stay mounted after it stops.
   { grep -o " $CL_DIR/kubelet/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount "$m" || true; done
   rm -f "$CL_JSON" "$CL_SETTINGS"
@@ -366,7 +383,7 @@ down() {
 status() {
   load_settings
   local p
-  echo "Kubernetes $VERSION, engine $ENGINE ($DOCKER_HOST_URL)"
+  echo "Kubernetes $VERSION, engine $ENGINE (${DOCKER_HOST_URL:-$RUNTIME_ENDPOINT})"
   for p in etcd apiserver controller-manager scheduler wincri kubelet; do
     if rig_pid_alive "$CL_RUN/$p.pid"; then echo "$p: running (pid $(cat "$CL_RUN/$p.pid"))"; else echo "$p: not running"; fi
   done
@@ -382,6 +399,7 @@ restart() {
       start_kubelet
       ;;
     wincri)
+      [ "$ENGINE" != containerd ] || rig_die "the node runs containerd's CRI: there is no wincri to restart"
       rig_stop_pid "$CL_RUN/wincri.pid" wincri
       start_wincri
       ;;

@@ -5,15 +5,20 @@
 # It shares nothing with the Docker 29 engines' containerd, so it needs no lock.
 #   containerd-cri.sh start|stop|status
 #   WINCRI_CONTAINERD_CGROUP_DRIVER=cgroupfs|systemd (default cgroupfs, as the rig's kubelets use)
+#   WINCRI_CONTAINERD_INSTANCE=NAME  a second, separate containerd (own dirs, socket, bridge
+#                                    ctrd-NAME, subnet 10.213.25.0/24): cluster.sh's node uses
+#                                    `cluster`, so a bench on the default instance never meets a
+#                                    kubelet (which removes pods it does not know)
 # `start` prints the CRI socket (unix://...) on stdout and is idempotent.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-CC_DIR=$RIG_STATE/containerd-cri
-CC_RUN=$RIG_RUN/ref-containerd24
+CC_INSTANCE=${WINCRI_CONTAINERD_INSTANCE:-}
+CC_DIR=$RIG_STATE/containerd-cri${CC_INSTANCE:+-$CC_INSTANCE}
+CC_RUN=$RIG_RUN/ref-containerd24${CC_INSTANCE:+-$CC_INSTANCE}
 CC_SOCK=$CC_RUN/containerd.sock
 CC_PID=$CC_RUN/containerd.pid
-CC_LOG=$RIG_LOGS/containerd-cri.log
+CC_LOG=$RIG_LOGS/containerd-cri${CC_INSTANCE:+-$CC_INSTANCE}.log
 CC_CONF=$CC_DIR/config.toml
 CC_HOSTS=$CC_DIR/certs.d
 CC_CNI=$CC_DIR/net.d
@@ -21,6 +26,10 @@ CC_CNI=$CC_DIR/net.d
 # 172.31.238-239.x and 10.96.0.0/24.
 CC_BRIDGE=ctrd24cni0
 CC_SUBNET=10.213.24.0/24
+if [ -n "$CC_INSTANCE" ]; then
+  CC_BRIDGE=ctrd-${CC_INSTANCE:0:10}
+  CC_SUBNET=10.213.25.0/24
+fi
 CC_SANDBOX_IMAGE=registry.k8s.io/pause:3.10
 CC_CGROUP_DRIVER=${WINCRI_CONTAINERD_CGROUP_DRIVER:-cgroupfs}
 

@@ -4,11 +4,18 @@ import { join } from 'node:path';
 
 /**
  * The one-node cluster of scripts/rig/cluster.sh (etcd, apiserver, controller-manager, scheduler,
- * a kubelet over wincri): start, stop, restart its parts, and drive it with kubectl.
+ * a kubelet over wincri, or over containerd's own CRI to check the tests themselves): start, stop,
+ * restart its parts, and drive it with kubectl.
  */
 export interface Cluster {
   version: string;
+  /** `own` or `rig`: wincri on a Docker engine; `containerd`: containerd's CRI, no wincri. */
+  engine: 'own' | 'rig' | 'containerd';
+  /** The Docker engine under wincri; empty on containerd. */
   dockerHost: string;
+  /** The kubelet's CRI endpoint. */
+  runtimeEndpoint: string;
+  crictl: string;
   kubectl: string;
   kubeconfig: string;
   node: string;
@@ -194,14 +201,38 @@ export async function eventually<T>(
 
 /** docker against the cluster's engine. */
 export function engine(c: Cluster, args: string[]): Promise<CommandResult> {
+  if (!c.dockerHost) throw new Error(`the node runs ${c.engine}'s CRI: there is no Docker engine`);
   return run('/usr/bin/docker', ['-H', c.dockerHost, ...args]);
 }
 
-/** The engine's containers (running or not) of one pod: wincri's Docker names carry the pod uid. */
-export async function podContainers(
-  c: Cluster,
-  uid: string,
-): Promise<{ id: string; name: string; state: string }[]> {
+/** crictl SUBCOMMAND ARGS... against the node's runtime, its JSON answer parsed. */
+export async function criJson<T>(c: Cluster, [subcommand = '', ...args]: string[]): Promise<T> {
+  const endpoints = ['--runtime-endpoint', c.runtimeEndpoint, '--image-endpoint', c.runtimeEndpoint];
+  // Flags before the ids: crictl stops reading flags at its first positional argument.
+  const r = await run(c.crictl, [...endpoints, subcommand, '-o', 'json', ...args], {
+    env: { CRI_CONFIG_FILE: '/dev/null' },
+  });
+  if (r.code !== 0) throw new Error(`crictl ${subcommand} ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+export interface RuntimeContainer {
+  id: string;
+  name: string;
+  /** `running` (a ready sandbox counts as running) or what else the runtime says. */
+  state: string;
+}
+
+/**
+ * The sandboxes and containers of one pod. On wincri they are read from the Docker engine itself
+ * (what is really there, whatever wincri believes; its Docker names carry the pod uid); on
+ * containerd through its CRI.
+ */
+export async function podContainers(c: Cluster, uid: string): Promise<RuntimeContainer[]> {
+  return c.dockerHost ? engineContainers(c, uid) : criContainers(c, uid);
+}
+
+async function engineContainers(c: Cluster, uid: string): Promise<RuntimeContainer[]> {
   const r = await engine(c, [
     'ps',
     '-a',
@@ -219,4 +250,76 @@ export async function podContainers(
       const [id = '', name = '', state = ''] = l.split('\t');
       return { id, name, state };
     });
+}
+
+async function criContainers(c: Cluster, uid: string): Promise<RuntimeContainer[]> {
+  const label = ['--label', `io.kubernetes.pod.uid=${uid}`];
+  const pods = await criJson<{ items: { id: string; metadata: { name: string }; state: string }[] }>(c, [
+    'pods',
+    ...label,
+  ]);
+  const ctrs = await criJson<{ containers: { id: string; metadata: { name: string }; state: string }[] }>(c, [
+    'ps',
+    '-a',
+    ...label,
+  ]);
+  const state = (s: string) => (s === 'SANDBOX_READY' || s === 'CONTAINER_RUNNING' ? 'running' : s);
+  return [...pods.items, ...ctrs.containers].map((x) => ({
+    id: x.id,
+    name: x.metadata.name,
+    state: state(x.state),
+  }));
+}
+
+/** What the runtime applied to a container: limits, cgroup parent, oom_score_adj. */
+export interface AppliedLimits {
+  memory: number;
+  cpuQuota: number;
+  cpuPeriod: number;
+  cpuShares: number;
+  cgroupParent: string;
+  oomScoreAdj: number;
+}
+
+/** On wincri from the Docker engine's HostConfig; on containerd from the OCI spec it ran. */
+export async function appliedLimits(c: Cluster, id: string): Promise<AppliedLimits> {
+  if (c.dockerHost) {
+    const r = await engine(c, ['inspect', id]);
+    if (r.code !== 0) throw new Error(`docker inspect ${id}: ${r.stderr}`);
+    const hc = (JSON.parse(r.stdout) as { HostConfig: Record<string, number | string> }[])[0]!.HostConfig;
+    return {
+      memory: Number(hc['Memory']),
+      cpuQuota: Number(hc['CpuQuota']),
+      cpuPeriod: Number(hc['CpuPeriod']),
+      cpuShares: Number(hc['CpuShares']),
+      cgroupParent: String(hc['CgroupParent']),
+      oomScoreAdj: Number(hc['OomScoreAdj']),
+    };
+  }
+  const spec = (
+    await criJson<{
+      info: {
+        runtimeSpec: {
+          process: { oomScoreAdj?: number };
+          linux: {
+            cgroupsPath: string;
+            resources: {
+              memory?: { limit?: number };
+              cpu?: { quota?: number; period?: number; shares?: number };
+            };
+          };
+        };
+      };
+    }>(c, ['inspect', id])
+  ).info.runtimeSpec;
+  const r = spec.linux.resources;
+  return {
+    memory: r.memory?.limit ?? 0,
+    cpuQuota: r.cpu?.quota ?? 0,
+    cpuPeriod: r.cpu?.period ?? 0,
+    cpuShares: r.cpu?.shares ?? 0,
+    // cgroupfs paths end with the container's own directory.
+    cgroupParent: spec.linux.cgroupsPath.slice(0, spec.linux.cgroupsPath.lastIndexOf('/')),
+    oomScoreAdj: spec.process.oomScoreAdj ?? 0,
+  };
 }
