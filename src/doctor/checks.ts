@@ -1,7 +1,8 @@
 /**
  * `wincri doctor`: is this node set up for wincri? Each check reads, never changes: it asks the
  * engine (ping, info, image inspect), looks at files (the CRI socket, the state directory's lock,
- * free space) and asks a registry's `/v2/` whether it answers. Each result says pass, warn or fail
+ * free space, in CNI mode the network configs and plugins; on Windows the host's feature table
+ * through a read-only WMI query) and asks a registry's `/v2/` whether it answers. Each result says pass, warn or fail
  * and, when not pass, what to do. Everything a check reads comes through `DoctorEnv`, so each is
  * unit-tested over recorded answers.
  */
@@ -10,20 +11,13 @@ import type { EngineInfo } from '../docker/client.js';
 import { throughMirror } from '../cri/image/mirrors.js';
 import { formatReference, parseReference } from '../cri/image/reference.js';
 import { parseEndpoint } from '../grpc/endpoint.js';
+import { cniCheck, type CniSetup } from './cni-check.js';
+import type { CheckResult } from './result.js';
 import { hyperVRemedy } from '../isolation/select.js';
 import { decideHyperV, type WindowsFeatures } from '../platform/windows-features.js';
 import type { HyperVFinding } from '../types/host.js';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
-
-export interface CheckResult {
-  name: string;
-  status: CheckStatus;
-  /** What was found. */
-  detail: string;
-  /** What to do, when not pass. */
-  fix?: string;
-}
+export type { CheckResult, CheckStatus } from './result.js';
 
 export interface DoctorEnv {
   config: Config;
@@ -42,6 +36,8 @@ export interface DoctorEnv {
   /** The instance lock's path for the state directory (src/instance-lock.ts). */
   lockPath: string;
   now(): number;
+  /** CNI mode: what the config and bin dirs hold (src/doctor/cni-check.ts). */
+  cniSetup(): Promise<CniSetup>;
   /** Windows: the host's feature table, why it was not read, or undefined when the config decides. */
   windowsFeatures(): Promise<WindowsFeatures | string | undefined>;
   /** The kubelet's config file, parsed, when `--kubelet-config` was given. */
@@ -330,6 +326,7 @@ export async function runChecks(env: DoctorEnv): Promise<CheckResult[]> {
     const build = await pauseBuildCheck(env, info, hyperV);
     if (build) results.push(build);
   }
+  if (env.config.networkPlugin === 'cni') results.push(cniCheck(await env.cniSetup()));
   results.push(await endpointCheck(env), await stateDirCheck(env), ...(await diskChecks(env, info)));
   const clock = clockCheck(info, env.now());
   if (clock) results.push(clock);

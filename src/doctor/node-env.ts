@@ -6,6 +6,7 @@ import { somethingListens } from '../grpc/endpoint.js';
 import { instanceLockPath } from '../instance-lock.js';
 import { hostWindowsFeatures } from '../platform/host-probe.js';
 import type { DoctorEnv } from './checks.js';
+import { readCniSetup } from './cni-check.js';
 
 /** Every question must come back within this; a hung engine or registry is an answer too. */
 const ASK_MS = 5_000;
@@ -53,6 +54,7 @@ export function nodeEnv(
     },
     listens: (path) => somethingListens(path),
     windowsFeatures: () => hostWindowsFeatures(config),
+    cniSetup: () => readCniSetup(config.cniConfDir, config.cniBinDirs),
     // A directory not made yet lives on its nearest existing parent's filesystem.
     diskSpace: async (path) => {
       for (let at = resolve(path); ; at = dirname(at)) {

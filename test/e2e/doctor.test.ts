@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +124,39 @@ describe('wincri doctor on the rig', () => {
     });
     expect(named(results, 'kubelet cgroup driver')?.status).toBe('fail');
     expect(code).toBe(2);
+  });
+});
+
+describe('wincri doctor in CNI mode (--network-plugin cni)', () => {
+  const cniMode = (confDir: string) => [
+    ...sameAsServe(),
+    '--network-plugin',
+    'cni',
+    '--cni-conf-dir',
+    confDir,
+    '--cni-bin-dir',
+    rig.cniBinDir,
+  ];
+
+  it('an empty CNI config dir: fails saying pods get no network, exit 2', async () => {
+    const empty = join(dir, 'empty-net.d');
+    await mkdir(empty);
+    const { code, results } = await doctor(...cniMode(empty));
+    expect(named(results, 'CNI network')).toMatchObject({
+      status: 'fail',
+      detail: `no network config (.conflist, .conf or .json) in ${empty}: pods cannot get a network (NetworkReady false)`,
+      fix: expect.stringContaining(`install your network's CNI config in ${empty}`),
+    });
+    expect(code).toBe(2);
+  });
+
+  it("the rig's CNI config and Debian's plugins: every check passes, exit 0", async () => {
+    const { code, results } = await doctor(...cniMode(rig.cniConfDir));
+    expect(results.filter((r) => r.status !== 'pass')).toEqual([]);
+    expect(code).toBe(0);
+    expect(named(results, 'CNI network')?.detail).toMatch(
+      /10-wincri-rig\.conflist: network "wincri-rig" \(CNI 1\.0\.0\), plugins bridge \(\/usr\/lib\/cni\/bridge\), host-local/,
+    );
   });
 });
 

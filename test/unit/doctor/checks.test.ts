@@ -56,6 +56,9 @@ function env(overrides: Partial<DoctorEnv> = {}, config = {}): DoctorEnv {
     diskSpace: async () => ({ freeBytes: 60 * GiB, totalBytes: 250 * GiB }),
     lockPath: '/var/lib/wincri/instance.sock',
     now: () => NOW,
+    cniSetup: async () => {
+      throw new Error('the CNI dir is read only in CNI mode');
+    },
     windowsFeatures: async () => "wincri runs on linux, not on the engine's Windows host",
     ...overrides,
   };
