@@ -13,6 +13,7 @@ import { runtimeRpcs } from './cri/runtime/index.js';
 import { DockerodeClient } from './docker/dockerode-client.js';
 import { parseEndpoint } from './grpc/endpoint.js';
 import { startCriServer, type CriServer } from './grpc/server.js';
+import { inheritedListenFd } from './grpc/socket-activation.js';
 import { createLogger } from './log.js';
 import { PACKAGE_VERSION } from './package-info.js';
 import { EngineState } from './store/engine-state.js';
@@ -202,6 +203,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const image = imageRpcs(images);
   const server = await startCriServer(parseEndpoint(config.listen), { runtime, image }, log, {
     slowCallMs: config.slowCallMs,
+    listenFd: inheritedListenFd(),
     ...(metrics ? { observeRpc: (rpc: string) => metrics.forRpc(rpc) } : {}),
   });
   let metricsServer: MetricsServer | undefined;

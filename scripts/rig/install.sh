@@ -10,6 +10,8 @@ rig_require_root
 PACKAGES=(
   docker.io docker-registry busybox-static containernetworking-plugins socat apache2-utils
   iptables util-linux iproute2 procps gcc libc6-dev curl jq tmux ca-certificates
+  # systemd-analyze (the unit tests of packaging/systemd) and systemd-socket-activate (e2e); no init.
+  systemd
   # runc's seccomp support (docker29-build.sh) links libseccomp through cgo.
   libseccomp-dev pkg-config
 )

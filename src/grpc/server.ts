@@ -9,6 +9,7 @@ import { loadCriRoot, withListItemCaching } from './list-encoding.js';
 import type { RpcObserver } from '../metrics/metrics.js';
 import { CRI_PROTO_PATH, PROTO_LOADER_OPTIONS } from './proto-options.js';
 import { serviceDefinition } from './service-definition.js';
+import { serveInheritedSocket } from './socket-activation.js';
 
 /** cri-client (kubelet, crictl) sends and accepts messages up to 16 MiB. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -66,6 +67,8 @@ export interface CriServerOptions {
   observeRpc?(rpc: string): RpcObserver;
   /** A polled read slower than this logs a warning (mutations log their time at info anyway). */
   slowCallMs?: number;
+  /** Serve this already-listening socket (socket activation) instead of binding `endpoint`. */
+  listenFd?: number | undefined;
 }
 
 function adaptTable(
@@ -109,15 +112,18 @@ export async function startCriServer(
   server.addService(services.runtime, adaptTable(handlers.runtime, log, open, options));
   server.addService(services.image, adaptTable(handlers.image, log, open, options));
 
-  if (endpoint.kind === 'unix') await prepareUnixSocketPath(endpoint.path);
-  await new Promise<number>((resolve, reject) =>
-    server.bindAsync(grpcBindAddress(endpoint), grpc.ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve(port),
-    ),
-  );
-  // The CRI socket controls every container on the node: root (and its group) only.
-  if (endpoint.kind === 'unix') await chmod(endpoint.path, 0o660);
-  log.info({ endpoint: endpoint.path }, 'CRI server listening');
+  const inherited =
+    options.listenFd === undefined ? undefined : await serveInheritedSocket(server, options.listenFd);
+  if (inherited) {
+    // The supervisor made the socket (its path and mode are in its socket unit) and keeps it.
+    log.info(
+      { endpoint: endpoint.path, fd: options.listenFd },
+      'CRI server listening on the socket passed by the supervisor',
+    );
+  } else {
+    await bind(server, endpoint);
+    log.info({ endpoint: endpoint.path }, 'CRI server listening');
+  }
 
   return {
     endpoint,
@@ -128,6 +134,8 @@ export async function startCriServer(
       const streamsEnded = open.endStreams(
         new CriError('Unavailable', 'wincri is shutting down; reconnect to the next instance'),
       );
+      // This process's copy only: a supervisor's copy keeps listening for the next instance.
+      inherited?.close();
       return new Promise<ShutdownReport>((resolve) => {
         let unaryCut = 0;
         const force = setTimeout(() => {
@@ -141,4 +149,15 @@ export async function startCriServer(
       });
     },
   };
+}
+
+async function bind(server: grpc.Server, endpoint: Endpoint): Promise<void> {
+  if (endpoint.kind === 'unix') await prepareUnixSocketPath(endpoint.path);
+  await new Promise<number>((resolve, reject) =>
+    server.bindAsync(grpcBindAddress(endpoint), grpc.ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    ),
+  );
+  // The CRI socket controls every container on the node: root (and its group) only.
+  if (endpoint.kind === 'unix') await chmod(endpoint.path, 0o660);
 }

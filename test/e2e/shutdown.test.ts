@@ -1,5 +1,11 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/package-info.js';
 import { criClient, type CriClient } from '../support/cri-client.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 
@@ -65,5 +71,53 @@ describe('wincri serve --log-format', () => {
       /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} [+-]\d{4}\] INFO: CRI server listening/,
     );
     expect(JSON.parse(await listeningLine([]))).toMatchObject({ level: 30, msg: 'CRI server listening' });
+  });
+});
+
+describe('wincri serve under a supervisor that holds the socket (systemd socket activation)', () => {
+  it('serves the socket it is given: a call made before wincri started is answered; the socket outlives it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wincri-activation-'));
+    const socketPath = join(dir, 'wincri.sock');
+    // systemd-socket-activate binds and listens, then execs wincri with the socket as fd 3
+    // (LISTEN_FDS=1), as systemd does with packaging/systemd/wincri.socket.
+    const child = spawn(
+      'systemd-socket-activate',
+      [
+        '--listen',
+        socketPath,
+        process.execPath,
+        join(PACKAGE_ROOT, 'dist', 'src', 'main.js'),
+        'serve',
+        '--listen',
+        `unix://${socketPath}`,
+        '--docker-host',
+        'unix:///nonexistent/docker.sock',
+        '--root-dir',
+        join(dir, 'root'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await expect.poll(() => existsSync(socketPath)).toBe(true);
+      // Connected to the supervisor's socket while node is still loading wincri: the call waits in
+      // the backlog. A wincri that bound the path again would leave it there unanswered.
+      client = criClient(`unix://${socketPath}`);
+      const version = await client.call('runtime', 'Version', {}, { deadline: Date.now() + 30_000 });
+      expect(version).toMatchObject({ runtime_name: 'wincri', runtime_api_version: 'v1' });
+      expect(output).toMatch(/"fd":3,"msg":"CRI server listening on the socket passed by the supervisor"/);
+      client.close();
+      client = undefined;
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // The supervisor's socket file stays for the next instance (systemd keeps listening on it).
+      expect(existsSync(socketPath)).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -28,6 +28,18 @@ describe('packaging/systemd/wincri.service', () => {
     expect(verify(UNIT)).toEqual({ code: 0, said: '' });
   });
 
+  it.runIf(hasAnalyze)(
+    'wincri.socket passes it too, and listens on the service default --listen path',
+    () => {
+      const socketUnit = join(PACKAGE_ROOT, 'packaging', 'systemd', 'wincri.socket');
+      expect(verify(socketUnit)).toEqual({ code: 0, said: '' });
+      const lines = readFileSync(socketUnit, 'utf8').split('\n');
+      expect(lines).toContain('ListenStream=/run/wincri/wincri.sock');
+      expect(lines).toContain('SocketMode=0660');
+      expect(lines).toContain('Accept=no');
+    },
+  );
+
   it.runIf(hasAnalyze)('the check can fail: a misspelt restart policy is reported', () => {
     const broken = join(mkdtempSync(join(tmpdir(), 'wincri-unit-')), 'wincri.service');
     writeFileSync(broken, text.replace('Restart=always', 'Restart=sometimes'));
