@@ -32,35 +32,49 @@ function cpuTicks(pid: number): number {
 const rssMiB = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 const commOf = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-const parentOf = (pid: number): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-};
 
-/** The engine's processes: the dockerd whose socket the cluster uses, and its containerd child. */
-function enginePids(c: Cluster): Record<string, number> {
-  const socket = c.dockerHost.replace(/^unix:\/\//, '');
-  const pids: Record<string, number> = {};
+/** Every process: pid and command line. */
+function processes(): { pid: number; comm: string; cmd: string }[] {
+  const found: { pid: number; comm: string; cmd: string }[] = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (commOf(pid) === 'dockerd' && cmd.includes(socket)) pids['dockerd'] = pid;
+      found.push({
+        pid,
+        comm: commOf(pid),
+        cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '),
+      });
     } catch {
       // gone meanwhile
     }
   }
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      if (commOf(pid) === 'containerd' && parentOf(pid) === pids['dockerd']) pids['containerd'] = pid;
-    } catch {
-      // gone meanwhile
-    }
+  return found;
+}
+
+/**
+ * The runtime's own processes besides wincri: under wincri the cluster's dockerd (found by its
+ * socket) and the containerd it drives (found by the socket dockerd names); on the containerd
+ * engine, that containerd (instance `cluster` of containerd-cri.sh). The per-pod shims are the
+ * same on both and left out.
+ */
+function runtimePids(c: Cluster): Record<string, number> {
+  const all = processes();
+  const pick = (comm: string, needle: string) =>
+    all.find((p) => p.comm === comm && needle !== '' && p.cmd.includes(needle))?.pid;
+  const pids: Record<string, number | undefined> = {};
+  if (c.engine === 'containerd') {
+    pids['containerd'] = pick('containerd', 'containerd-cri-cluster');
+  } else {
+    const socket = c.dockerHost.replace(/^unix:\/\//, '');
+    const dockerd = all.find((p) => p.comm === 'dockerd' && p.cmd.includes(socket));
+    pids['dockerd'] = dockerd?.pid;
+    // dockerd --containerd <dir>/run/containerd/containerd.sock; containerd --config <dir>/state/...
+    const ctrdSocket = /--containerd (\S+)/.exec(dockerd?.cmd ?? '')?.[1] ?? '';
+    const engineDir = ctrdSocket.replace(/\/run\/containerd\/containerd\.sock$/, '');
+    pids['containerd'] = engineDir !== ctrdSocket ? pick('containerd', engineDir) : undefined;
   }
-  return pids;
+  return Object.fromEntries(Object.entries(pids).filter((e): e is [string, number] => e[1] !== undefined));
 }
 
 interface Histogram {
@@ -128,7 +142,11 @@ async function scale(c: Cluster, replicas: number): Promise<void> {
 }
 
 async function measure(c: Cluster, pods: number): Promise<string> {
-  const pids = { wincri: pidFile('wincri'), ...enginePids(c), kubelet: pidFile('kubelet') };
+  const pids = {
+    ...(c.engine === 'containerd' ? {} : { wincri: pidFile('wincri') }),
+    ...runtimePids(c),
+    kubelet: pidFile('kubelet'),
+  };
   const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuTicks(p)]));
   const h0 = await relistHistogram(c);
   const t0 = Date.now();
@@ -149,7 +167,7 @@ async function measure(c: Cluster, pods: number): Promise<string> {
 async function main(): Promise<void> {
   const c = JSON.parse(readFileSync(`${CLUSTER_RUN}/cluster.json`, 'utf8')) as Cluster;
   const out = [
-    `node steady state, Kubernetes ${c.version}, engine ${c.dockerHost}, window ${WINDOW_S} s`,
+    `node steady state, Kubernetes ${c.version}, runtime ${c.engine === 'containerd' ? `containerd's CRI (${c.runtimeEndpoint})` : `wincri on ${c.dockerHost}`}, window ${WINDOW_S} s`,
     machine(),
     '| pods | process | CPU (of one core) | RSS |',
     '|---|---|---|---|',
