@@ -9,9 +9,10 @@ import { DEFAULT_ENGINE, loadRig, rigEngine, type Rig } from '../support/rig.js'
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 
 /**
- * critest (cri-tools v1.36.0, the upstream CRI validation suite) against wincri on the rig's
- * dockerd. Each area runs as its own ginkgo invocation; every skipped spec is listed with its
- * reason in critest-skips.txt.
+ * critest (the upstream CRI validation suite) against wincri on the rig's dockerd: cri-tools v1.36.0,
+ * or the next release the rig builds beside it when WINCRI_CRITEST_VERSION names it (1.37.0). Each
+ * area runs as its own ginkgo invocation; every skipped spec is listed with its reason in
+ * critest-skips.txt.
  */
 const AREAS: { name: string; focus: string; flags: string[]; cni?: boolean; engines?: string[] }[] = [
   // Every validation spec (no focus), with the default SPDY transport for streaming.
@@ -42,12 +43,31 @@ const AREAS: { name: string; focus: string; flags: string[]; cni?: boolean; engi
   },
 ];
 
-function skipList(): string[] {
+/**
+ * The skip list's regular expressions for this engine: a line is `REGEX | REASON`, or
+ * `[ENGINE,...] REGEX | REASON` for a spec only those engines cannot pass.
+ */
+function skipList(engine: string): string[] {
   return readFileSync(join(PACKAGE_ROOT, 'test', 'e2e', 'critest-skips.txt'), 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-    .map((line) => line.split(' | ')[0]?.trim() ?? '')
+    .flatMap((line) => {
+      const spec = line.split(' | ')[0]?.trim() ?? '';
+      const scoped = /^\[([^\]]+)\]\s+(.*)$/.exec(spec);
+      if (!scoped) return [spec];
+      const engines = (scoped[1] ?? '').split(',').map((e) => e.trim());
+      return engines.includes(engine) ? [scoped[2] ?? ''] : [];
+    })
     .filter((regex) => regex !== '');
+}
+
+/** The critest binary of this run and its version: WINCRI_CRITEST_VERSION, else the rig's main one. */
+function critestOf(rig: Rig): { version: string; path: string } {
+  const wanted = process.env['WINCRI_CRITEST_VERSION'] || rig.criToolsVersion;
+  if (wanted === rig.criToolsVersion) return { version: wanted, path: rig.critest };
+  if (rig.criToolsNext?.version === wanted) return { version: wanted, path: rig.criToolsNext.critest };
+  const known = [rig.criToolsVersion, rig.criToolsNext?.version].filter(Boolean).join(', ');
+  throw new Error(`WINCRI_CRITEST_VERSION=${wanted}: the rig has critest ${known}`);
 }
 
 interface CritestResult {
@@ -61,13 +81,13 @@ function runCritest(rig: Rig, endpoint: string, focus: string, flags: string[]):
     `-runtime-endpoint=${endpoint}`,
     ...(focus ? [`-ginkgo.focus=${focus}`] : []),
     ...flags,
-    `-ginkgo.skip=${skipList().join('|')}`,
+    `-ginkgo.skip=${skipList(rig.engine).join('|')}`,
     '-ginkgo.no-color',
     '-ginkgo.timeout=20m',
   ];
   return new Promise((resolve) => {
     execFile(
-      rig.critest,
+      critestOf(rig).path,
       args,
       { maxBuffer: 256 * 1024 * 1024, timeout: 25 * 60_000 },
       (_err, stdout, stderr) => {
@@ -116,13 +136,16 @@ async function wincriFor(cni: boolean | undefined): Promise<WincriProcess> {
 
 const areas = AREAS.filter((area) => !area.engines || area.engines.includes(rigEngine()));
 
-describe(`critest on ${rigEngine()}`, () => {
+const versionLabel = process.env['WINCRI_CRITEST_VERSION'] ? ` ${process.env['WINCRI_CRITEST_VERSION']}` : '';
+describe(`critest${versionLabel} on ${rigEngine()}`, () => {
   it.each(areas)(
     '$name',
     async ({ name, focus, flags, cni }) => {
       const result = await runCritest(rig, (await wincriFor(cni)).endpoint, focus, flags);
-      // The counts, for the record (docs cite them): e.g. "critest on docker29: 99 passed, 0 failed".
-      console.info(`critest on ${rig.engine} (${name}): ${result.passed} passed, ${result.failed} failed`);
+      // The counts, for the record (docs cite them): e.g. "critest 1.37.0 on docker29: 99 passed, 0 failed".
+      console.info(
+        `critest ${critestOf(rig).version} on ${rig.engine} (${name}): ${result.passed} passed, ${result.failed} failed`,
+      );
       const failures = result.output
         .split('\n')
         .filter((line) => line.includes('[FAIL]'))

@@ -20,6 +20,10 @@ export interface Rig {
   authPass: string;
   crictl: string;
   critest: string;
+  /** The cri-tools version `critest` was built from (rig.json `criToolsVersion`). */
+  criToolsVersion: string;
+  /** The next cri-tools release beside it, when the rig built one (`criToolsNext`, `critestNext`). */
+  criToolsNext?: { version: string; crictl: string; critest: string } | undefined;
   mirrors: string[];
   /** An image only the basic-auth registry serves. */
   privateImage: string;
@@ -73,6 +77,11 @@ export function loadRig(): Rig {
     authPass: text('authPass'),
     crictl: text('crictl'),
     critest: text('critest'),
+    criToolsVersion: text('criToolsVersion'),
+    criToolsNext:
+      typeof raw['criToolsNext'] === 'string'
+        ? { version: text('criToolsNext'), crictl: text('crictlNext'), critest: text('critestNext') }
+        : undefined,
     privateImage: text('privateImage'),
     cniConfDir: text('cniConfDir', '/var/lib/wincri-rig/cni/net.d'),
     cniBinDir: text('cniBinDir', '/usr/lib/cni'),
