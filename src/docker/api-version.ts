@@ -13,6 +13,13 @@ export const MIN_API_VERSION = '1.41';
  */
 export const READ_ONLY_BIND_OPTIONS_API = '1.44';
 
+/**
+ * Since 1.48 (Docker 28.0) a mount of `Type: "image"` mounts another image's filesystem read-only,
+ * with `ImageOptions.Subpath` for a directory inside it (both in the same release). Older engines
+ * refuse the type.
+ */
+export const IMAGE_MOUNT_API = '1.48';
+
 /** Whether `version` is `minimum` or newer; an unreadable version is older than any. */
 export function apiAtLeast(version: string, minimum: string): boolean {
   const parse = (v: string) => /^(\d+)\.(\d+)$/.exec(v.trim());

@@ -33,6 +33,13 @@ export interface DockerClient {
   stopContainer(id: string, timeoutSeconds: number, signal: AbortSignal): Promise<void>;
   removeContainer(id: string, options: { force: boolean }, signal: AbortSignal): Promise<void>;
   inspectContainer(id: string, signal: AbortSignal): Promise<ContainerDetails>;
+  /**
+   * Whether `path` inside a container (created or running) is there, as the engine sees it with
+   * the container's mounts set up (HEAD /containers/{id}/archive): resolves when it is, throws
+   * `NotFound` when it is not and `Internal` when a mount cannot be set up (an image volume's
+   * missing sub path). Nothing is read or copied.
+   */
+  statContainerPath(id: string, path: string, signal: AbortSignal): Promise<void>;
   listContainers(
     filter: { labels?: Record<string, string>; all: boolean },
     signal: AbortSignal,
@@ -139,6 +146,21 @@ export interface ContainerSummary {
   labels: Record<string, string>;
 }
 
+/** One of a container's mounts as the engine set it up (inspect's `Mounts`). */
+export interface ContainerMount {
+  /** "bind", "volume", "tmpfs", "npipe" or "image" (API 1.48+). */
+  type: string;
+  /** A bind's host path; for an image mount, where the engine mounted the image on its host. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+  propagation: string;
+  /** An image mount's image as the create named it (wincri names it by id). */
+  image?: string;
+  /** An image mount's `ImageOptions.Subpath` (from HostConfig.Mounts). */
+  imageSubpath?: string;
+}
+
 export interface ContainerDetails {
   id: string;
   name: string;
@@ -170,7 +192,7 @@ export interface ContainerDetails {
     pidMode: string;
     ipcMode: string;
     resources: Resources;
-    mounts: { source: string; target: string; readOnly: boolean; propagation: string }[];
+    mounts: ContainerMount[];
   };
   /** IP addresses by network name. */
   networks: Record<string, { ipAddress: string; globalIPv6Address: string }>;

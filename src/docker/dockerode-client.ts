@@ -220,6 +220,14 @@ export class DockerodeClient implements DockerClient {
     return toContainerDetails(c);
   }
 
+  async statContainerPath(id: string, path: string, signal: AbortSignal): Promise<void> {
+    await this.#dial(
+      `stat ${path} in container ${id}`,
+      { method: 'HEAD', path: `/containers/${id}/archive`, query: { path } },
+      signal,
+    );
+  }
+
   async listContainers(
     filter: { labels?: Record<string, string>; all: boolean },
     signal: AbortSignal,

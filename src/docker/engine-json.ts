@@ -4,6 +4,7 @@
  */
 import type {
   ContainerDetails,
+  ContainerMount,
   ContainerRunState,
   ContainerSummary,
   EngineEvent,
@@ -76,12 +77,7 @@ export function toContainerDetails(c: Json): ContainerDetails {
       pidMode: str(hostConfig['PidMode']),
       ipcMode: str(hostConfig['IpcMode']),
       resources: hostConfig as Resources,
-      mounts: mounts.map((m) => ({
-        source: str(m['Source']),
-        target: str(m['Destination']),
-        readOnly: m['RW'] === false,
-        propagation: str(m['Propagation']),
-      })),
+      mounts: mounts.map((m) => toContainerMount(m, hostConfig)),
     },
     networks: Object.fromEntries(
       Object.entries(networks).map(([name, n]) => [
@@ -92,6 +88,24 @@ export function toContainerDetails(c: Json): ContainerDetails {
     logPath: str(c['LogPath']),
     graphDriver: graphDriverOf(obj(c['GraphDriver'])),
   };
+}
+
+/** One inspect `Mounts` entry; an image mount's name and sub path from its HostConfig.Mounts twin. */
+function toContainerMount(m: Json, hostConfig: Json): ContainerMount {
+  const mount: ContainerMount = {
+    type: str(m['Type']),
+    source: str(m['Source']),
+    target: str(m['Destination']),
+    readOnly: m['RW'] === false,
+    propagation: str(m['Propagation']),
+  };
+  if (mount.type !== 'image') return mount;
+  mount.image = str(m['Name']);
+  const specs = Array.isArray(hostConfig['Mounts']) ? (hostConfig['Mounts'] as Json[]) : [];
+  const spec = specs.find((s) => str(s['Type']) === 'image' && str(s['Target']) === mount.target);
+  const subpath = str(obj(spec?.['ImageOptions'])['Subpath']);
+  if (subpath !== '') mount.imageSubpath = subpath;
+  return mount;
 }
 
 function graphDriverOf(driver: Json): ContainerDetails['graphDriver'] {

@@ -26,13 +26,21 @@ export interface BindOptions {
   ReadOnlyForceRecursive?: boolean;
 }
 
+/** API 1.48+: options of a mount of `Type: "image"`. */
+export interface ImageOptions {
+  /** A relative path inside the image to mount instead of its root; the engine checks it at start. */
+  Subpath?: string;
+}
+
 export interface MountSpec {
-  Type: 'bind' | 'volume' | 'tmpfs' | 'npipe';
+  /** `image`: API 1.48+, Source is an image (id or name) the engine has. */
+  Type: 'bind' | 'volume' | 'tmpfs' | 'npipe' | 'image';
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
   Consistency?: string;
   BindOptions?: BindOptions;
+  ImageOptions?: ImageOptions;
 }
 
 export interface WeightDevice {

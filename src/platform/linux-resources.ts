@@ -1,5 +1,5 @@
 /**
- * Linux resources and bind mounts: CRI -> Docker, for create and update. Pure.
+ * Linux resources and mounts (binds and image volumes): CRI -> Docker, for create and update. Pure.
  */
 import { apiAtLeast, READ_ONLY_BIND_OPTIONS_API } from '../docker/api-version.js';
 import { invalidArgument } from '../errors.js';
@@ -7,6 +7,7 @@ import type { LinuxContainerResources__Output } from '../generated/runtime/v1/Li
 import type { Mount__Output } from '../generated/runtime/v1/Mount.js';
 import type { MountSpec, Resources } from '../docker/types.js';
 import type { Mapped } from './contract.js';
+import { imageMount, isImageVolume } from './linux-image-mounts.js';
 import { refuseMountOptions } from './neutral.js';
 
 const PROPAGATION = {
@@ -24,7 +25,8 @@ export interface BindEngine {
 }
 
 /**
- * CRI mounts as Docker bind mounts; host paths must be absolute and free of `..`.
+ * CRI mounts as Docker mounts: binds of host paths, which must be absolute and free of `..`, and
+ * image volumes (`Mount.image`, src/platform/linux-image-mounts.ts).
  *
  * CRI `readonly` is read-only at the mount's top only (what runc does without `rro`): a tmpfs
  * mounted below the host path stays writable. Engines before API 1.44 did exactly that; from 1.44 a
@@ -32,21 +34,25 @@ export interface BindEngine {
  * CRI `recursive_read_only` asks for the recursive kind: `ReadOnlyForceRecursive` (the engine fails
  * the create rather than fall back), with the read-only and private propagation the CRI requires.
  */
-export function bindMounts(mounts: readonly Mount__Output[], engine: BindEngine = {}): Mapped<MountSpec[]> {
+export function linuxMounts(mounts: readonly Mount__Output[], engine: BindEngine = {}): Mapped<MountSpec[]> {
   const notes: string[] = [];
   const bindOptionsApi = apiAtLeast(engine.apiVersion ?? '', READ_ONLY_BIND_OPTIONS_API);
   const value = mounts.map((m, i): MountSpec => {
     const field = `config.mounts[${i}]`;
-    checkAbsolute(m.host_path, `${field}.host_path`);
     checkAbsolute(m.container_path, `${field}.container_path`);
-    if (m.image && m.image.image)
-      throw invalidArgument(`${field}.image: image volumes are not supported by the Docker engine`);
-    if (m.recursive_read_only) checkRecursiveReadOnly(m, field, engine);
     if (m.uidMappings.length > 0 || m.gidMappings.length > 0)
       throw invalidArgument(`${field}: ID-mapped mounts are not supported by the Docker engine`);
     refuseMountOptions(m, field);
     if (m.selinux_relabel)
       notes.push(`${field}.selinux_relabel ignored: SELinux is not managed through Docker here`);
+    // recursive_read_only is moot on an image volume: it has no mounts below it to stay writable.
+    if (isImageVolume(m)) return imageMount(m, field, engine);
+    if (m.image_sub_path !== '')
+      throw invalidArgument(
+        `${field}.image_sub_path ${JSON.stringify(m.image_sub_path)} names a path inside ${field}.image, which is not set`,
+      );
+    checkAbsolute(m.host_path, `${field}.host_path`);
+    if (m.recursive_read_only) checkRecursiveReadOnly(m, field, engine);
     const spec: MountSpec = {
       Type: 'bind',
       Source: m.host_path,

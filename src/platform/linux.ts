@@ -12,7 +12,7 @@ import type { LinuxContainerSecurityContext__Output } from '../generated/runtime
 import type { HostFacts } from '../types/host.js';
 import type { NamespaceOptions } from '../types/pod.js';
 import type { ContainerRequest, Mapped, PlatformModule, SandboxRequest } from './contract.js';
-import { bindMounts, checkAbsolute, linuxResources } from './linux-resources.js';
+import { linuxMounts, checkAbsolute, linuxResources } from './linux-resources.js';
 import { seccompOptions, seccompProfileFile, user, withinGrantable } from './linux-security.js';
 import { engineDefaults, namespaceOptions, neutralContainerBody, publishPorts } from './neutral.js';
 
@@ -91,7 +91,7 @@ export function containerCreateBody(input: ContainerRequest, facts: HostFacts): 
   const notes: string[] = [];
   const sc = config.linux?.security_context;
   const resources = linuxResources(config.linux?.resources, 'config.linux.resources');
-  const mounts = bindMounts(config.mounts, facts);
+  const mounts = linuxMounts(config.mounts, facts);
   notes.push(...resources.notes, ...mounts.notes);
 
   const containerNs = sc?.namespace_options ? namespaceOptions(sc.namespace_options) : pod.namespaceOptions;

@@ -21,6 +21,7 @@ export const LABELS = Object.freeze({
   createdAt: 'io.wincri.created-at',
   namespaceOptions: 'io.wincri.namespace-options',
   image: 'io.wincri.image',
+  imageVolumes: 'io.wincri.image-volumes',
   hostname: 'io.wincri.hostname',
   dns: 'io.wincri.dns',
   ports: 'io.wincri.port-mappings',
@@ -53,6 +54,11 @@ export interface ContainerLabels {
   createdAt: bigint;
   /** The image as CreateContainer named it (ContainerStatus.image.image echoes it). */
   image: string;
+  /**
+   * Image volumes' images as CreateContainer named them, by container path: the engine knows them
+   * by id only, and ContainerStatus.mounts echoes the names. Empty (and no label) without any.
+   */
+  imageVolumes: Record<string, string>;
 }
 
 export function kindOf(labels: Record<string, string>): ObjectKind | undefined {
@@ -86,6 +92,9 @@ export function containerLabels(c: ContainerLabels): Record<string, string> {
     [LABELS.logPath]: c.logPath,
     [LABELS.createdAt]: String(c.createdAt),
     [LABELS.image]: c.image,
+    ...(Object.keys(c.imageVolumes).length > 0
+      ? { [LABELS.imageVolumes]: JSON.stringify(c.imageVolumes) }
+      : {}),
   };
 }
 
@@ -131,6 +140,7 @@ export function readContainerLabels(labels: Record<string, string>): ContainerLa
     logPath: labels[LABELS.logPath] ?? '',
     createdAt: bigintLabel(labels, LABELS.createdAt),
     image: labels[LABELS.image] ?? '',
+    imageVolumes: labels[LABELS.imageVolumes] === undefined ? {} : stringMap(labels, LABELS.imageVolumes),
   };
 }
 

@@ -292,6 +292,93 @@ describe('container lifecycle over gRPC', () => {
   });
 });
 
+describe('image volumes (Mount.image) over gRPC', () => {
+  const volume = (over: object = {}) => ({
+    container_path: '/mnt/iv',
+    readonly: true,
+    image: { image: 'busybox' },
+    ...over,
+  });
+  type Statused = { status: { mounts: Record<string, unknown>[] } };
+  const onApi = async (apiVersion: string) => {
+    docker.info_ = { ...docker.info_, apiVersion };
+    await engine.refresh();
+  };
+
+  it('API 1.41: UNIMPLEMENTED naming the API the engine speaks and the one it lacks; nothing made, not even a bind source', async () => {
+    const pod = await runPod();
+    const bindSource = join(logDir, 'never-made');
+    const err = await failure(
+      createCtr(pod, {
+        mounts: [{ host_path: bindSource, container_path: '/data' }, volume()],
+      }),
+    );
+    expect(err.code).toBe(grpcStatus.UNIMPLEMENTED);
+    expect(err.details).toContain('config.mounts[1].image');
+    expect(err.details).toContain('the Docker engine speaks API 1.41');
+    expect(err.details).toContain('mounts of type "image", which Docker offers from API 1.48');
+    expect(docker.containers.size).toBe(1);
+    expect(docker.calls.filter((c) => c.startsWith('createContainer k8s_app'))).toEqual([]);
+    await expect(rm(bindSource)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('API 1.56: an image mount of the resolved id, reported with the name asked for and the id as image_ref', async () => {
+    await onApi('1.56');
+    const pod = await runPod();
+    const id = await createCtr(pod, { mounts: [volume()] });
+    expect(docker.bodies.get(id)?.HostConfig?.Mounts).toEqual([
+      { Type: 'image', Source: BUSYBOX, Target: '/mnt/iv', ReadOnly: true },
+    ]);
+    const { status } = await call<Statused>('ContainerStatus', { container_id: id });
+    expect(status.mounts).toEqual([
+      expect.objectContaining({
+        container_path: '/mnt/iv',
+        host_path: '',
+        readonly: true,
+        image: expect.objectContaining({ image: 'busybox', image_ref: BUSYBOX }),
+        image_sub_path: '',
+      }),
+    ]);
+  });
+
+  it('API 1.56: image_sub_path goes to ImageOptions.Subpath and comes back in the status', async () => {
+    await onApi('1.56');
+    docker.imageDirs.set(BUSYBOX, ['etc']);
+    const pod = await runPod();
+    const id = await createCtr(pod, { mounts: [volume({ image_sub_path: 'etc' })] });
+    expect(docker.bodies.get(id)?.HostConfig?.Mounts?.[0]).toMatchObject({
+      ImageOptions: { Subpath: 'etc' },
+    });
+    const { status } = await call<Statused>('ContainerStatus', { container_id: id });
+    expect(status.mounts[0]).toMatchObject({ image_sub_path: 'etc', image: { image_ref: BUSYBOX } });
+  });
+
+  it('API 1.56: a sub path the image lacks is NOT_FOUND at create, and the created container is removed again', async () => {
+    await onApi('1.56');
+    const pod = await runPod();
+    const err = await failure(createCtr(pod, { mounts: [volume({ image_sub_path: 'not-existing' })] }));
+    expect(err.code).toBe(grpcStatus.NOT_FOUND);
+    expect(err.details).toContain(`"not-existing" of image ${BUSYBOX} at /mnt/iv`);
+    expect(docker.calls.some((c) => c.startsWith('removeContainer'))).toBe(true);
+    expect(docker.containers.size).toBe(1);
+  });
+
+  it.each([
+    [volume({ image: { image: 'nope:1' } }), grpcStatus.NOT_FOUND, 'image "nope:1" is not on this node'],
+    [volume({ readonly: false }), grpcStatus.INVALID_ARGUMENT, 'readonly must be true'],
+    [volume({ host_path: '/srv' }), grpcStatus.INVALID_ARGUMENT, 'a mount is a host path or an image volume'],
+    [volume({ image_sub_path: '../etc' }), grpcStatus.INVALID_ARGUMENT, "must not contain '..'"],
+    [volume({ image_sub_path: '/etc' }), grpcStatus.INVALID_ARGUMENT, "relative to the image's root"],
+  ])('API 1.56: refuses %# before anything is made', async (mount, code, message) => {
+    await onApi('1.56');
+    const pod = await runPod();
+    const err = await failure(createCtr(pod, { mounts: [mount] }));
+    expect(err.code).toBe(code);
+    expect(err.details).toContain(message);
+    expect(docker.containers.size).toBe(1);
+  });
+});
+
 describe("a pod's container statuses, as the kubelet's evented PLEG reads them", () => {
   // The kubelet (EventedPLEG) builds a pod's status from PodSandboxStatus.containers_statuses as
   // given, and takes the first status of a name as that container's latest attempt.

@@ -99,3 +99,79 @@ describe('bind mounts', () => {
     expect(created.stderr).toMatch(/InvalidArgument|invalid/i);
   });
 });
+
+/**
+ * CRI image volumes (`Mount.image`): an image's filesystem mounted read-only into a container, as
+ * the kubelet asks for an `image` volume. Engines with API 1.48+ mount it (type "image"); older ones
+ * are refused with the API they speak, and nothing of the container is left on the engine.
+ */
+describe('image volumes', () => {
+  // Known when the tests are collected (runIf), not only in beforeAll.
+  const engineApi = engineGet<{ ApiVersion: string }>(loadRig().dockerHost, '/version').ApiVersion;
+  const [major = 0, minor = 0] = engineApi.split('.').map(Number);
+  const atLeast148 = major > 1 || (major === 1 && minor >= 48);
+  const volume = (extra: object = {}) => ({
+    mounts: [{ container_path: '/mnt/iv', readonly: true, image: { image: BUSYBOX }, ...extra }],
+  });
+  /** A create that must fail: crictl's stderr, and no container of that name on the engine. */
+  const refused = async (name: string, extra: object) => {
+    const pod = await pods.pod(name);
+    const config = join(hostDir, `${name}.json`);
+    await writeFile(
+      config,
+      JSON.stringify({
+        metadata: { name },
+        image: { image: BUSYBOX },
+        command: ['sleep', '3600'],
+        linux: {},
+        ...extra,
+      }),
+    );
+    const created = await pods.run('create', pod.id, config, pod.config);
+    expect(created.code).not.toBe(0);
+    expect(pods.engineNames(rig.dockerHost).filter((n) => n.startsWith(`k8s_${name}_`))).toEqual([]);
+    return created.stderr;
+  };
+
+  it.runIf(atLeast148)('a file of the image is readable in the container, read-only', async () => {
+    const pod = await pods.pod('imagevol');
+    const id = await pods.container(pod, 'imagevol', ['sleep', '3600'], volume());
+    const read = await exec(id, 'cat /mnt/iv/etc/passwd');
+    expect(read.code).toBe(0);
+    expect(read.stdout).toMatch(/^root:x:0:0:/m);
+    const write = await exec(id, 'touch /mnt/iv/etc/x 2>&1; echo "exit $?"');
+    expect(write.stdout).toMatch(/Read-only file system\s+exit 1/);
+    const inspected = JSON.parse((await pods.run('inspect', id)).stdout) as {
+      status: { mounts: { containerPath: string; image?: { image?: string; imageRef?: string } }[] };
+    };
+    const image = engineGet<{ Id: string }>(rig.dockerHost, `/images/${encodeURIComponent(BUSYBOX)}/json`);
+    expect(inspected.status.mounts.find((m) => m.containerPath === '/mnt/iv')?.image).toMatchObject({
+      image: BUSYBOX,
+      imageRef: image.Id,
+    });
+  });
+
+  it.runIf(atLeast148)('image_sub_path mounts one directory of the image', async () => {
+    const pod = await pods.pod('imagesub');
+    const id = await pods.container(pod, 'imagesub', ['sleep', '3600'], volume({ image_sub_path: 'etc' }));
+    const read = await exec(id, 'cat /mnt/iv/passwd');
+    expect(read.stdout).toMatch(/^root:x:0:0:/m);
+  });
+
+  it.runIf(atLeast148)('a sub path the image lacks fails the create and leaves no container', async () => {
+    const stderr = await refused('imagenosub', volume({ image_sub_path: 'not-there' }));
+    // crictl quotes the message: its quotes come back escaped.
+    expect(stderr).toMatch(/not-there\\?" of image sha256:/);
+    expect(stderr).toMatch(/NotFound/);
+  });
+
+  it.skipIf(atLeast148)(
+    'an engine before API 1.48 refuses it with the API it speaks, and makes nothing',
+    async () => {
+      const stderr = await refused('imagevol', volume());
+      expect(stderr).toMatch(/Unimplemented/);
+      expect(stderr).toContain(`the Docker engine speaks API ${apiVersion}`);
+      expect(stderr).toContain('which Docker offers from API 1.48');
+    },
+  );
+});

@@ -127,6 +127,7 @@ export class FakeDocker implements DockerClient {
   stopContainer = notModelled('stopContainer');
   removeContainer = notModelled('removeContainer');
   inspectContainer = notModelled('inspectContainer') as () => Promise<ContainerDetails>;
+  statContainerPath = notModelled('statContainerPath');
   listContainers = notModelled('listContainers');
   updateContainer = notModelled('updateContainer');
   containerStats = notModelled('containerStats');

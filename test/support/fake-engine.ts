@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { ContainerDetails, ContainerSummary, EngineEvent } from '../../src/docker/client.js';
-import type { ContainerCreateBody, Resources } from '../../src/docker/types.js';
+import type {
+  ContainerDetails,
+  ContainerMount,
+  ContainerSummary,
+  EngineEvent,
+} from '../../src/docker/client.js';
+import type { ContainerCreateBody, MountSpec, Resources } from '../../src/docker/types.js';
 import { containerLabels, sandboxLabels } from '../../src/store/labels.js';
 import { CriError } from '../../src/errors.js';
 import { FakeDocker } from './fake-docker.js';
@@ -18,6 +23,8 @@ export class FakeEngine extends FakeDocker {
   #wake: (() => void) | undefined;
   /** Makes the next start fail with this error. */
   failStart: CriError | undefined;
+  /** The directories inside each image (by id), for image mounts' sub paths; none by default. */
+  readonly imageDirs = new Map<string, string[]>();
   #clock = 0;
 
   constructor() {
@@ -29,6 +36,7 @@ export class FakeEngine extends FakeDocker {
       stopContainer: this.stopContainerImpl,
       removeContainer: this.removeContainerImpl,
       inspectContainer: this.inspectContainerImpl,
+      statContainerPath: this.statContainerPathImpl,
       listContainers: this.listContainersImpl,
       updateContainer: this.updateContainerImpl,
       events: this.eventsImpl.bind(this),
@@ -103,12 +111,7 @@ export class FakeEngine extends FakeDocker {
         pidMode: host.PidMode ?? '',
         ipcMode: host.IpcMode ?? '',
         resources: { ...host },
-        mounts: (host.Mounts ?? []).map((m) => ({
-          source: m.Source ?? '',
-          target: m.Target,
-          readOnly: m.ReadOnly ?? false,
-          propagation: m.BindOptions?.Propagation ?? '',
-        })),
+        mounts: (host.Mounts ?? []).map(fakeMount),
       },
       networks: host.NetworkMode === 'bridge' ? { bridge: { ipAddress: '', globalIPv6Address: '' } } : {},
       logPath: `/engine/${id}-json.log`,
@@ -165,6 +168,19 @@ export class FakeEngine extends FakeDocker {
 
   readonly inspectContainerImpl = async (id: string): Promise<ContainerDetails> =>
     structuredClone(this.#find(id));
+
+  /** As the engine: an image mount whose sub path the image lacks cannot be set up (500). */
+  readonly statContainerPathImpl = async (id: string, path: string): Promise<void> => {
+    this.calls.push(`statContainerPath ${id} ${path}`);
+    for (const m of this.#find(id).hostConfig.mounts) {
+      if (m.type !== 'image' || m.imageSubpath === undefined) continue;
+      if (!(this.imageDirs.get(m.image ?? '') ?? []).includes(m.imageSubpath))
+        throw new CriError(
+          'Internal',
+          `cannot access path ${m.source}/${m.imageSubpath}: no such file or directory`,
+        );
+    }
+  };
 
   readonly listContainersImpl = async (): Promise<ContainerSummary[]> =>
     [...this.containers.values()].map((c) => ({
@@ -232,9 +248,31 @@ export async function fakeContainer(docker: FakeEngine, sandboxId: string, name:
     metadata: { name, attempt: 0 },
     labels: {},
     annotations: {},
+    imageVolumes: {},
     logPath: '',
     createdAt: 2n,
     image: 'busybox',
   });
   return docker.createContainerImpl(`k8s_${name}_p_n_u_0`, { Image: 'busybox', Labels: labels }, NO_SIGNAL);
+}
+
+/** A create body's mount as inspect shows it: an image mount lands at a host path of the engine's. */
+function fakeMount(m: MountSpec): ContainerMount {
+  const mount: ContainerMount = {
+    type: m.Type,
+    source: m.Source ?? '',
+    target: m.Target,
+    readOnly: m.ReadOnly ?? false,
+    propagation: m.BindOptions?.Propagation ?? '',
+  };
+  if (m.Type !== 'image') return mount;
+  const subpath = m.ImageOptions?.Subpath;
+  return {
+    ...mount,
+    source: `/engine/image-mounts/${m.Source ?? ''}`,
+    readOnly: true,
+    propagation: 'rprivate',
+    image: m.Source ?? '',
+    ...(subpath ? { imageSubpath: subpath } : {}),
+  };
 }

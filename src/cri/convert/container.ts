@@ -4,7 +4,7 @@ import type { ContainerState__Output } from '../../generated/runtime/v1/Containe
 import type { ContainerStatus } from '../../generated/runtime/v1/ContainerStatus.js';
 import type { LinuxContainerResources } from '../../generated/runtime/v1/LinuxContainerResources.js';
 import type { Mount } from '../../generated/runtime/v1/Mount.js';
-import type { ContainerDetails } from '../../docker/client.js';
+import type { ContainerDetails, ContainerMount } from '../../docker/client.js';
 import type { ContainerRecord } from '../../store/runtime-store.js';
 import { int64, parseRfc3339Nano } from './time.js';
 
@@ -93,14 +93,35 @@ export function toContainerStatus(c: ContainerRecord): ContainerStatus {
     message,
     labels: c.labels,
     annotations: c.annotations,
-    mounts: d.hostConfig.mounts.map((m) => ({
+    mounts: d.hostConfig.mounts.map((m) => toMount(m, c.imageVolumes)),
+    log_path: c.logPath,
+    resources: { linux: linuxResourcesOf(d) },
+  };
+}
+
+/**
+ * A mount as the CRI reports it. An image volume has no host path (where the engine mounted the
+ * image on its host is the engine's business): it names its image as CreateContainer did, and the
+ * engine's image id as image_ref, the same id PullImage answered (the kubelet reports it in the
+ * pod's status as the volume's digest).
+ */
+function toMount(m: ContainerMount, names: Record<string, string>): Mount {
+  if (m.type !== 'image') {
+    return {
       container_path: m.target,
       host_path: m.source,
       readonly: m.readOnly,
       propagation: PROPAGATION[m.propagation] ?? 'PROPAGATION_PRIVATE',
-    })),
-    log_path: c.logPath,
-    resources: { linux: linuxResourcesOf(d) },
+    };
+  }
+  const id = m.image ?? '';
+  return {
+    container_path: m.target,
+    host_path: '',
+    readonly: true,
+    propagation: 'PROPAGATION_PRIVATE',
+    image: { image: names[m.target] ?? id, image_ref: id },
+    image_sub_path: m.imageSubpath ?? '',
   };
 }
 

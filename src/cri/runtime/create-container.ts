@@ -12,6 +12,7 @@ import type { SandboxRecord } from '../../store/runtime-store.js';
 import type { CallContext } from '../context.js';
 import { nowNs } from '../convert/time.js';
 import { findImage } from '../image/image-lookup.js';
+import { isImageVolume } from '../../platform/linux-image-mounts.js';
 import { containerLabels } from '../../store/labels.js';
 import { containerName } from '../../store/naming.js';
 import { Rollback } from '../rollback.js';
@@ -71,6 +72,9 @@ export async function createContainer(
     logPath,
     createdAt: nowNs(),
     image: imageName,
+    imageVolumes: Object.fromEntries(
+      config.mounts.filter(isImageVolume).map((m) => [m.container_path, m.image?.image ?? '']),
+    ),
   });
   const { value: body, notes } = platform.containerCreateBody({
     config,
@@ -80,7 +84,9 @@ export async function createContainer(
     securityProfileJson: profileJson,
   });
   for (const note of notes) ctx.log.info({ container: name }, note);
-  for (const mount of body.HostConfig?.Mounts ?? []) if (mount.Source) await ensureDirectory(mount.Source);
+  await resolveImageVolumes(deps, body, ctx);
+  for (const mount of body.HostConfig?.Mounts ?? [])
+    if (mount.Type === 'bind' && mount.Source) await ensureDirectory(mount.Source);
 
   // Under the pod's lock: a StopPodSandbox or RemovePodSandbox running now finishes first, and a
   // container is never made in a pod that is being taken down (it would outlive its pod).
@@ -114,9 +120,64 @@ async function createInPod(
       await deps.docker.removeContainer(id, { force: true }, signal);
       deps.store.forget(id);
     });
+    await checkImageSubPaths(deps, id, body, ctx.signal);
     await deps.store.refresh(id, ctx.signal);
     return { container_id: id };
   });
+}
+
+/**
+ * An image volume's image is named as the kubelet pulled it (a name, a digest or an id); the
+ * engine gets the id it resolves to, as the container's own image does, so that a digest pulled
+ * through a mirror is found too. NOT_FOUND before anything is made when the image is not here.
+ */
+async function resolveImageVolumes(
+  deps: PodDeps,
+  body: ContainerCreateBody,
+  ctx: CallContext,
+): Promise<void> {
+  for (const mount of body.HostConfig?.Mounts ?? []) {
+    if (mount.Type !== 'image') continue;
+    const named = mount.Source ?? '';
+    const image = await findImage(deps.docker, deps.images.mirrors, named, ctx.signal);
+    if (!image) {
+      throw notFound(
+        `image volume ${mount.Target}: image ${JSON.stringify(named)} is not on this node: pull it first (crictl pull ${named})`,
+      );
+    }
+    mount.Source = image.id;
+  }
+}
+
+/**
+ * The engine checks an image volume's sub path only when it sets the mounts up (start), while the
+ * CRI wants CreateContainer to fail: a stat of the mount point inside the created container makes
+ * the engine set them up now. A failure is the sub path missing from its image; the caller's
+ * rollback removes the container (and with it the engine's layer of the image).
+ */
+async function checkImageSubPaths(
+  deps: PodDeps,
+  id: string,
+  body: ContainerCreateBody,
+  signal: AbortSignal,
+): Promise<void> {
+  const withSubPath = (body.HostConfig?.Mounts ?? []).filter(
+    (m) => m.Type === 'image' && m.ImageOptions?.Subpath,
+  );
+  const first = withSubPath[0];
+  if (!first) return;
+  try {
+    await deps.docker.statContainerPath(id, first.Target, signal);
+  } catch (err) {
+    if (!hasKind(err, 'NotFound', 'Internal')) throw err;
+    const which = withSubPath
+      .map((m) => `${JSON.stringify(m.ImageOptions?.Subpath)} of image ${m.Source ?? ''} at ${m.Target}`)
+      .join(', ');
+    throw notFound(
+      `image_sub_path not in its image: the engine cannot mount ${which}; name a path that exists in the image`,
+      err,
+    );
+  }
 }
 
 /** log_directory/log_path, which must stay inside log_directory; "" when no log is asked for. */

@@ -7,7 +7,7 @@ import type { PodSandboxConfig__Output } from '../../../src/generated/runtime/v1
 import type { IsolationDecision } from '../../../src/isolation/select.js';
 import type { ContainerRequest } from '../../../src/platform/contract.js';
 import { containerCreateBody, linuxPlatform, sandboxCreateBody } from '../../../src/platform/linux.js';
-import { bindMounts, linuxResources } from '../../../src/platform/linux-resources.js';
+import { linuxMounts, linuxResources } from '../../../src/platform/linux-resources.js';
 import { dockerSignal } from '../../../src/platform/neutral.js';
 import {
   grantableCapabilities,
@@ -17,6 +17,16 @@ import {
 import type { HostFacts } from '../../../src/types/host.js';
 import type { NamespaceOptions } from '../../../src/types/pod.js';
 import { containerConfig, mount as criMount } from '../../fixtures/windows/cri-builders.js';
+import type { CriError } from '../../../src/errors.js';
+import type { ImageSpec__Output } from '../../../src/generated/runtime/v1/ImageSpec.js';
+
+const imageSpec = (image: string): ImageSpec__Output => ({
+  image,
+  annotations: {},
+  user_specified_image: '',
+  runtime_handler: '',
+  image_ref: '',
+});
 
 const POD_NS: NamespaceOptions = { network: 'POD', pid: 'POD', ipc: 'POD', targetId: '' };
 
@@ -271,7 +281,7 @@ describe('containerCreateBody: ContainerConfig -> Docker create body', () => {
   });
 });
 
-describe('bindMounts validation', () => {
+describe('linuxMounts validation', () => {
   it.each([
     [mount({ host_path: 'relative/dir' }), 'host_path "relative/dir" must be an absolute path'],
     [mount({ host_path: '/srv/../etc' }), "must not contain '..'"],
@@ -283,33 +293,33 @@ describe('bindMounts validation', () => {
       'config.mounts[0].mount_options ["noexec","nosuid"]: wincri does not apply mount options',
     ],
   ])('refuses %#', (m, message) => {
-    expect(() => bindMounts([m])).toThrow(message);
+    expect(() => linuxMounts([m])).toThrow(message);
   });
 
   it('notes an ignored SELinux relabel', () => {
-    expect(bindMounts([mount({ selinux_relabel: true })]).notes[0]).toContain('selinux_relabel ignored');
+    expect(linuxMounts([mount({ selinux_relabel: true })]).notes[0]).toContain('selinux_relabel ignored');
   });
 });
 
-describe('bindMounts by the engine API version', () => {
+describe('linuxMounts by the engine API version', () => {
   const api141 = { apiVersion: '1.41', recursiveReadOnlyMounts: false };
   const api156 = { apiVersion: '1.56', recursiveReadOnlyMounts: true };
   const ro = mount({ readonly: true });
 
   it('API 1.41: a read-only bind as it was (the engine keeps it non-recursive by itself)', () => {
-    expect(bindMounts([ro], api141).value[0]?.BindOptions).toEqual({ Propagation: 'rprivate' });
+    expect(linuxMounts([ro], api141).value[0]?.BindOptions).toEqual({ Propagation: 'rprivate' });
   });
 
   it('API 1.44+: a read-only bind says ReadOnlyNonRecursive (the engine would make it recursive); a writable one nothing', () => {
-    expect(bindMounts([ro], api156).value[0]).toMatchObject({
+    expect(linuxMounts([ro], api156).value[0]).toMatchObject({
       ReadOnly: true,
       BindOptions: { Propagation: 'rprivate', ReadOnlyNonRecursive: true },
     });
-    expect(bindMounts([mount()], api156).value[0]?.BindOptions).toEqual({ Propagation: 'rprivate' });
+    expect(linuxMounts([mount()], api156).value[0]?.BindOptions).toEqual({ Propagation: 'rprivate' });
   });
 
   it('recursive_read_only on an engine that can: ReadOnlyForceRecursive, read-only, rprivate', () => {
-    const [spec] = bindMounts([mount({ readonly: true, recursive_read_only: true })], api156).value;
+    const [spec] = linuxMounts([mount({ readonly: true, recursive_read_only: true })], api156).value;
     expect(spec).toMatchObject({
       ReadOnly: true,
       BindOptions: { Propagation: 'rprivate', ReadOnlyForceRecursive: true },
@@ -340,16 +350,79 @@ describe('bindMounts by the engine API version', () => {
       'needs Linux 5.12 or newer',
     ],
   ])('refuses recursive_read_only where it cannot hold %#', (m, engine, message) => {
-    expect(() => bindMounts([m], engine)).toThrow(message);
+    expect(() => linuxMounts([m], engine)).toThrow(message);
   });
 
   it('the refusal on an old engine names its own API version, never a product version', () => {
     expect(() =>
-      bindMounts([mount({ readonly: true, recursive_read_only: true })], { apiVersion: '1.43' }),
+      linuxMounts([mount({ readonly: true, recursive_read_only: true })], { apiVersion: '1.43' }),
     ).toThrow(/speaks API 1\.43[^]*Status reports recursive_read_only_mounts false/);
-    expect(() => bindMounts([mount({ readonly: true, recursive_read_only: true })], api141)).not.toThrow(
+    expect(() => linuxMounts([mount({ readonly: true, recursive_read_only: true })], api141)).not.toThrow(
       /20\.10/,
     );
+  });
+});
+
+describe('linuxMounts: image volumes (Mount.image)', () => {
+  const volume = (over: Partial<Mount__Output> = {}): Mount__Output =>
+    mount({ host_path: '', container_path: '/mnt/iv', readonly: true, image: imageSpec('busybox'), ...over });
+  const kindOf = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+    } catch (err) {
+      return (err as CriError).kind;
+    }
+    return undefined;
+  };
+
+  it('API 1.48+: a read-only mount of type image, the sub path as ImageOptions.Subpath', () => {
+    expect(linuxMounts([volume()], { apiVersion: '1.48' }).value).toEqual([
+      { Type: 'image', Source: 'busybox', Target: '/mnt/iv', ReadOnly: true },
+    ]);
+    expect(linuxMounts([volume({ image_sub_path: 'etc/ssl' })], { apiVersion: '1.56' }).value[0]).toEqual({
+      Type: 'image',
+      Source: 'busybox',
+      Target: '/mnt/iv',
+      ReadOnly: true,
+      ImageOptions: { Subpath: 'etc/ssl' },
+    });
+  });
+
+  it('beside binds, each keeps its own kind', () => {
+    const specs = linuxMounts([mount(), volume()], { apiVersion: '1.56' }).value;
+    expect(specs.map((m) => m.Type)).toEqual(['bind', 'image']);
+  });
+
+  it.each([
+    [{ apiVersion: '1.47' }, 'the Docker engine speaks API 1.47'],
+    [{ apiVersion: '1.41' }, 'the Docker engine speaks API 1.41'],
+    [{}, 'the Docker engine has not said which API it speaks'],
+  ])('an engine without image mounts: UNIMPLEMENTED, saying what is missing %#', (engine, speaks) => {
+    const ask = () => linuxMounts([volume()], engine);
+    expect(kindOf(ask)).toBe('Unimplemented');
+    expect(ask).toThrow(speaks);
+    expect(ask).toThrow(
+      'config.mounts[0].image: the image volume "busybox" needs mounts of type "image", which Docker offers from API 1.48',
+    );
+  });
+
+  it.each([
+    [volume({ readonly: false }), 'config.mounts[0].readonly must be true for the image volume "busybox"'],
+    [volume({ host_path: '/srv' }), 'host_path "/srv" and image "busybox" are both set'],
+    [volume({ propagation: 'PROPAGATION_HOST_TO_CONTAINER' }), 'propagation PROPAGATION_HOST_TO_CONTAINER'],
+    [volume({ image_sub_path: '/etc' }), 'image_sub_path "/etc" must be relative'],
+    [volume({ image_sub_path: 'a/../../etc' }), 'image_sub_path "a/../../etc" must not contain \'..\''],
+    [volume({ container_path: 'rel' }), 'container_path "rel" must be an absolute path'],
+    [volume({ uidMappings: [{ host_id: 1, container_id: 0, length: 1 }] }), 'ID-mapped mounts'],
+    [volume({ mount_options: ['noexec'] }), 'mount_options ["noexec"]'],
+    [
+      mount({ image_sub_path: 'etc' }),
+      'image_sub_path "etc" names a path inside config.mounts[0].image, which is not set',
+    ],
+  ])('INVALID_ARGUMENT for what no engine could do, checked before the engine %#', (m, message) => {
+    // API 1.41: the CRI's rules are reported even where the engine could not mount images at all.
+    expect(() => linuxMounts([m], { apiVersion: '1.41' })).toThrow(message);
+    expect(kindOf(() => linuxMounts([m], { apiVersion: '1.41' }))).toBe('InvalidArgument');
   });
 });
 

@@ -37,6 +37,7 @@ const container: ContainerLabels = {
   logPath: '/var/log/pods/ns_p_u-1/web/4.log',
   createdAt: 9_007_199_254_740_993n,
   image: 'registry.k8s.io/pause:3.9',
+  imageVolumes: {},
 };
 
 describe('labels round-trip everything Status and List need', () => {
@@ -50,6 +51,17 @@ describe('labels round-trip everything Status and List need', () => {
     const labels = containerLabels(container);
     expect(kindOf(labels)).toBe('container');
     expect(readContainerLabels(labels)).toEqual(container);
+  });
+
+  it('container with image volumes (their images by container path), and none without the label', () => {
+    const withVolumes = {
+      ...container,
+      imageVolumes: { '/mnt/iv': 'registry.k8s.io/e2e-test-images/busybox:1.29-2' },
+    };
+    const labels = containerLabels(withVolumes);
+    expect(labels[LABELS.imageVolumes]).toBe('{"/mnt/iv":"registry.k8s.io/e2e-test-images/busybox:1.29-2"}');
+    expect(readContainerLabels(labels)).toEqual(withVolumes);
+    expect(containerLabels(container)).not.toHaveProperty([LABELS.imageVolumes]);
   });
 
   it.each([
