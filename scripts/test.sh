@@ -57,7 +57,7 @@ e2e docker29 .cache/vitest-e2e-docker29.json "${DOCKER29_FILES[@]}"
 e2e docker29-overlay2 .cache/vitest-e2e-docker29-overlay2.json test/e2e/critest.test.ts
 # critest of the next cri-tools release (v1.37.0, built by up.sh beside v1.36.0) on Docker 29's
 # containerd store, the engine where its new image-volume specs run (API 1.48+): the same areas as
-# the v1.36.0 pass there, about 2.5 minutes warm. The passes above keep v1.36.0.
+# the v1.36.0 pass there, 144 s warm. The passes above keep v1.36.0.
 WINCRI_CRITEST_VERSION=1.37.0 e2e docker29 .cache/vitest-e2e-critest-next.json test/e2e/critest.test.ts
 # A stock kubelet and control plane over wincri, driven with kubectl, one cluster per Kubernetes
 # release (scripts/rig/cluster.sh; binaries built by up.sh). Its engine is a private dockerd 20.10.
