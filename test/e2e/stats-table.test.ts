@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crictlFor } from '../support/crictl.js';
 import { BUSYBOX, CrictlPods } from '../support/crictl-pods.js';
-import { loadRig } from '../support/rig.js';
+import { loadRig, type Rig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 
 /**
@@ -8,13 +9,14 @@ import { startWincri, type WincriProcess } from '../support/wincri-process.js';
  * interval: crictl samples twice a second apart and refuses an unchanged CPU timestamp, so wincri
  * must refresh the samples a request asks for (src/stats/collector.ts, "Fresh on request").
  */
+let rig: Rig;
 let wincri: WincriProcess;
 let pods: CrictlPods;
 let spin = '';
 let podId = '';
 
 beforeAll(async () => {
-  const rig = loadRig();
+  rig = loadRig();
   wincri = await startWincri({ dockerHost: rig.dockerHost, mirrors: rig.mirrors });
   pods = new CrictlPods(rig.crictl, () => wincri.endpoint);
   expect((await pods.run('pull', BUSYBOX)).code).toBe(0);
@@ -56,5 +58,19 @@ describe('crictl stats tables at the default collector interval', () => {
       expect(out.code, out.stderr).toBe(0);
       expect(out.stdout).toMatch(/table-/);
     }
+  });
+});
+
+describe('crictl stats --watch', () => {
+  it('prints a table again and again for 4 s, each showing the spinner busy, until interrupted', async () => {
+    // crictl draws a table at its 500 ms tick once the 1 s sample before it is done (so one about
+    // every 1.5 s on this machine), and runs until Ctrl+C: 4 s gives two tables or more.
+    const out = await crictlFor(rig.crictl, wincri.endpoint, ['stats', '--watch', '--id', spin], 4_000);
+    expect(out.stderr).not.toMatch(/not updated during sample/);
+    expect(out.code, out.stderr).toBe(0);
+    // Each redraw clears the screen first (ESC[2J ESC[H), then prints the header and the rows.
+    const tables = out.stdout.split('\x1b[2J').filter((t) => /CONTAINER\s+NAME\s+CPU %/.test(t));
+    expect(tables.length, out.stdout).toBeGreaterThanOrEqual(2);
+    for (const table of tables) expect(cpuOf(table, spin), table).toBeGreaterThan(30);
   });
 });

@@ -76,3 +76,34 @@ export function startPortForward(
     child.stderr.on('data', onData);
   });
 }
+
+/**
+ * Runs a crictl command that never ends by itself (`stats --watch`), interrupts it after `ms` as a
+ * person's Ctrl+C would (SIGINT; crictl then exits 0), and returns what it printed by then.
+ */
+export function crictlFor(
+  binary: string,
+  endpoint: string,
+  args: string[],
+  ms: number,
+): Promise<CommandResult> {
+  const child = spawn(
+    binary,
+    ['--runtime-endpoint', endpoint, '--image-endpoint', endpoint, '--timeout', '30s', ...args],
+    { env: { ...process.env, CRI_CONFIG_FILE: '/dev/null' } },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const interrupt = setTimeout(() => child.kill('SIGINT'), ms);
+  // One that ignores the interrupt is ended all the same, and the test sees a non-zero code.
+  const kill = setTimeout(() => child.kill('SIGKILL'), ms + 10_000);
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      clearTimeout(interrupt);
+      clearTimeout(kill);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+  });
+}
