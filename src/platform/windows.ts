@@ -226,8 +226,9 @@ export function sandboxCreateBody(req: SandboxRequest, facts: HostFacts): Mapped
   const cni = req.podNetwork === 'cni';
   if (cni && req.decision.isolation === 'hyperv') {
     throw failedPrecondition(
-      'a Hyper-V pod cannot use CNI networking yet: Docker gives its app container its own utility VM, ' +
-        'which the plugins would have to attach instead of the sandbox (docs/windows.md); ' +
+      'a Hyper-V pod cannot use CNI networking: Docker runs each Hyper-V container in a utility VM of its own ' +
+        'and refuses to share one container network between them, so an endpoint the plugin attaches to the ' +
+        'sandbox cannot reach the app container (docs/windows.md, "Pod networking with CNI"); ' +
         'use a process-isolated RuntimeClass, or run wincri without --network-plugin cni',
     );
   }

@@ -1212,5 +1212,6 @@ describe('a Windows node in CNI mode (win-bridge contract, recording plugin)', (
   it('refuses a Hyper-V pod in CNI mode with FAILED_PRECONDITION, before anything is made', async () => {
     const message = await refusedRunp(node, 'hyperv', podConfig(node, 'cnihv'), 'FailedPrecondition');
     expect(message).toMatch(/Hyper-V pod cannot use CNI networking/);
+    expect(message).toMatch(/utility VM of its own and refuses to share one container network/);
   });
 });
