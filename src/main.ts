@@ -20,6 +20,7 @@ import { EngineState } from './store/engine-state.js';
 import { FilesystemUsageCache } from './store/filesystem-usage.js';
 import { resolveHandlerTable, runtimeHandlerNames } from './isolation/handlers.js';
 import { watchEngineEvents } from './store/engine-events.js';
+import { ImageLookups, watchImageEvents } from './store/image-lookups.js';
 import { recover } from './store/recover.js';
 import { RuntimeStore, type ContainerRecord } from './store/runtime-store.js';
 import { LogCopiers } from './logs/copiers.js';
@@ -70,6 +71,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     mirrors: config.registryMirrors,
     pinnedNames: new Set([familiarName(parseReference(config.sandboxImage))]),
     usersById: new Map(),
+    lookups: new ImageLookups(),
     filesystems: (signal) => filesystems.get(signal),
   };
   const handlerTable = resolveHandlerTable(
@@ -137,6 +139,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   );
   const watching = new AbortController();
   void watchEngineEvents(docker, store, log.child({ component: 'engine-events' }), watching.signal);
+  void watchImageEvents(docker, images.lookups, log.child({ component: 'image-events' }), watching.signal);
 
   // The stats replies' shape before the engine has answered: Linux, as nothing runs yet.
   const statsShape = () => (engine.lastInfo ? platform().statsShape : 'linux');

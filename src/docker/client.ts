@@ -70,9 +70,12 @@ export interface DockerClient {
     signal: AbortSignal,
   ): Promise<void>;
 
-  /** Engine events from now (or `sinceSeconds`) until the signal aborts or the engine goes away. */
+  /**
+   * Engine events from now (or `sinceSeconds`) until the signal aborts or the engine goes away;
+   * `onOpen` runs once the engine has accepted the subscription (every later event will come).
+   */
   events(
-    options: { sinceSeconds?: number; types: EventType[] },
+    options: { sinceSeconds?: number; types: EventType[]; onOpen?: () => void },
     signal: AbortSignal,
   ): AsyncIterable<EngineEvent>;
 }

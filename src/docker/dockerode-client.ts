@@ -377,16 +377,14 @@ export class DockerodeClient implements DockerClient {
   }
 
   async *events(
-    options: { sinceSeconds?: number; types: EventType[] },
+    options: { sinceSeconds?: number; types: EventType[]; onOpen?: () => void },
     signal: AbortSignal,
   ): AsyncIterable<EngineEvent> {
     const query: Json = { filters: JSON.stringify({ type: options.types }) };
     if (options.sinceSeconds !== undefined) query['since'] = options.sinceSeconds;
-    const stream = await this.#dial<Readable>(
-      'watch engine events',
-      { method: 'GET', path: '/events', query, isStream: true },
-      signal,
-    );
+    const request: DialRequest = { method: 'GET', path: '/events', query, isStream: true };
+    const stream = await this.#dial<Readable>('watch engine events', request, signal);
+    options.onOpen?.();
     try {
       for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
         if (line.trim()) yield toEngineEvent(JSON.parse(line) as Json);

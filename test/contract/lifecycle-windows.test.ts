@@ -22,6 +22,7 @@ import { RuntimeStore } from '../../src/store/runtime-store.js';
 import { containerConfig } from '../fixtures/windows/cri-builders.js';
 import { WindowsEngineDouble } from '../support/windows-engine-double.js';
 import { enginePlatform } from '../../src/platform/index.js';
+import { ImageLookups } from '../../src/store/image-lookups.js';
 
 const log = pino({ level: 'silent' });
 const ctx: CallContext = { rpc: 'test', signal: new AbortController().signal, log };
@@ -50,6 +51,7 @@ async function setup(): Promise<RuntimeRpcs> {
     mirrors: config.registryMirrors,
     pinnedNames: new Set(),
     usersById: new Map(),
+    lookups: new ImageLookups(),
     filesystems: async () => ({ timestampNs: 1n, mountpoint: 'C:\\', imageBytes: 0, containerBytes: 0 }),
   };
   return runtimeRpcs({

@@ -17,6 +17,7 @@ import { RuntimeStore } from '../../src/store/runtime-store.js';
 import { startTestServer, type TestServer } from '../support/cri-server.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { enginePlatform } from '../../src/platform/index.js';
+import { ImageLookups } from '../../src/store/image-lookups.js';
 
 const PAUSE = 'sha256:' + 'a'.repeat(64);
 const BUSYBOX = 'sha256:' + 'b'.repeat(64);
@@ -43,6 +44,7 @@ beforeEach(async () => {
     mirrors: config.registryMirrors,
     pinnedNames: new Set(),
     usersById: new Map(),
+    lookups: new ImageLookups(),
     filesystems: async () => ({ timestampNs: 1n, mountpoint: '/', imageBytes: 0, containerBytes: 0 }),
   };
   const runtime = runtimeRpcs({

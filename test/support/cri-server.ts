@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log.js';
 import { EngineState } from '../../src/store/engine-state.js';
 import { criClient, type CriClient } from './cri-client.js';
 import { enginePlatform } from '../../src/platform/index.js';
+import { ImageLookups } from '../../src/store/image-lookups.js';
 
 /** Log lines a test can read (pino JSON objects), like pino's own `sink()`. */
 export function logSink() {
@@ -66,6 +67,7 @@ export async function startTestServer(
     mirrors: config.registryMirrors,
     pinnedNames: new Set(['registry.k8s.io/pause:3.10']),
     usersById: new Map(),
+    lookups: new ImageLookups(),
     filesystems: async () => ({
       timestampNs: 1n,
       mountpoint: '/var/lib/docker',

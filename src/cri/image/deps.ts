@@ -1,5 +1,6 @@
 import type { DockerClient } from '../../docker/client.js';
 import type { FilesystemsUsage } from '../../store/filesystem-usage.js';
+import type { ImageLookups } from '../../store/image-lookups.js';
 import type { MirrorTable } from './mirrors.js';
 
 /** What the image service handlers need; built once in main.ts. */
@@ -10,6 +11,13 @@ export interface ImageDeps {
   pinnedNames: ReadonlySet<string>;
   /** Image config users by image id; an id names immutable content, so entries never go stale. */
   usersById: Map<string, string>;
+  /**
+   * Image inspections kept while the engine's image events vouch for them; wincri's own pulls and
+   * removals forget them at once. Only the pod start path reads through it (RunPodSandbox,
+   * CreateContainer), where the engine checks the image id again at create; ImageStatus asks the
+   * engine, so that it shows a removal the moment RemoveImage returns.
+   */
+  lookups: ImageLookups;
   /** Image and container filesystem usage, refreshed in the background. */
   filesystems(signal: AbortSignal): Promise<FilesystemsUsage>;
 }

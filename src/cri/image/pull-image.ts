@@ -29,7 +29,8 @@ export async function pullImage(
   const name = formatReference(ref);
   const auth = toRegistryAuth(req.auth, ref.domain);
   ctx.log.info({ image: name, withCredentials: auth !== undefined }, 'pulling');
-  await pulls.run(name, () => pullThroughMirror(deps, ref, auth, ctx));
+  // Whatever the pull changed (or half-changed, on a failure) is read from the engine again.
+  await pulls.run(name, () => pullThroughMirror(deps, ref, auth, ctx).finally(() => deps.lookups.forget()));
   const image = await findImage(deps.docker, deps.mirrors, name, ctx.signal);
   if (image === undefined) throw new Error(`the engine pulled ${name} but does not list it`);
   return { image_ref: image.id };

@@ -18,11 +18,15 @@ export async function removeImage(
 ): Promise<RemoveImageResponse> {
   const image = await findImage(deps.docker, deps.mirrors, req.image?.image ?? '', ctx.signal);
   if (image === undefined) return {};
-  // Untag name by name: deleting by id alone fails while several names point at the image.
-  for (const name of [...image.repoTags, ...image.repoDigests]) {
-    await ignoreMissing(deps.docker, name, ctx.signal);
+  try {
+    // Untag name by name: deleting by id alone fails while several names point at the image.
+    for (const name of [...image.repoTags, ...image.repoDigests]) {
+      await ignoreMissing(deps.docker, name, ctx.signal);
+    }
+    await ignoreMissing(deps.docker, image.id, ctx.signal);
+  } finally {
+    deps.lookups.forget();
   }
-  await ignoreMissing(deps.docker, image.id, ctx.signal);
   deps.usersById.delete(image.id);
   return {};
 }

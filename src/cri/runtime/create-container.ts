@@ -55,7 +55,7 @@ export async function createContainer(
       .map((c) => ({ id: c.id, name: c.metadata.name, state: podContainerState(c.details) })),
   });
 
-  const image = await findImage(deps.docker, deps.images.mirrors, imageName, ctx.signal);
+  const image = await findImage(deps.docker, deps.images.mirrors, imageName, ctx.signal, deps.images.lookups);
   if (!image)
     throw notFound(
       `image ${JSON.stringify(imageName)} is not on this node: pull it first (crictl pull ${imageName})`,

@@ -112,7 +112,7 @@ function nameTaken(name: string, id: string | undefined, cause?: unknown) {
 /** The sandbox image, pulled through the registry mirrors when the engine lacks it. */
 async function sandboxImage(deps: PodDeps, ctx: CallContext): Promise<ImageDetails> {
   const name = deps.config.sandboxImage;
-  const found = await findImage(deps.docker, deps.images.mirrors, name, ctx.signal);
+  const found = await findImage(deps.docker, deps.images.mirrors, name, ctx.signal, deps.images.lookups);
   if (found) return found;
   ctx.log.info({ image: name }, 'pulling the sandbox image');
   await pullImage(
