@@ -7,12 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BUSYBOX,
   HEADER,
   PAUSE,
-  RUN_ID,
   cleanup,
   ctrConfig,
+  directApp,
+  directSandbox,
   dockerOf,
   f,
   machine,
@@ -87,33 +87,13 @@ async function viaShim(i: number, keep: boolean): Promise<void> {
 
 async function viaDocker(i: number, keep: boolean): Promise<void> {
   const t: Partial<Record<Step, number>> = {};
-  const [pause, a] = await timed(async () => {
-    const c = await docker.createContainer({
-      name: `k8s_POD_direct${i}-${RUN_ID}`,
-      Image: PAUSE,
-      HostConfig: { NetworkMode: 'bridge', IpcMode: 'shareable' },
-    });
-    await c.start();
-    return c;
-  });
+  const [pause, a] = await timed(() => directSandbox(docker, `direct${i}`));
   t.RunPodSandbox = a;
-  const [app, b] = await timed(() =>
-    docker.createContainer({
-      name: `k8s_app_direct${i}-${RUN_ID}`,
-      Image: BUSYBOX,
-      Cmd: ['sleep', '3600'],
-      HostConfig: { NetworkMode: `container:${pause.id}`, IpcMode: `container:${pause.id}` },
-    }),
-  );
+  const [app, b] = await timed(() => directApp(docker, `direct${i}`, pause.id));
   t.CreateContainer = b;
   t.StartContainer = (await timed(() => app.start()))[1];
-  // wincri's StopPodSandbox: members at once (t=0), then the sandbox.
-  t.StopPodSandbox = (
-    await timed(async () => {
-      await app.stop({ t: 0 });
-      await pause.stop({ t: 0 });
-    })
-  )[1];
+  // wincri's StopPodSandbox on Linux: members and sandbox at once (t=0).
+  t.StopPodSandbox = (await timed(() => Promise.all([app.stop({ t: 0 }), pause.stop({ t: 0 })])))[1];
   t.RemovePodSandbox = (
     await timed(async () => {
       await app.remove();

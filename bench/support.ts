@@ -86,19 +86,22 @@ export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [value, performance.now() - t0];
 }
 
+/** Stops and removes, through CRI, every pod whose name carries RUN_ID. */
+export async function removeRunPods(cri: CriClient): Promise<void> {
+  const pods = await cri.call<{ items: { id: string; metadata: { name: string } }[] }>(
+    'runtime',
+    'ListPodSandbox',
+    {},
+  );
+  for (const p of pods.items.filter((p) => p.metadata.name.includes(RUN_ID))) {
+    await cri.call('runtime', 'StopPodSandbox', { pod_sandbox_id: p.id }).catch(() => undefined);
+    await cri.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: p.id }).catch(() => undefined);
+  }
+}
+
 /** Removes every pod (through CRI) and every engine container whose name carries RUN_ID. */
 export async function cleanup(docker: Docker, cri?: CriClient): Promise<void> {
-  if (cri) {
-    const pods = await cri.call<{ items: { id: string; metadata: { name: string } }[] }>(
-      'runtime',
-      'ListPodSandbox',
-      {},
-    );
-    for (const p of pods.items.filter((p) => p.metadata.name.includes(RUN_ID))) {
-      await cri.call('runtime', 'StopPodSandbox', { pod_sandbox_id: p.id }).catch(() => undefined);
-      await cri.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: p.id }).catch(() => undefined);
-    }
-  }
+  if (cri) await removeRunPods(cri);
   const left = await docker.listContainers({ all: true });
   for (const c of left.filter((c) => c.Names.some((n) => n.includes(RUN_ID)))) {
     await docker
@@ -172,4 +175,25 @@ export async function removePods(docker: Docker, cri: CriClient, made: BenchPod[
     await cri.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: m.pod }).catch(() => undefined);
   });
   await cleanup(docker, cri);
+}
+
+/** A bench pod's sandbox straight on the Docker API: the pause container, created and started. */
+export async function directSandbox(docker: Docker, name: string): Promise<Docker.Container> {
+  const c = await docker.createContainer({
+    name: `k8s_POD_${name}-${RUN_ID}`,
+    Image: PAUSE,
+    HostConfig: { NetworkMode: 'bridge', IpcMode: 'shareable' },
+  });
+  await c.start();
+  return c;
+}
+
+/** A bench pod's app container straight on the Docker API, in the sandbox's namespaces (not started). */
+export function directApp(docker: Docker, name: string, pauseId: string): Promise<Docker.Container> {
+  return docker.createContainer({
+    name: `k8s_app_${name}-${RUN_ID}`,
+    Image: BUSYBOX,
+    Cmd: ['sleep', '3600'],
+    HostConfig: { NetworkMode: `container:${pauseId}`, IpcMode: `container:${pauseId}` },
+  });
 }

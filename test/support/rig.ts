@@ -59,6 +59,14 @@ function engineHost(engine: string): string {
   return host;
 }
 
+/** The Docker host of any of the rig's engines by name (docker20, docker29, docker29-overlay2). */
+export function engineDockerHost(engine: string): string {
+  if (engine !== DEFAULT_ENGINE) return engineHost(engine);
+  const host = readFacts(RIG_JSON, 'bash scripts/rig/up.sh')['dockerHost'];
+  if (typeof host !== 'string') throw new Error(`${RIG_JSON} has no "dockerHost"`);
+  return host;
+}
+
 export function loadRig(): Rig {
   const raw = readFacts(RIG_JSON, 'bash scripts/rig/up.sh');
   const text = (key: string, fallback?: string): string => {
