@@ -4,7 +4,6 @@
 # wincri can be told apart from a rig or image problem. A containerd this script starts is stopped
 # afterwards; one already running is left running.
 #   critest-containerd.sh [critest flags...]      e.g. -ginkgo.focus 'Image Manager'
-#   CRITEST=$CRITEST_NEXT critest-containerd.sh    the newer critest (v1.37.0)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 rig_require_root
