@@ -3,12 +3,11 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { loadServeConfig, parseCommand, USAGE } from './cli.js';
 import type { Config } from './config/config.js';
-import type { ImageDeps } from './cri/image/deps.js';
+import { imageDeps } from './cri/image/deps.js';
 import { imageRpcs } from './cri/image/index.js';
 import { KeyedLock } from './cri/keyed-lock.js';
 import { EngineExecKiller } from './exec/engine-killer.js';
 import { ContainerEventHub } from './cri/container-event-hub.js';
-import { familiarName, parseReference } from './cri/image/reference.js';
 import { runtimeRpcs } from './cri/runtime/index.js';
 import { DockerodeClient } from './docker/dockerode-client.js';
 import { parseEndpoint } from './grpc/endpoint.js';
@@ -20,7 +19,7 @@ import { EngineState } from './store/engine-state.js';
 import { FilesystemUsageCache } from './store/filesystem-usage.js';
 import { resolveHandlerTable, runtimeHandlerNames } from './isolation/handlers.js';
 import { watchEngineEvents } from './store/engine-events.js';
-import { ImageLookups, watchImageEvents } from './store/image-lookups.js';
+import { watchImageEvents } from './store/image-lookups.js';
 import { recover } from './store/recover.js';
 import { RuntimeStore, type ContainerRecord } from './store/runtime-store.js';
 import { LogCopiers } from './logs/copiers.js';
@@ -66,14 +65,9 @@ async function serve(config: Config, log: Logger): Promise<void> {
   await engine.start();
   const filesystems = new FilesystemUsageCache(docker, engine);
 
-  const images: ImageDeps = {
-    docker,
-    mirrors: config.registryMirrors,
-    pinnedNames: new Set([familiarName(parseReference(config.sandboxImage))]),
-    usersById: new Map(),
-    lookups: new ImageLookups(),
-    filesystems: (signal) => filesystems.get(signal),
-  };
+  const images = imageDeps(docker, config.registryMirrors, config.sandboxImage, (signal) =>
+    filesystems.get(signal),
+  );
   const handlerTable = resolveHandlerTable(
     engine.lastInfo?.osType ?? (process.platform === 'win32' ? 'windows' : 'linux'),
     config.runtimeHandlers,

@@ -1,7 +1,8 @@
 import type { DockerClient } from '../../docker/client.js';
 import type { FilesystemsUsage } from '../../store/filesystem-usage.js';
-import type { ImageLookups } from '../../store/image-lookups.js';
+import { ImageLookups } from '../../store/image-lookups.js';
 import type { MirrorTable } from './mirrors.js';
+import { familiarName, parseReference } from './reference.js';
 
 /** What the image service handlers need; built once in main.ts. */
 export interface ImageDeps {
@@ -20,4 +21,21 @@ export interface ImageDeps {
   lookups: ImageLookups;
   /** Image and container filesystem usage, refreshed in the background. */
   filesystems(signal: AbortSignal): Promise<FilesystemsUsage>;
+}
+
+/** The image service's dependencies on one engine, nothing read or kept yet. */
+export function imageDeps(
+  docker: DockerClient,
+  mirrors: MirrorTable,
+  sandboxImage: string,
+  filesystems: ImageDeps['filesystems'],
+): ImageDeps {
+  return {
+    docker,
+    mirrors,
+    pinnedNames: new Set([familiarName(parseReference(sandboxImage))]),
+    usersById: new Map(),
+    lookups: new ImageLookups(),
+    filesystems,
+  };
 }
