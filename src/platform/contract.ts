@@ -112,6 +112,11 @@ export interface PlatformModule {
   cniTarget(sandboxPid: number): CniTarget;
   /** Which CRI stats parts (linux or windows) the stats replies fill. */
   statsShape: StatsPlatform;
+  /**
+   * StopPodSandbox stops the pause container only after the pod's containers (Windows: it may host
+   * the pod's utility VM); otherwise all of them stop side by side.
+   */
+  pauseStopsLast: boolean;
 }
 
 /** A platform bound to this host's facts: what the handlers use. */
@@ -119,6 +124,7 @@ export interface Platform {
   readonly os: HostOs;
   readonly facts: HostFacts;
   readonly statsShape: StatsPlatform;
+  readonly pauseStopsLast: boolean;
   sandboxCreateBody(req: SandboxRequest): Mapped<ContainerCreateBody>;
   containerCreateBody(req: ContainerRequest): Mapped<ContainerCreateBody>;
   podNamespaces(config: PodSandboxConfig__Output): NamespaceOptions;

@@ -19,6 +19,7 @@ export function platformFor(facts: HostFacts): Platform {
     os: facts.os,
     facts,
     statsShape: module.statsShape,
+    pauseStopsLast: module.pauseStopsLast,
     sandboxCreateBody: (req) => module.sandboxCreateBody(req, facts),
     containerCreateBody: (req) => module.containerCreateBody(req, facts),
     podNamespaces: (config) => module.podNamespaces(config),

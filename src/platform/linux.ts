@@ -188,4 +188,6 @@ export const linuxPlatform: PlatformModule = {
   // The plugins configure the pause process's namespace (held by a bind mount, src/network/netns.ts).
   cniTarget: (pid) => ({ kind: 'netns', pid }),
   statsShape: 'linux',
+  // The pause only holds namespaces the members' processes keep alive themselves.
+  pauseStopsLast: false,
 };

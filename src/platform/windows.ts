@@ -318,4 +318,6 @@ export const windowsPlatform: PlatformModule = {
   // The HNS plugins attach an endpoint to the sandbox container itself (docs/windows.md).
   cniTarget: () => ({ kind: 'sandbox-container' }),
   statsShape: 'windows',
+  // The pause container may host the pod's utility VM.
+  pauseStopsLast: true,
 };

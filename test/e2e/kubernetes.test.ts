@@ -106,6 +106,8 @@ describe.each(VERSIONS)(`a kubelet %s over ${RUNTIME}`, (version) => {
   let dir: string;
 
   const getPod = (name: string) => getJson<Pod>(c, ['pod', name, '-n', NS]);
+  const podEvents = (name: string) =>
+    kubectlOk(c, ['get', 'events', '-n', NS, '--field-selector', `involvedObject.name=${name}`]);
   const waitReady = async (...names: string[]) => {
     await kubectlOk(c, [
       'wait',
@@ -410,14 +412,7 @@ describe.each(VERSIONS)(`a kubelet %s over ${RUNTIME}`, (version) => {
       return s && s.restartCount >= 1 ? true : undefined;
     });
     await waitReady('probed');
-    const events = await kubectlOk(c, [
-      'get',
-      'events',
-      '-n',
-      NS,
-      '--field-selector',
-      'involvedObject.name=probed',
-    ]);
+    const events = await podEvents('probed');
     expect(events).toMatch(/Liveness probe failed/);
   });
 
@@ -670,14 +665,7 @@ describe.each(VERSIONS)(`a kubelet %s over ${RUNTIME}`, (version) => {
         },
         180_000,
       );
-      const events = await kubectlOk(c, [
-        'get',
-        'events',
-        '-n',
-        NS,
-        '--field-selector',
-        'involvedObject.name=evented-crash',
-      ]);
+      const events = await podEvents('evented-crash');
       expect(events).toMatch(/Back-off restarting failed container/);
       expect(events).not.toMatch(/AlreadyExists|CreateContainerError|already exists/);
     }, 240_000);

@@ -139,7 +139,7 @@ async function resolveImageVolumes(
   for (const mount of body.HostConfig?.Mounts ?? []) {
     if (mount.Type !== 'image') continue;
     const named = mount.Source ?? '';
-    const image = await findImage(deps.docker, deps.images.mirrors, named, ctx.signal);
+    const image = await findImage(deps.docker, deps.images.mirrors, named, ctx.signal, deps.images.lookups);
     if (!image) {
       throw notFound(
         `image volume ${mount.Target}: image ${JSON.stringify(named)} is not on this node: pull it first (crictl pull ${named})`,

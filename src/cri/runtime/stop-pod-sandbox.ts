@@ -24,15 +24,12 @@ export async function stopPodSandbox(
       await detachPodNetwork(deps, sandbox.id, ctx);
       await stopGone(deps, sandbox.id, ctx);
     };
-    // On Linux the pause only holds namespaces that the members' processes keep alive themselves,
-    // and every process is killed at once anyway: the engine stops them all side by side, which
-    // halves a pod's stop (each engine stop waits for its container's exit to be handled). On
-    // Windows the pause may host the pod's utility VM, so the members stop first.
-    if (deps.platform().os === 'linux') await Promise.all([...members, pause].map((stop) => stop()));
-    else {
+    // Every process is killed at once anyway: side by side, a pod's stop waits for one engine
+    // stop instead of two (each waits for its container's exit to be handled).
+    if (deps.platform().pauseStopsLast) {
       await Promise.all(members.map((stop) => stop()));
       await pause();
-    }
+    } else await Promise.all([...members, pause].map((stop) => stop()));
   });
   return {};
 }
