@@ -15,8 +15,12 @@ BIN_DIR=/usr/lib/cni
 for plugin in bridge host-local portmap bandwidth loopback; do
   [ -x "$BIN_DIR/$plugin" ] || rig_die "CNI plugin $BIN_DIR/$plugin missing: is containernetworking-plugins installed?"
 done
-if ip route show | grep -q '^10\.213\.77\.' && ! ip route show | grep -q '^10\.213\.77\.0/24 dev wincricni0'; then
-  rig_die "10.213.77.0/24 is already routed elsewhere: $(ip route show | grep '^10\.213\.77\.')"
+# Read the table once: `ip route show | grep -q` under pipefail fails at random when grep exits
+# before ip has written everything (ip dies of SIGPIPE), and that refused a rig whose own bridge
+# was still up from an earlier run.
+subnet_routes=$(ip route show | grep '^10\.213\.77\.' || true)
+if [ -n "$subnet_routes" ] && ! grep -q '^10\.213\.77\.0/24 dev wincricni0 ' <<<"$subnet_routes"; then
+  rig_die "10.213.77.0/24 is already routed elsewhere: $subnet_routes"
 fi
 
 mkdir -p "$CONF_DIR"

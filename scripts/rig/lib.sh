@@ -174,7 +174,7 @@ rig_ensure_bridge() {
 # stall now and then (an `npm ci` in a build container hung for minutes).
 rig_uplink_mtu() {
   local dev
-  dev=$(ip route show default | awk '{ print $5; exit }')
+  dev=$(ip route show default | awk 'NR == 1 { print $5 }')  # awk reads all: an early exit would SIGPIPE ip under pipefail
   cat "/sys/class/net/${dev:-lo}/mtu" 2>/dev/null || echo 1500
 }
 
