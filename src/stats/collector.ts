@@ -28,24 +28,31 @@
  * The lifecycle code drives it: `track` on start (and for every running container at shim start),
  * `untrack` on die/destroy (see docs/performance.md#stats).
  *
- * **Fresh on request.** A person's tools sample more often than the kubelet: crictl's table mode
- * reads the stats twice, a second apart, and refuses an answer whose CPU timestamp did not move. So
- * a stats RPC first calls `refresh` with the containers it answers for: each whose last read is
- * older than `refreshAfterMs` (default 500 ms, under crictl's one-second sample) is read again,
- * ahead of the round's queue and within the same concurrency limit; a read already in flight is
- * waited for, not repeated, so concurrent requests (the kubelet asks for container and pod stats
- * together) share one read per container. The wait is bounded (`refreshWaitMs`, default 1.5 s): a
- * slow engine delays an answer by at most that, then the answer is the last reading. On a local
- * Linux engine a read is a cgroup file read (src/stats/cgroup-source.ts), not an engine call. A
- * container read on request is skipped by the next round when that read is less than half an
- * interval old, so a kubelet polling every 10 s costs no more reads than the rounds alone.
+ * **Fresh on request, answered from memory.** A person's tools sample more often than the kubelet:
+ * crictl's table mode reads the stats twice, a second apart, and refuses an answer whose CPU
+ * timestamp did not move. So a stats RPC first calls `refresh` with the containers it answers for,
+ * and for each:
+ *
+ * - a reading no request has been given yet is given at once, however old: the kubelet, polling
+ *   every 10 s, always finds one (the round's, or the one read behind its last answer) and never
+ *   waits. When it is `refreshAfterMs` old (default 500 ms, under crictl's one-second sample) the
+ *   container is read again behind the answer, so the next request gets a newer one;
+ * - a request waits only when there is nothing new to give: the container was never read, or the
+ *   reading it holds was given to a request `refreshAfterMs` ago or more (crictl's second sample,
+ *   when the first found a young reading). The read goes ahead of the round's queue within the
+ *   same concurrency limit, and the wait is bounded (`refreshWaitMs`, default 1.5 s): a slow engine
+ *   delays an answer by at most that, then the answer is the last reading.
+ *
+ * A read already in flight is never repeated, so concurrent requests (the kubelet asks for
+ * container and pod stats together) share one read per container. On a local Linux engine a read
+ * is a cgroup file read (src/stats/cgroup-source.ts), not an engine call. A container read on
+ * request is skipped by the next round when that read is less than half an interval old.
  */
 
 import type { DockerStatsJson } from '../docker/stats-types.js';
 import { hasKind, invalidArgument } from '../errors.js';
-import { MonotonicCounters, monotonicSample } from './counters.js';
+import { type Entry, newEntry, settle, takeReading } from './collector-entry.js';
 import type { StatsSample } from './sample.js';
-import { sampleRate } from './usage.js';
 import { dockerStatsToSample } from './to-sample.js';
 import {
   DEFAULT_INTERVAL_MS,
@@ -61,30 +68,6 @@ import {
   type Snapshot,
   realTimers,
 } from './collector-options.js';
-
-interface Entry {
-  meta: TrackMeta;
-  snapshot?: Snapshot;
-  counters: MonotonicCounters;
-  /** The call in flight, if any; its answer is taken only while it is still this one. */
-  call?: AbortController;
-  queued: boolean;
-  failing: boolean;
-  /** When the last read finished (answer or failure), by `now`. */
-  readAtMs?: number;
-  /** When the last read asked for by `refresh` finished: the next round may skip the container. */
-  refreshedAtMs?: number;
-  /** Set while a `refresh` waits for the next read of this container. */
-  requested: boolean;
-  /** Resolved when the next read finishes (or the container is forgotten). */
-  waiters: (() => void)[];
-}
-
-/** Wakes the requests waiting for an entry's read. */
-function settle(entry: Entry): void {
-  const waiters = entry.waiters.splice(0);
-  for (const wake of waiters) wake();
-}
 
 export class StatsCollector {
   private readonly source: StatsSource;
@@ -157,14 +140,7 @@ export class StatsCollector {
       entry.meta = meta;
       return;
     }
-    this.entries.set(id, {
-      meta,
-      counters: new MonotonicCounters(),
-      queued: false,
-      failing: false,
-      requested: false,
-      waiters: [],
-    });
+    this.entries.set(id, newEntry(meta));
     if (this.running) {
       this.enqueue(id);
       this.pump();
@@ -183,36 +159,56 @@ export class StatsCollector {
   }
 
   /**
-   * Reads again those of `ids` whose last read is `refreshAfterMs` old or older (or that have none),
-   * and resolves when each has been read, or after `refreshWaitMs`, whichever comes first. Never
-   * rejects: a failed read leaves the last reading, as a round's would. Untracked ids are ignored.
+   * Readies readings of `ids` for a request (see the header): resolves at once when each has one
+   * no request has had yet, or one given less than `refreshAfterMs` ago; otherwise when those that
+   * need a read have been read, or after `refreshWaitMs`. Never rejects: a failed read leaves the
+   * last reading, as a round's would. Untracked ids are ignored.
    */
   refresh(ids: Iterable<string>): Promise<void> {
     if (!this.running) return Promise.resolve();
     const now = this.now();
+    const asked: Entry[] = [];
     const waits: Promise<void>[] = [];
     const ahead: string[] = [];
     for (const id of ids) {
       const entry = this.entries.get(id);
       if (!entry) continue;
-      const fresh = entry.readAtMs !== undefined && now - entry.readAtMs < this.refreshAfterMs;
-      if (fresh && !entry.call) continue;
-      waits.push(new Promise<void>((resolve) => entry.waiters.push(resolve)));
+      asked.push(entry);
+      const wait = this.mustWait(entry, now);
+      if (wait) waits.push(new Promise<void>((resolve) => entry.waiters.push(resolve)));
+      // A read in flight serves this request too; otherwise one goes ahead of the round, waited
+      // for or read behind the answer.
+      const aging = entry.readAtMs !== undefined && now - entry.readAtMs >= this.refreshAfterMs;
+      if (entry.call || !(wait || aging)) continue;
       entry.requested = true;
-      // A read in flight answers this request too; otherwise this one goes ahead of the round.
-      if (!entry.call) ahead.push(id);
+      ahead.push(id);
     }
-    if (waits.length === 0) return Promise.resolve();
     // Each goes to the front: the last first, so they are read in the order asked.
     for (const id of ahead.reverse()) this.enqueue(id, true);
     this.pump();
+    const served = () => {
+      const at = this.now();
+      for (const entry of asked) entry.servedAtMs ??= at;
+    };
+    if (waits.length === 0) {
+      served();
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
-      const timer = this.timers.setTimeout(resolve, this.refreshWaitMs);
-      void Promise.all(waits).then(() => {
+      const answer = () => {
         this.timers.clearTimeout(timer);
+        served();
         resolve();
-      });
+      };
+      const timer = this.timers.setTimeout(answer, this.refreshWaitMs);
+      void Promise.all(waits).then(answer);
     });
+  }
+
+  /** Nothing new to give: never read, or the reading held went to a request `refreshAfterMs` ago. */
+  private mustWait(entry: Entry, now: number): boolean {
+    if (entry.readAtMs === undefined) return true;
+    return entry.servedAtMs !== undefined && now - entry.servedAtMs >= this.refreshAfterMs;
   }
 
   isTracked(id: string): boolean {
@@ -378,16 +374,7 @@ export class StatsCollector {
       this.logger.debug({ containerId: id }, 'empty stats: container not running');
       return;
     }
-    const before = entry.snapshot?.latest;
-    // The engine answered with the reading we already hold: nothing new, and no Δt = 0 for the rate.
-    if (before && before.timestampNs === sample.timestampNs) return;
-    entry.snapshot = {
-      latest: sample,
-      previous: before,
-      usageNanoCores: sampleRate(before, sample),
-      monotonic: monotonicSample(entry.counters, sample),
-      receivedAtMs: this.now(),
-    };
+    takeReading(entry, sample, this.now());
   }
 
   /** The first failure of a streak is a warning; repeats every interval would only be noise. */

@@ -439,17 +439,71 @@ describe('StatsCollector refresh (a request asks for fresh readings)', () => {
   /** A collector whose clock is the faked one, so ages move with the timers. */
   const clocked = (options: Partial<CollectorOptions> = {}) => setup({ now: () => Date.now(), ...options });
 
-  it('re-reads a container whose reading is older than refreshAfterMs, and resolves with the new one', async () => {
+  /** Whether `request` has resolved once settled promises ran, with no time passing. */
+  async function answeredAtOnce(request: Promise<void>): Promise<boolean> {
+    let done = false;
+    void request.then(() => (done = true));
+    await flush();
+    return done;
+  }
+
+  it('gives a reading no request has had at once, however old, and reads it again behind the answer', async () => {
     const { source, collector } = clocked({ refreshAfterMs: 500 });
-    source.auto = (_id, n) => linuxJson(1000 + n, n);
     collector.track('a', LINUX);
     collector.start();
     await flush();
+    source.pending()[0]?.resolve(linuxJson(1001, 1));
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(await answeredAtOnce(collector.refresh(['a']))).toBe(true);
     expect(collector.latest('a')?.timestampNs).toBe(1001n * S);
+    // The re-read behind the answer: the next request gets a newer reading, still without waiting.
+    expect(source.pending().map((c) => c.id)).toEqual(['a']);
+    source.pending()[0]?.resolve(linuxJson(1010, 2));
     await vi.advanceTimersByTimeAsync(1_000);
-    await collector.refresh(['a']);
-    expect(source.callsFor('a')).toHaveLength(2);
-    expect(collector.latest('a')?.timestampNs).toBe(1002n * S);
+    expect(await answeredAtOnce(collector.refresh(['a']))).toBe(true);
+    expect(collector.latest('a')?.timestampNs).toBe(1010n * S);
+    collector.stop();
+  });
+
+  it("crictl's second sample: a reading given refreshAfterMs ago is read again and waited for", async () => {
+    const { source, collector } = clocked({ refreshAfterMs: 500 });
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    source.pending()[0]?.resolve(linuxJson(1000, 1));
+    await vi.advanceTimersByTimeAsync(100);
+    // First sample: a young reading, given at once and not re-read.
+    expect(await answeredAtOnce(collector.refresh(['a']))).toBe(true);
+    expect(source.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    // Second sample, a second later: nothing new to give, so it waits for a read.
+    const second = collector.refresh(['a']);
+    expect(await answeredAtOnce(second)).toBe(false);
+    expect(source.pending().map((c) => c.id)).toEqual(['a']);
+    source.pending()[0]?.resolve(linuxJson(1001, 2));
+    await second;
+    expect(collector.latest('a')?.timestampNs).toBe(1001n * S);
+    collector.stop();
+  });
+
+  it("the kubelet's cadence never waits: every 10 s, container and pod stats together, between rounds", async () => {
+    const { source, collector } = clocked({ intervalMs: 10_000 });
+    collector.track('a', LINUX);
+    collector.start();
+    await flush();
+    let second = 1000;
+    const answerPending = () => {
+      for (const call of source.pending()) call.resolve(linuxJson(++second, second));
+    };
+    answerPending();
+    await vi.advanceTimersByTimeAsync(3_000);
+    for (let poll = 0; poll < 4; poll++) {
+      expect(await answeredAtOnce(collector.refresh(['a']))).toBe(true);
+      expect(await answeredAtOnce(collector.refresh(['a']))).toBe(true);
+      answerPending();
+      await vi.advanceTimersByTimeAsync(10_000);
+      answerPending();
+    }
     collector.stop();
   });
 
@@ -473,6 +527,7 @@ describe('StatsCollector refresh (a request asks for fresh readings)', () => {
     collector.start();
     await flush();
     for (const call of source.pending()) call.resolve(linuxJson(1000, 1));
+    await collector.refresh(['a', 'b']);
     await vi.advanceTimersByTimeAsync(2_000);
     let answered = 0;
     const first = collector.refresh(['a', 'b']).then(() => answered++);
@@ -527,6 +582,7 @@ describe('StatsCollector refresh (a request asks for fresh readings)', () => {
     collector.start();
     await flush();
     source.pending()[0]?.resolve(linuxJson(1000, 1));
+    await collector.refresh(['a']);
     await vi.advanceTimersByTimeAsync(1_000);
     source.auto = () => 'hang';
     let done = false;
@@ -545,6 +601,7 @@ describe('StatsCollector refresh (a request asks for fresh readings)', () => {
     collector.track('a', LINUX);
     collector.start();
     await flush();
+    await collector.refresh(['a']);
     await vi.advanceTimersByTimeAsync(1_000);
     const before = performance.now();
     await collector.refresh(['a']);
