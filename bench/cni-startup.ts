@@ -17,6 +17,7 @@ import { CniClient } from '../src/network/cni/cni.js';
 import { loadDefaultNetwork } from '../src/network/cni/config.js';
 import { execPlugin } from '../src/network/cni/invoke.js';
 import type { CriClient } from '../test/support/cri-client.js';
+import { cniModeFlags } from '../test/support/wincri-process.js';
 import {
   HEADER,
   PAUSE,
@@ -42,16 +43,10 @@ const rig = rigFacts();
 const docker = dockerOf(rig.dockerHost);
 const dir = await mkdtemp(join(tmpdir(), 'wincri-bench-cni-'));
 const engineMode = await startShim(rig);
-const cniMode = await startShim(rig, [
-  '--network-plugin',
-  'cni',
-  '--cni-conf-dir',
-  CONF_DIR,
-  '--cni-bin-dir',
-  BIN_DIR,
-  '--cni-cache-dir',
-  join(dir, 'cni-cache'),
-]);
+const cniMode = await startShim(
+  rig,
+  cniModeFlags({ confDir: CONF_DIR, binDirs: [BIN_DIR], cacheDir: join(dir, 'cni-cache') }),
+);
 
 type Samples = { run: number[]; startup: number[]; whole: number[] };
 const results: Record<'engine' | 'cni', Samples> = {

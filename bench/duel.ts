@@ -9,16 +9,18 @@
  *   npx tsc -p bench/tsconfig.json && node dist/bench-build/bench/duel.js [pods=50] [rounds=1]
  * `WINCRI_DUEL=docker29,containerd` picks the runtimes (default docker29,docker20,containerd,
  * docker29-direct: the last is no runtime but the engine's floor, the same pod made straight on
- * Docker 29's API; it needs wincri docker29 before it, which pulls the images).
+ * Docker 29's API; it needs wincri docker29 before it, which pulls the images). `docker29-cni` adds
+ * wincri on Docker 29 in CNI mode, with the plugin chain containerd's CRI runs here (bridge +
+ * host-local, portmap, loopback) on the rig's CNI bridge.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { criClient, type CriClient } from '../test/support/cri-client.js';
 import { engineDockerHost } from '../test/support/rig.js';
-import { startWincri, type WincriProcess } from '../test/support/wincri-process.js';
+import { cniModeFlags, startWincri, type WincriProcess } from '../test/support/wincri-process.js';
 import {
   BUSYBOX,
   HEADER,
@@ -100,32 +102,77 @@ const STEPS: Step[] = [
 ];
 
 const rig = rigFacts();
+const RIG_SCRIPTS = join(import.meta.dirname, '../../../scripts/rig');
 const dir = await mkdtemp(join(tmpdir(), 'wincri-bench-duel-'));
-const RUNTIMES = ['docker29', 'docker20', 'containerd', 'docker29-direct'] as const;
+const RUNTIMES = ['docker29', 'docker20', 'containerd', 'docker29-direct', 'docker29-cni'] as const;
 type Runtime = (typeof RUNTIMES)[number];
-const wanted = (process.env['WINCRI_DUEL'] ?? RUNTIMES.join(',')).split(',') as Runtime[];
+const DEFAULT_RUNTIMES: Runtime[] = ['docker29', 'docker20', 'containerd', 'docker29-direct'];
+const wanted = (process.env['WINCRI_DUEL'] ?? DEFAULT_RUNTIMES.join(',')).split(',') as Runtime[];
 for (const w of wanted) if (!RUNTIMES.includes(w)) throw new Error(`WINCRI_DUEL: unknown runtime ${w}`);
 
-async function wincriOn(engine: 'docker29' | 'docker20'): Promise<Contender> {
+/**
+ * wincri's CNI flags, with a network of the same plugins as containerd's CRI here
+ * (scripts/rig/containerd-cri.sh: bridge + host-local, portmap, loopback; no bandwidth) on the rig's
+ * CNI bridge and subnet (scripts/rig/cni.sh), so the two differ in the runtime only.
+ */
+async function cniFlags(): Promise<string[]> {
+  const confDir = join(dir, 'cni', 'net.d');
+  const mtu = Number(
+    execFileSync('bash', ['-c', `. ${RIG_SCRIPTS}/lib.sh && rig_uplink_mtu`], { encoding: 'utf8' }),
+  );
+  await mkdir(confDir, { recursive: true });
+  const bridge = {
+    type: 'bridge',
+    bridge: 'wincricni0',
+    isGateway: true,
+    ipMasq: true,
+    hairpinMode: true,
+    mtu,
+    ipam: {
+      type: 'host-local',
+      ranges: [[{ subnet: '10.213.77.0/24' }]],
+      routes: [{ dst: '0.0.0.0/0' }],
+      dataDir: join(dir, 'cni', 'ipam'),
+    },
+  };
+  const plugins = [bridge, { type: 'portmap', capabilities: { portMappings: true } }, { type: 'loopback' }];
+  const conflist = { cniVersion: '1.0.0', name: 'wincri-duel', plugins };
+  await writeFile(join(confDir, '10-wincri-duel.conflist'), JSON.stringify(conflist));
+  return cniModeFlags({ confDir, binDirs: ['/usr/lib/cni'], cacheDir: join(dir, 'cni', 'cache') });
+}
+
+async function wincriOn(
+  engine: 'docker29' | 'docker20',
+  mode: 'engine' | 'cni' = 'engine',
+): Promise<Contender> {
   const dockerHost = engineDockerHost(engine);
   const docker = dockerOf(dockerHost);
+  const network = mode === 'cni' ? await cniFlags() : [];
   // The production default log level: debug would log every polled read and skew the figures.
-  const wincri = await startWincri({ dockerHost, mirrors: rig.mirrors, extra: ['--log-level', 'info'] });
+  const wincri = await startWincri({
+    dockerHost,
+    mirrors: rig.mirrors,
+    extra: ['--log-level', 'info', ...network],
+  });
   const cri = criClient(wincri.endpoint);
   await cri.call('image', 'PullImage', { image: { image: BUSYBOX } });
   const others = (await docker.listContainers({ all: true })).length;
-  progress(`wincri on ${engine} (${dockerHost}); the engine already held ${others} containers`);
+  progress(
+    `wincri on ${engine}, ${mode} networking (${dockerHost}); the engine already held ${others} containers`,
+  );
+  const name = mode === 'cni' ? `wincri ${engine} CNI` : `wincri ${engine}`;
   return {
-    name: `wincri ${engine}`,
+    name,
     stack: engine,
     wincri,
-    ...criPods(cri, join(dir, engine)),
+    // Pod names apart from the engine-mode wincri's on the same engine: the engine's names are unique.
+    ...criPods(cri, join(dir, name.replace(/ /g, '-')), mode === 'cni' ? 'cni-' : ''),
     cleanup: () => cleanup(docker, cri),
   };
 }
 
 async function containerdCri(): Promise<Contender> {
-  const script = join(import.meta.dirname, '../../../scripts/rig/containerd-cri.sh');
+  const script = join(RIG_SCRIPTS, 'containerd-cri.sh');
   const endpoint = execFileSync('bash', [script, 'start'], { encoding: 'utf8' }).trim();
   const cri = criClient(endpoint);
   await cri.call('image', 'PullImage', { image: { image: BUSYBOX } });
@@ -151,10 +198,14 @@ const removeTimes = (stop: number, remove: number): Partial<PodTimes> => ({
 });
 
 /** A pod through a CRI runtime: the RPCs a kubelet makes, each timed. */
-function criPods(cri: CriClient, logDir: string): Pick<Contender, 'makePod' | 'removePod' | 'close'> {
+function criPods(
+  cri: CriClient,
+  logDir: string,
+  namePrefix = '',
+): Pick<Contender, 'makePod' | 'removePod' | 'close'> {
   return {
     async makePod(name) {
-      const sandbox_config = podConfig(name, logDir);
+      const sandbox_config = podConfig(namePrefix + name, logDir);
       const [pod, run] = await timed(() =>
         cri.call<{ pod_sandbox_id: string }>('runtime', 'RunPodSandbox', { config: sandbox_config }),
       );
@@ -284,7 +335,9 @@ try {
         ? await containerdCri()
         : w === 'docker29-direct'
           ? dockerDirect()
-          : await wincriOn(w),
+          : w === 'docker29-cni'
+            ? await wincriOn('docker29', 'cni')
+            : await wincriOn(w),
     );
   }
   for (const c of contenders) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crictl } from '../support/crictl.js';
 import { BUSYBOX, CrictlPods } from '../support/crictl-pods.js';
 import { loadRig, type Rig } from '../support/rig.js';
-import { startWincri, type WincriProcess } from '../support/wincri-process.js';
+import { cniModeFlags, startWincri, type WincriProcess } from '../support/wincri-process.js';
 
 const execFile = promisify(execFileCb);
 
@@ -304,18 +304,11 @@ function startCni(): Promise<WincriProcess> {
     dockerHost: rig.dockerHost,
     mirrors: rig.mirrors,
     dir: join(dir, 'wincri'),
-    extra: [
-      '--network-plugin',
-      'cni',
-      '--cni-conf-dir',
+    extra: cniModeFlags({
       confDir,
-      '--cni-bin-dir',
-      '/usr/lib/cni',
-      '--cni-bin-dir',
-      join(dir, 'bin'),
-      '--cni-cache-dir',
-      join(dir, 'cni-cache'),
-    ],
+      binDirs: ['/usr/lib/cni', join(dir, 'bin')],
+      cacheDir: join(dir, 'cni-cache'),
+    }),
   });
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-info.js';
 import { DEFAULT_ENGINE, loadRig, rigEngine, type Rig } from '../support/rig.js';
-import { startWincri, type WincriProcess } from '../support/wincri-process.js';
+import { cniModeFlags, startWincri, type WincriProcess } from '../support/wincri-process.js';
 
 /**
  * critest (the upstream CRI validation suite) against wincri on the rig's dockerd: cri-tools v1.36.0,
@@ -120,16 +120,7 @@ async function wincriFor(cni: boolean | undefined): Promise<WincriProcess> {
   wincri = await startWincri({
     dockerHost: rig.dockerHost,
     mirrors: rig.mirrors,
-    extra: [
-      '--network-plugin',
-      'cni',
-      '--cni-conf-dir',
-      rig.cniConfDir,
-      '--cni-bin-dir',
-      rig.cniBinDir,
-      '--cni-cache-dir',
-      cniCache,
-    ],
+    extra: cniModeFlags({ confDir: rig.cniConfDir, binDirs: [rig.cniBinDir], cacheDir: cniCache }),
   });
   return wincri;
 }

@@ -7,7 +7,7 @@ import type { CheckResult } from '../../src/doctor/checks.js';
 import { PACKAGE_ROOT } from '../../src/package-info.js';
 import { loadRig, type Rig } from '../support/rig.js';
 import { WindowsEngineDouble } from '../support/windows-engine-double.js';
-import { startWincri, type WincriProcess } from '../support/wincri-process.js';
+import { cniModeFlags, startWincri, type WincriProcess } from '../support/wincri-process.js';
 
 /**
  * `wincri doctor` (the built CLI) on the rig beside a running wincri, then with one thing wrong at
@@ -130,12 +130,7 @@ describe('wincri doctor on the rig', () => {
 describe('wincri doctor in CNI mode (--network-plugin cni)', () => {
   const cniMode = (confDir: string) => [
     ...sameAsServe(),
-    '--network-plugin',
-    'cni',
-    '--cni-conf-dir',
-    confDir,
-    '--cni-bin-dir',
-    rig.cniBinDir,
+    ...cniModeFlags({ confDir, binDirs: [rig.cniBinDir] }),
   ];
 
   it('an empty CNI config dir: fails saying pods get no network, exit 2', async () => {

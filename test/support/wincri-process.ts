@@ -20,6 +20,18 @@ export interface WincriProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** `serve`'s flags for CNI mode: the config dir, one or more plugin dirs and, when given, the result cache. */
+export function cniModeFlags(network: { confDir: string; binDirs: string[]; cacheDir?: string }): string[] {
+  return [
+    '--network-plugin',
+    'cni',
+    '--cni-conf-dir',
+    network.confDir,
+    ...network.binDirs.flatMap((bin) => ['--cni-bin-dir', bin]),
+    ...(network.cacheDir === undefined ? [] : ['--cni-cache-dir', network.cacheDir]),
+  ];
+}
+
 export async function startWincri(args: {
   dockerHost: string;
   mirrors?: string[];
