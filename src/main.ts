@@ -192,7 +192,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
       platform: statsShape,
       writableLayers: {
         get: (id) => writableLayers.get(id),
-        mountpoint: () => engine.lastInfo?.dockerRootDir ?? '',
+        mountpoint: () => filesystems.mountpoint(),
       },
     },
     streaming,

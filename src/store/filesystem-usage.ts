@@ -45,6 +45,11 @@ export class FilesystemUsageCache {
     return abortable(this.#inFlight, signal);
   }
 
+  /** The filesystem holding the layers as last known, for a writable layer that names none of its own. */
+  mountpoint(): string {
+    return this.#mountpoint(this.engine.lastInfo);
+  }
+
   async #measure(): Promise<FilesystemsUsage> {
     const engine = await this.engine.current();
     const mountpoint = this.#mountpoint(engine.info);
