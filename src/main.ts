@@ -63,7 +63,6 @@ async function serve(config: Config, log: Logger): Promise<void> {
   // Read beside the engine's first answer: PowerShell takes a second or two to start.
   const features = hostWindowsFeatures(config);
   await engine.start();
-  const filesystems = new FilesystemUsageCache(docker, engine);
 
   const images = imageDeps(docker, config.registryMirrors, config.sandboxImage, (signal) =>
     filesystems.get(signal),
@@ -158,6 +157,8 @@ async function serve(config: Config, log: Logger): Promise<void> {
     log: statsLog,
   });
   writableLayers.start();
+  const snapshotterRoot = () => writableLayers.snapshotterRoot();
+  const filesystems = new FilesystemUsageCache(docker, engine, { snapshotterRoot, log: statsLog });
   // A container that starts is measured at once: its fs metrics do not wait a minute for a round.
   store.subscribe((c) => void (c.action === 'start' && writableLayers.measure(layerLocation(c.container))));
   const stopTracking = keepCollectorInStep(collector, store, statsShape, config.statsIntervalMs);
@@ -191,7 +192,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
       platform: statsShape,
       writableLayers: {
         get: (id) => writableLayers.get(id),
-        mountpoint: () => engine.lastInfo?.dockerRootDir ?? '',
+        mountpoint: () => filesystems.mountpoint(),
       },
     },
     streaming,

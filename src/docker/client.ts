@@ -95,6 +95,11 @@ export interface EngineInfo {
   memTotalBytes: number;
   dockerRootDir: string;
   storageDriver: string;
+  /**
+   * Set when the engine keeps images in containerd's image store (Docker 29's default): the
+   * snapshotter's name. Its layers then live in containerd's root, not under `dockerRootDir`.
+   */
+  snapshotter?: string;
   /** Windows: the engine's default isolation ("process" or "hyperv"). */
   defaultIsolation: string;
   runtimes: string[];

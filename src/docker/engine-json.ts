@@ -116,7 +116,7 @@ function graphDriverOf(driver: Json): ContainerDetails['graphDriver'] {
 
 /** `GET /info` and `GET /version` as EngineInfo. */
 export function toEngineInfo(info: Json, version: Json): EngineInfo {
-  return {
+  const engine: EngineInfo = {
     osType: str(info['OSType']) === 'windows' ? 'windows' : 'linux',
     operatingSystem: str(info['OperatingSystem']),
     osVersion: str(info['OSVersion']),
@@ -134,6 +134,21 @@ export function toEngineInfo(info: Json, version: Json): EngineInfo {
     runtimes: Object.keys(obj(info['Runtimes'])),
     defaultRuntime: str(info['DefaultRuntime']),
   };
+  if (isSnapshotterStore(info['DriverStatus'])) engine.snapshotter = str(info['Driver']);
+  return engine;
+}
+
+/**
+ * On the containerd image store `Driver` names a snapshotter (`overlayfs`) and DriverStatus says so
+ * with `["driver-type", "io.containerd.snapshotter.v1"]`; a graph driver's DriverStatus never does.
+ */
+function isSnapshotterStore(status: unknown): boolean {
+  return (
+    Array.isArray(status) &&
+    status.some(
+      (row) => Array.isArray(row) && row[0] === 'driver-type' && row[1] === 'io.containerd.snapshotter.v1',
+    )
+  );
 }
 
 /** A `GET /images/json` entry as ImageSummary. */

@@ -72,6 +72,8 @@ export class WritableLayers {
   /** Upper dirs found through a container's mounts, kept after it stops (the snapshot stays). */
   #found = new Map<string, UpperDir>();
   #saidNotFound = false;
+  /** The last containerd snapshotter root a found snapshot showed; kept while no container runs. */
+  #snapshotterRoot: string | undefined;
   readonly #filesystemOf: (dir: string) => Promise<LayerFilesystem>;
   /** Containers `measure` took since the current round began. */
   readonly #measured = new Set<string>();
@@ -98,6 +100,14 @@ export class WritableLayers {
   }
 
   /**
+   * The root of the containerd snapshotter holding the layers (`<root>/snapshots/<n>/fs` -> `<root>`),
+   * once a container's snapshot has been found; undefined on overlay2 or before any container ran.
+   */
+  snapshotterRoot(): string | undefined {
+    return this.#snapshotterRoot;
+  }
+
+  /**
    * Walks one container's layer now (a container that just started, so that its metrics do not wait
    * for the next round); nothing when its layer is not a directory this host can find.
    */
@@ -109,6 +119,7 @@ export class WritableLayers {
           ? this.#upperDirOf(location.pid)
           : undefined;
     if (!where) return;
+    this.#remember(location.id, where);
     const signal = AbortSignal.timeout(this.#options.intervalMs);
     try {
       this.#readings.set(location.id, await this.#walkOne(where, signal));
@@ -178,8 +189,10 @@ export class WritableLayers {
           where: { upperDir: c.upperDir, mountpoint: c.upperDir, count: 'apparent' as const },
         };
       const where = this.#found.get(c.id) ?? (c.pid ? this.#upperDirOf(c.pid) : undefined);
-      if (where) found.set(c.id, where);
-      else if (c.pid && !this.#saidNotFound) {
+      if (where) {
+        found.set(c.id, where);
+        this.#noteSnapshot(where);
+      } else if (c.pid && !this.#saidNotFound) {
         this.#saidNotFound = true;
         this.#options.log.warn(
           { containerId: c.id },
@@ -190,6 +203,17 @@ export class WritableLayers {
     });
     this.#found = found;
     return located;
+  }
+
+  /** A snapshot found through a new container's mounts serves the next rounds too, even once it stopped. */
+  #remember(id: string, where: UpperDir): void {
+    if (where.mountpoint === where.upperDir) return;
+    this.#found.set(id, where);
+    this.#noteSnapshot(where);
+  }
+
+  #noteSnapshot(where: UpperDir): void {
+    if (where.mountpoint !== where.upperDir) this.#snapshotterRoot = where.mountpoint;
   }
 
   /** One listing with sizes for the containers no walk could measure. */

@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import type { DockerClient } from '../docker/client.js';
+import type { EngineInfo } from '../docker/client.js';
 import type { EngineState } from './engine-state.js';
 
 /** The image and container filesystems' usage, as ImageFsInfo answers it. */
@@ -11,6 +12,13 @@ export interface FilesystemsUsage {
   inodesUsed?: number;
 }
 
+export interface FilesystemUsageOptions {
+  /** The containerd snapshotter root a container's snapshot showed (WritableLayers), once known. */
+  snapshotterRoot?: () => string | undefined;
+  log?: { info(obj: object, msg: string): void };
+  maxAgeMs?: number;
+}
+
 /**
  * ImageFsInfo's numbers. The engine's disk-usage walk is slow on a busy node, and kubelet asks
  * every ~10 s, so one result serves every caller for `maxAgeMs` and a single walk runs at a time.
@@ -18,23 +26,33 @@ export interface FilesystemsUsage {
 export class FilesystemUsageCache {
   #last: { at: number; usage: FilesystemsUsage } | undefined;
   #inFlight: Promise<FilesystemsUsage> | undefined;
+  /** The image filesystem last logged, so that each change of answer is said once. */
+  #said: string | undefined;
+  readonly #maxAgeMs: number;
 
   constructor(
     private readonly docker: DockerClient,
     private readonly engine: EngineState,
-    private readonly maxAgeMs = 10_000,
-  ) {}
+    private readonly options: FilesystemUsageOptions = {},
+  ) {
+    this.#maxAgeMs = options.maxAgeMs ?? 10_000;
+  }
 
   get(signal: AbortSignal): Promise<FilesystemsUsage> {
-    if (this.#last && Date.now() - this.#last.at < this.maxAgeMs) return Promise.resolve(this.#last.usage);
+    if (this.#last && Date.now() - this.#last.at < this.#maxAgeMs) return Promise.resolve(this.#last.usage);
     this.#inFlight ??= this.#measure().finally(() => (this.#inFlight = undefined));
     // A caller that gives up does not cancel the walk the next caller will use.
     return abortable(this.#inFlight, signal);
   }
 
+  /** The filesystem holding the layers as last known, for a writable layer that names none of its own. */
+  mountpoint(): string {
+    return this.#mountpoint(this.engine.lastInfo);
+  }
+
   async #measure(): Promise<FilesystemsUsage> {
     const engine = await this.engine.current();
-    const mountpoint = engine.info?.dockerRootDir ?? '';
+    const mountpoint = this.#mountpoint(engine.info);
     const disk = await this.docker.diskUsage(AbortSignal.timeout(60_000));
     const usage: FilesystemsUsage = {
       timestampNs: BigInt(Date.now()) * 1_000_000n,
@@ -47,9 +65,32 @@ export class FilesystemUsageCache {
     this.#last = { at: Date.now(), usage };
     return usage;
   }
+
+  /**
+   * Where the layers live. A graph driver (overlay2) keeps them under the engine's data root. The
+   * containerd image store keeps them in containerd's snapshotter root, which /info does not name
+   * (containerd's own CRI answers its snapshotter plugin's root); a running container's snapshot
+   * shows it. Until one has, the data root stands in, said once.
+   */
+  #mountpoint(info: EngineInfo | undefined): string {
+    const dataRoot = info?.dockerRootDir ?? '';
+    if (info?.snapshotter === undefined) return dataRoot;
+    const root = this.options.snapshotterRoot?.();
+    const mountpoint = root ?? dataRoot;
+    if (mountpoint !== this.#said) {
+      this.#said = mountpoint;
+      this.options.log?.info(
+        { mountpoint, snapshotter: info.snapshotter },
+        root
+          ? "image filesystem: the containerd snapshotter's root, found through a container's snapshot"
+          : "image filesystem: the engine's data root for now; on the containerd image store the layers are in containerd's snapshotter root, which shows once a container runs",
+      );
+    }
+    return mountpoint;
+  }
 }
 
-/** Inodes in use on the filesystem holding the data root, when the engine's root is local and readable. */
+/** Inodes in use on the filesystem holding the layers, when that directory is local and readable. */
 async function filesystemInodesUsed(path: string): Promise<number | undefined> {
   if (path === '') return undefined;
   const fs = await statfs(path).catch(() => undefined);

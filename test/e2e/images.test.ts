@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criClient } from '../support/cri-client.js';
 import { crictl } from '../support/crictl.js';
+import { BUSYBOX, CrictlPods } from '../support/crictl-pods.js';
 import { engineGet, loadRig, type Rig } from '../support/rig.js';
 import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 
@@ -15,6 +16,21 @@ import { startWincri, type WincriProcess } from '../support/wincri-process.js';
 let rig: Rig;
 let wincri: WincriProcess;
 const run = (...args: string[]) => crictl(rig.crictl, wincri.endpoint, args);
+
+interface FsUsage {
+  fsId: { mountpoint: string };
+  usedBytes: { value: string };
+  inodesUsed?: { value: string };
+}
+
+async function imageFsInfo(): Promise<FsUsage> {
+  const out = await run('imagefsinfo', '-o', 'json');
+  expect(out.code, out.stderr).toBe(0);
+  const fs = (JSON.parse(out.stdout) as { status: { imageFilesystems: FsUsage[] } }).status
+    .imageFilesystems[0];
+  if (!fs) throw new Error(`no image filesystem: ${out.stdout}`);
+  return fs;
+}
 
 // An image no other test keeps a container of, so that rmi is not refused for being in use.
 const MIRRORED = 'registry.k8s.io/e2e-test-images/nonewprivs:1.3';
@@ -87,15 +103,35 @@ describe('crictl against wincri and the rig dockerd', () => {
     await run('rmi', USER_IMAGE);
   });
 
-  it('imagefsinfo reports the engine data root', async () => {
-    const out = await run('imagefsinfo', '-o', 'json');
-    expect(out.code).toBe(0);
-    const fs = JSON.parse(out.stdout) as {
-      status: { imageFilesystems: { fsId: { mountpoint: string }; usedBytes: { value: string } }[] };
-    };
-    const { DockerRootDir } = engineGet<{ DockerRootDir: string }>(rig.dockerHost, '/info');
-    expect(fs.status.imageFilesystems[0]?.fsId.mountpoint).toBe(DockerRootDir);
-    expect(Number(fs.status.imageFilesystems[0]?.usedBytes.value)).toBeGreaterThan(0);
+  it("imagefsinfo names the layers' filesystem: the data root, or containerd's snapshotter root", async () => {
+    const info = engineGet<{ DockerRootDir: string; DriverStatus: [string, string][] | null }>(
+      rig.dockerHost,
+      '/info',
+    );
+    const containerdStore = (info.DriverStatus ?? []).some(
+      ([key, value]) => key === 'driver-type' && value === 'io.containerd.snapshotter.v1',
+    );
+    // On the containerd image store a running container's snapshot is what shows wincri the root.
+    const pods = new CrictlPods(rig.crictl, () => wincri.endpoint);
+    try {
+      if (containerdStore) {
+        expect((await pods.run('pull', BUSYBOX)).code).toBe(0);
+        await pods.container(await pods.pod('imagefs'), 'sleeper', ['sleep', '3600']);
+      }
+      const expected = containerdStore ? /\/io\.containerd\.snapshotter\.v1\.overlayfs$/ : info.DockerRootDir;
+      // A container's start reaches wincri through the engine's events; ImageFsInfo keeps 10 s.
+      let fs = await imageFsInfo();
+      for (let i = 0; i < 30 && !fs.fsId.mountpoint.match(expected); i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        fs = await imageFsInfo();
+      }
+      expect(fs.fsId.mountpoint).toMatch(expected);
+      if (containerdStore) expect(existsSync(join(fs.fsId.mountpoint, 'snapshots'))).toBe(true);
+      expect(Number(fs.usedBytes.value)).toBeGreaterThan(0);
+      expect(Number(fs.inodesUsed?.value)).toBeGreaterThan(0);
+    } finally {
+      await pods.cleanup();
+    }
   });
 
   it('pull from the registry with basic auth: right, wrong and missing credentials', async () => {

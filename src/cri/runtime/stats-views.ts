@@ -12,7 +12,7 @@ export interface StatsDeps {
   stats: StatsReads;
   /** The engine's platform decides the reply's shape (linux or windows parts). */
   platform(): StatsPlatform;
-  /** Writable layer sizes, and the filesystem they live on (the engine's data root). */
+  /** Writable layer sizes, and the filesystem that holds them when a reading names none of its own. */
   writableLayers?: { get(id: string): WritableLayerReading | undefined; mountpoint(): string };
 }
 

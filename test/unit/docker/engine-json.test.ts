@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toContainerDetails } from '../../../src/docker/engine-json.js';
+import { toContainerDetails, toEngineInfo } from '../../../src/docker/engine-json.js';
 
 /**
  * A container inspect answer's mounts, trimmed from Docker 29.8 (API 1.56) on the rig: a bind and
@@ -62,5 +62,30 @@ describe('toContainerDetails: mounts', () => {
     const mounts = INSPECT.HostConfig.Mounts.map((m) => ({ ...m, ImageOptions: undefined }));
     const details = toContainerDetails({ ...INSPECT, HostConfig: { Mounts: mounts } });
     expect(details.hostConfig.mounts[1]).not.toHaveProperty('imageSubpath');
+  });
+});
+
+describe('toEngineInfo: image store', () => {
+  it("names the snapshotter of the containerd image store (Docker 29's /info)", () => {
+    const info = toEngineInfo(
+      { Driver: 'overlayfs', DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']] },
+      {},
+    );
+    expect(info).toMatchObject({ storageDriver: 'overlayfs', snapshotter: 'overlayfs' });
+  });
+
+  it('names none for a graph driver (overlay2 on Docker 20.10 and 29)', () => {
+    const info = toEngineInfo(
+      {
+        Driver: 'overlay2',
+        DriverStatus: [
+          ['Backing Filesystem', 'extfs'],
+          ['Supports d_type', 'true'],
+        ],
+      },
+      {},
+    );
+    expect(info.storageDriver).toBe('overlay2');
+    expect(info).not.toHaveProperty('snapshotter');
   });
 });

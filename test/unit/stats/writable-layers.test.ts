@@ -155,6 +155,31 @@ describe('WritableLayers', () => {
     expect(listed).toEqual([]);
   });
 
+  it("knows the snapshotter's root from the first snapshot found (a round or a start), and keeps it", async () => {
+    const root = '/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs';
+    const snapshot = { upperDir: `${root}/snapshots/7/fs`, mountpoint: root, count: 'allocated' as const };
+    const containers: LayerLocation[] = [];
+    const { layers } = setup({ containers, upperDirOf: (pid) => (pid === 7 ? snapshot : undefined) });
+    await layers.refresh();
+    expect(layers.snapshotterRoot()).toBeUndefined();
+    await layers.measure({ id: 'new', pid: 7 });
+    expect(layers.snapshotterRoot()).toBe(root);
+    // Stopped before the next round: the snapshot found at its start is still walked.
+    containers.push({ id: 'new' });
+    await layers.refresh();
+    expect(layers.get('new')).toMatchObject({ mountpoint: root });
+    containers.splice(0);
+    await layers.refresh();
+    expect(layers.snapshotterRoot()).toBe(root);
+  });
+
+  it('knows no snapshotter root on overlay2', async () => {
+    const { layers } = setup({ containers: [{ id: 'o2', upperDir: '/var/lib/docker/overlay2/x/diff' }] });
+    await layers.refresh();
+    await layers.measure({ id: 'o2b', upperDir: '/var/lib/docker/overlay2/y/diff' });
+    expect(layers.snapshotterRoot()).toBeUndefined();
+  });
+
   it('an overlay2 upper dir from inspect keeps the data root as its filesystem (no mountpoint of its own)', async () => {
     const { layers } = setup({
       containers: [{ id: 'o2', upperDir: '/var/lib/docker/overlay2/x/diff', pid: 7 }],
