@@ -32,8 +32,6 @@ import { cgroupTargetOf } from './cri/runtime/stats-views.js';
 import { StatsCollector } from './stats/collector.js';
 import { WritableLayers, type LayerLocation } from './stats/writable-layers.js';
 import { lockInstance } from './instance-lock.js';
-import { doctor } from './doctor/command.js';
-import { parseServiceCommand, runServiceCommand, SERVICE_USAGE } from './service/service-command.js';
 import type { WincriMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { containerState } from './cri/convert/container.js';
@@ -360,7 +358,10 @@ async function readGrantableCapabilities(): Promise<string[] | undefined> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // The doctor and service commands (with yaml, ~0.9 MiB and 72 modules) load only when run.
   if (argv[0] === 'service') {
+    const { parseServiceCommand, runServiceCommand, SERVICE_USAGE } =
+      await import('./service/service-command.js');
     if (argv.includes('--help') || argv.includes('-h')) {
       process.stdout.write(SERVICE_USAGE);
       return;
@@ -380,6 +381,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = await loadServeConfig(command, process.platform === 'win32' ? 'windows' : 'linux');
   if (command.kind === 'doctor') {
+    const { doctor } = await import('./doctor/command.js');
     const docker = new DockerodeClient(config.dockerHost);
     process.exitCode = await doctor(config, command, docker, (text) => process.stdout.write(text));
     return;
