@@ -40,8 +40,7 @@ import { DockerStreamRuntime, dialPodAddress } from './streaming/docker-stream-r
 import { NetnsRelays } from './streaming/netns-relays.js';
 import { StreamingServer } from './streaming/server.js';
 import { join } from 'node:path';
-import { startCniPodNetwork } from './network/cni-pod-network.js';
-import { recoverPodNetwork } from './network/recover-pod-network.js';
+import { startCni } from './network/cni-mode.js';
 
 /**
  * Wiring only: config -> logger -> docker -> stores -> services -> server; signals. Long because it
@@ -89,7 +88,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   });
   const cni =
     config.networkPlugin === 'cni'
-      ? await startCniPodNetwork(
+      ? await startCni(
           {
             confDir: config.cniConfDir,
             binDirs: config.cniBinDirs,
@@ -109,14 +108,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
         log.child({ component: 'recover' }),
         AbortSignal.timeout(120_000),
       );
-      if (cni)
-        await recoverPodNetwork(
-          cni.network,
-          docker,
-          store,
-          platform().cniTarget(0).kind,
-          log.child({ component: 'cni' }),
-        );
+      if (cni) await cni.recover(docker, store, platform().cniTarget(0).kind);
       return report;
     },
     logs,
