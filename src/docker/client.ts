@@ -7,7 +7,7 @@ import type { ContainerCreateBody, Resources } from './types.js';
  * Every call takes an AbortSignal (the CRI call's cancel/deadline) and throws only CriError:
  * `NotFound` for a missing object, `Unavailable` when the engine does not answer, and so on
  * (src/docker/errors.ts translates once). `src/docker/dockerode-client.ts` implements it over
- * dockerode; tests may implement it where no real engine can exist (a Windows engine).
+ * dockerode's docker-modem; tests may implement it where no real engine can exist (a Windows engine).
  */
 export interface DockerClient {
   /** The engine's address as configured, for messages. */

@@ -1,7 +1,7 @@
 import { CriError, type ErrorKind } from '../errors.js';
 
 /**
- * The one place where what the engine says becomes a CriError. dockerode rejects with an Error
+ * The one place where what the engine says becomes a CriError. docker-modem rejects with an Error
  * carrying `statusCode` and the engine's JSON `{message}`; a socket that nobody answers gives a
  * system error code; an abort gives an AbortError. Messages keep the engine's own words and add
  * what to do.
@@ -58,7 +58,7 @@ const REMOVAL_IN_PROGRESS = /\bremoval of container \S+ is already in progress\b
 export const isRemovalInProgress = (err: unknown): boolean =>
   err instanceof CriError && REMOVAL_IN_PROGRESS.test(engineMessage(err.cause));
 
-/** The engine's own message for an HTTP error, without dockerode's "(HTTP code 404) ..." prefix. */
+/** The engine's own message for an HTTP error, without docker-modem's "(HTTP code 404) ..." prefix. */
 export function engineMessage(err: unknown): string {
   const e = (err ?? {}) as EngineErrorShape;
   const fromJson = e.json?.message;
