@@ -47,6 +47,13 @@ rig_phase "e2e images" scripts/rig/e2e-images.sh "$VERSION"
 WINCRI_CLUSTER_VERSION=$VERSION rig_phase "cluster up" scripts/rig/cluster.sh up
 [ -n "${WINCRI_CONFORMANCE_KEEP:-}" ] || trap 'rig_phase "cluster down" scripts/rig/cluster.sh down' EXIT
 kubeconfig=$(jq -r .kubeconfig /run/wincri-cluster/cluster.json)
+# The node's engine keeps its images across `cluster.sh down`: drop the suite's test images so the
+# run pulls what e2e-images.sh pushed last (a stale busybox or agnhost fails specs for nothing).
+crictl=$(jq -r .crictl /run/wincri-cluster/cluster.json)
+endpoint=$(jq -r .runtimeEndpoint /run/wincri-cluster/cluster.json)
+for ref in $("$KBIN/e2e.test" --list-images | grep '^registry\.k8s\.io/e2e-test-images/'); do
+  "$crictl" --runtime-endpoint "$endpoint" --timeout 10s rmi "$ref" >/dev/null 2>&1 || true
+done
 
 rm -f "$REPORT/junit.xml"
 t0=$(rig_now)
