@@ -68,22 +68,10 @@ inputs_hash() {
   } | sha256sum | cut -d' ' -f1
 }
 
-# in_registry REF: the registry lists REF's tag.
-in_registry() {
-  local ref=$1 host path repo tag auth=()
-  host=${ref%%/*}
-  path=${ref#*/}
-  repo=${path%:*}
-  tag=${path##*:}
-  [ "$host" = "$RIG_AUTH_REGISTRY" ] && auth=(-u "$RIG_AUTH_USER:$RIG_AUTH_PASS")
-  curl -fsS --max-time 5 "${auth[@]}" "http://$host/v2/$repo/tags/list" 2>/dev/null |
-    jq -e --arg t "$tag" '.tags // [] | index($t) != null' >/dev/null
-}
-
 all_in_registry() {
   local ref
   for ref in $(all_refs); do
-    in_registry "$ref" || return 1
+    rig_in_registry "$ref" || return 1
   done
 }
 

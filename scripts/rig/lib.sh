@@ -160,6 +160,18 @@ rig_import() {
     rig_docker import "${args[@]}" - "$image" >/dev/null
 }
 
+# rig_in_registry REF: the registry lists REF's tag.
+rig_in_registry() {
+  local ref=$1 host path repo tag auth=()
+  host=${ref%%/*}
+  path=${ref#*/}
+  repo=${path%:*}
+  tag=${path##*:}
+  [ "$host" = "$RIG_AUTH_REGISTRY" ] && auth=(-u "$RIG_AUTH_USER:$RIG_AUTH_PASS")
+  curl -fsS --max-time 5 "${auth[@]}" "http://$host/v2/$repo/tags/list" 2>/dev/null |
+    jq -e --arg t "$tag" '.tags // [] | index($t) != null' >/dev/null
+}
+
 # rig_ensure_bridge NAME CIDR: a Linux bridge with that address, up. dockerd creates only its default
 # docker0; a named --bridge must exist beforehand.
 rig_ensure_bridge() {
