@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { unavailable } from '../errors.js';
 import { capabilityArgs, cniArgs, type PodNetworkInfo } from './cni/capabilities.js';
-import { CniClient } from './cni/cni.js';
+import { CniClient, type AttachmentRequest } from './cni/cni.js';
+import type { NetworkConfigList } from './cni/config.js';
 import { podIps } from './cni/result.js';
 import { CniConfigWatcher, type NetworkState } from './cni/watcher.js';
 import { NetnsHolder, heldNamespace } from './netns.js';
@@ -29,6 +30,21 @@ export interface SandboxNetworkRef {
   readonly id: string;
   readonly target: CniTarget;
   readonly pod: PodNetworkInfo;
+}
+
+/**
+ * An ADD begun before its sandbox runs (`CniPodNetwork.begin`): the network it will use, the request
+ * the plugins will get, and the write of its cache entry, under way.
+ */
+export interface PendingAttachment {
+  readonly sandboxId: string;
+  readonly network: NetworkConfigList;
+  readonly request: AttachmentRequest;
+  readonly recording: Promise<void>;
+  /** Linux: the file the namespace will be bound onto, being made. */
+  readonly netnsFile?: Promise<void>;
+  /** Set when ADD runs: from then on ADD's own undo, and DEL, own the cache entry. */
+  added: boolean;
 }
 
 /**
@@ -68,39 +84,83 @@ export class CniPodNetwork {
     return this.ips.get(sandboxId) ?? [];
   }
 
-  /** ADD; on failure nothing is left: the plugins' DEL has run and the namespace is released. */
-  async attach(ref: SandboxNetworkRef, signal?: AbortSignal): Promise<readonly string[]> {
+  /**
+   * ADD's first step, which needs no running sandbox: the network is chosen (refused when none is
+   * ready) and the attachment's cache entry written. Begun while the engine starts the pause
+   * container, so that the entry's fsync is off the pod's start; `attach` finishes it, or `abandon`
+   * undoes it when the sandbox never gets that far.
+   */
+  begin(ref: Omit<SandboxNetworkRef, 'target'> & { readonly kind: CniTarget['kind'] }): PendingAttachment {
     const state = this.watcher.current();
     if (!state.ready) throw unavailable(`the pod network is not ready: ${state.message}`);
-    // The bind mount is made while the client records the attachment; the plugins run after both.
-    const held = ref.target.kind === 'netns' ? this.netns.hold(ref.id, ref.target.pid) : undefined;
-    const netns = held ? this.netns.pathOf(ref.id) : WINDOWS_SANDBOX_NETNS;
+    const request: AttachmentRequest = {
+      containerId: ref.id,
+      netns: ref.kind === 'netns' ? this.netns.pathOf(ref.id) : WINDOWS_SANDBOX_NETNS,
+      ifName: POD_IFNAME,
+      args: cniArgs(ref.pod),
+      capabilityArgs: capabilityArgs(ref.pod),
+    };
     this.attached.set(ref.id, state.network.name);
+    const recording = this.client.record(state.network, request);
+    const netnsFile = ref.kind === 'netns' ? this.netns.prepare(ref.id) : undefined;
+    // Awaited by attach or abandon; a failure is theirs to report.
+    recording.catch(() => undefined);
+    netnsFile?.catch(() => undefined);
+    return {
+      sandboxId: ref.id,
+      network: state.network,
+      request,
+      recording,
+      ...(netnsFile ? { netnsFile } : {}),
+      added: false,
+    };
+  }
+
+  /**
+   * ADD, from a `begin` made earlier or now; on failure nothing is left: the plugins' DEL has run
+   * and the namespace is released.
+   */
+  async attach(
+    ref: SandboxNetworkRef,
+    signal?: AbortSignal,
+    pending: PendingAttachment = this.begin({ id: ref.id, kind: ref.target.kind, pod: ref.pod }),
+  ): Promise<readonly string[]> {
+    pending.added = true;
+    // The bind mount is made while the attachment is recorded; the plugins run after both.
+    const { target } = ref;
+    const held =
+      target.kind !== 'netns'
+        ? undefined
+        : pending.netnsFile
+          ? pending.netnsFile.then(() => this.netns.bind(ref.id, target.pid))
+          : this.netns.hold(ref.id, target.pid);
     try {
-      const result = await this.client.add(
-        state.network,
-        {
-          containerId: ref.id,
-          netns,
-          ifName: POD_IFNAME,
-          args: cniArgs(ref.pod),
-          capabilityArgs: capabilityArgs(ref.pod),
-        },
-        signal,
-        held,
-      );
+      const result = await this.client.add(pending.network, pending.request, signal, held, pending.recording);
       const ips = podIps(result);
       this.ips.set(ref.id, ips);
       return ips;
     } catch (err) {
       // A failed ADD has run its DEL; only when that DEL failed too is the entry kept for a retry.
-      const key = { networkName: state.network.name, containerId: ref.id, ifName: POD_IFNAME };
+      const key = { networkName: pending.network.name, containerId: ref.id, ifName: POD_IFNAME };
       if (!(await this.client.cache.read(key))) this.attached.delete(ref.id);
       await held?.catch(() => undefined);
       await this.netns
         .release(ref.id)
         .catch((e: unknown) => this.log.warn({ err: e, sandbox: ref.id }, 'netns release failed'));
       throw err;
+    }
+  }
+
+  /** Undoes a `begin` whose ADD never ran (the sandbox did not start): its cache entry goes. */
+  async abandon(pending: PendingAttachment): Promise<void> {
+    if (pending.added) return;
+    await pending.recording.catch(() => undefined);
+    const key = { networkName: pending.network.name, containerId: pending.sandboxId, ifName: POD_IFNAME };
+    await this.client.cache.remove(key);
+    this.attached.delete(pending.sandboxId);
+    if (pending.netnsFile) {
+      await pending.netnsFile.catch(() => undefined);
+      await this.netns.release(pending.sandboxId);
     }
   }
 

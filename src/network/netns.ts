@@ -22,13 +22,25 @@ export class NetnsHolder {
 
   /** Binds the namespace of `pid` to the sandbox's path; returns the path. */
   async hold(sandboxId: string, pid: number): Promise<string> {
-    if (!Number.isInteger(pid) || pid <= 0)
+    await this.prepare(sandboxId);
+    return this.bind(sandboxId, pid);
+  }
+
+  /** The empty file a namespace is bound onto, made before the sandbox's process exists. */
+  async prepare(sandboxId: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeFile(this.pathOf(sandboxId), '', { mode: 0o600 });
+  }
+
+  /** Binds the namespace of `pid` onto the file `prepare` made; returns the path. */
+  async bind(sandboxId: string, pid: number): Promise<string> {
+    const path = this.pathOf(sandboxId);
+    if (!Number.isInteger(pid) || pid <= 0) {
+      await rm(path, { force: true });
       throw failedPrecondition(
         `sandbox ${sandboxId} has no running process whose network namespace could be held`,
       );
-    const path = this.pathOf(sandboxId);
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeFile(path, '', { mode: 0o600 });
+    }
     try {
       await run('mount', ['--bind', `/proc/${pid}/ns/net`, path]);
     } catch (err) {

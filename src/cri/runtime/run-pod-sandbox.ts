@@ -12,7 +12,7 @@ import { sandboxLabels } from '../../store/labels.js';
 import { sandboxName } from '../../store/naming.js';
 import { Rollback } from '../rollback.js';
 import type { PodDeps } from './deps.js';
-import { attachPodNetwork } from './pod-network.js';
+import { attachPodNetwork, beginPodNetwork } from './pod-network.js';
 import { securityProfileJson } from './security-profile.js';
 
 /**
@@ -89,9 +89,10 @@ export async function runPodSandbox(
         await deps.docker.removeContainer(id, { force: true }, signal);
         deps.store.forget(id);
       });
+      const network = beginPodNetwork(deps, id, config, rollback);
       await deps.docker.startContainer(id, ctx.signal);
       await deps.store.refresh(id, ctx.signal);
-      await attachPodNetwork(deps, id, config, rollback, ctx);
+      await attachPodNetwork(deps, network, config, rollback, ctx);
       ctx.log.info(
         { pod: name, id, handler: decision.handler, reason: decision.reason },
         'pod sandbox ready',

@@ -56,21 +56,27 @@ export class CniClient {
   }
 
   /**
+   * The attachment written to the cache before any plugin runs (durably), so that a runtime
+   * killed during ADD finds it after its restart and DELs it.
+   */
+  record(network: NetworkConfigList, att: AttachmentRequest): Promise<void> {
+    return this.cache.write(cacheEntry(network, att));
+  }
+
+  /**
    * ADD; the result is cached before returning. On failure nothing stays attached (DEL is run).
-   * `ready` is what the caller still prepares for the plugins (Linux: the namespace's bind mount);
-   * the cache entry is written meanwhile, and the first plugin runs when both are done.
+   * `ready` is what the caller still prepares for the plugins (Linux: the namespace's bind mount),
+   * and `recorded` the attachment's `record`, which a caller may have started earlier; the first
+   * plugin runs when both are done.
    */
   async add(
     network: NetworkConfigList,
     att: AttachmentRequest,
     signal?: AbortSignal,
     ready: Promise<unknown> = Promise.resolve(),
+    recording: Promise<void> = this.record(network, att),
   ): Promise<Record<string, unknown>> {
-    // Written before any plugin runs: a runtime killed during ADD finds it after restart and DELs it.
-    const [recorded, prepared] = await Promise.allSettled([
-      this.cache.write(cacheEntry(network, att)),
-      ready,
-    ]);
+    const [recorded, prepared] = await Promise.allSettled([recording, ready]);
     if (recorded.status === 'rejected' || prepared.status === 'rejected') {
       // No plugin ran, so there is nothing to DEL; the entry, if written, goes.
       if (recorded.status === 'fulfilled')

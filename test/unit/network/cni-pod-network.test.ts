@@ -134,6 +134,31 @@ describe('CniPodNetwork, Windows (HNS plugins) contract', () => {
     expect((await recordedCalls(rig)).map((c) => c.command)).toEqual(['ADD', 'DEL', 'DEL']);
   });
 
+  it('records a begun attachment before any plugin runs, and forgets it when the sandbox never starts', async () => {
+    const pending = network.begin({ id: pod.sandboxId, kind: 'sandbox-container', pod });
+    await pending.recording;
+    // A restart now (a kill while the engine starts the sandbox) finds the record and DELs it.
+    expect((await network['client'].cache.list()).map((e) => [e.containerId, e.result])).toEqual([
+      [pod.sandboxId, undefined],
+    ]);
+    await network.abandon(pending);
+    expect(await network['client'].cache.list()).toEqual([]);
+    await network.detach(pod.sandboxId, 'sandbox-container'); // nothing attached: no DEL
+    expect(await recordedCalls(rig)).toEqual([]);
+  });
+
+  it('attaches from a begun attachment, after which abandoning it leaves the attachment alone', async () => {
+    const pending = network.begin({ id: pod.sandboxId, kind: 'sandbox-container', pod });
+    expect(await network.attach({ id: pod.sandboxId, target: WINDOWS, pod }, undefined, pending)).toEqual([
+      '10.244.1.7',
+    ]);
+    await network.abandon(pending);
+    const [entry] = await network['client'].cache.list();
+    expect(entry?.result).toMatchObject({ ips: [{ address: '10.244.1.7/24' }] });
+    await network.detach(pod.sandboxId, 'sandbox-container');
+    expect((await recordedCalls(rig)).map((c) => c.command)).toEqual(['ADD', 'DEL']);
+  });
+
   it('refuses to attach while no network is configured, naming the directory', async () => {
     const client = new CniClient({ binDirs: [rig.binDir], cacheDir: rig.cacheDir, timeoutMs: 5000 });
     const empty = new CniConfigWatcher(client, { confDir: join(rig.root, 'none') }, log);
