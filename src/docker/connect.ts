@@ -57,31 +57,39 @@ let modemConstructor: ModemConstructor | undefined;
 
 /**
  * docker-modem for a DOCKER_HOST-style address, without the rest of dockerode (its object
- * wrappers, tar and BuildKit modules, which wincri never calls) and without ssh2. It is resolved
- * from dockerode's own directory, so it is the version dockerode declares. docker-modem requires
- * its `lib/ssh.js`, and with it ssh2 and its crypto (with a 16 MiB ArrayBuffer), as it loads,
- * for ssh:// engines only, which `dockerConnectOptions` refuses; so that module is put first in
- * the require cache (Node documents `require.cache` as writable for this) as a stub that throws.
- * Together ~11 MiB of idle RSS and 70 CommonJS modules (docs/performance.md).
+ * wrappers, tar and BuildKit modules, which wincri never calls) and without two modules docker-modem
+ * requires as it loads for paths wincri never takes: `lib/ssh.js`, and with it ssh2 and its crypto
+ * (with a 16 MiB ArrayBuffer), for ssh:// engines, which `dockerConnectOptions` refuses; and
+ * `lib/http_duplex.js`, and with it readable-stream (13 modules), for requests that hold their body
+ * open (`openStdin`), which `dial` never asks for. Each is put first in the require cache (Node
+ * documents `require.cache` as writable for this) as a stub that throws. docker-modem is resolved
+ * from dockerode's own directory, so it is the version dockerode declares. Together ~11 MiB of idle
+ * RSS and 83 CommonJS modules (docs/performance.md).
  */
 export function openModem(host: string): Modem {
   const options = dockerConnectOptions(host);
-  modemConstructor ??= loadModemWithoutSsh();
+  modemConstructor ??= loadModemAlone();
   return new modemConstructor(options);
 }
 
-function loadModemWithoutSsh(): ModemConstructor {
+const UNUSED_MODEM_MODULES: Readonly<Record<string, string>> = {
+  'ssh.js': 'ssh:// engines are not supported',
+  'http_duplex.js': 'engine requests with an open body (openStdin) are not used by wincri',
+};
+
+function loadModemAlone(): ModemConstructor {
   const fromDockerode = createRequire(createRequire(import.meta.url).resolve('dockerode'));
   const modemMain = fromDockerode.resolve('docker-modem');
-  const sshModule = join(dirname(modemMain), 'ssh.js');
-  if (!fromDockerode.cache[sshModule]) {
-    const stub = new Module(sshModule);
-    stub.filename = sshModule;
+  for (const [file, why] of Object.entries(UNUSED_MODEM_MODULES)) {
+    const path = join(dirname(modemMain), file);
+    if (fromDockerode.cache[path]) continue;
+    const stub = new Module(path);
+    stub.filename = path;
     stub.loaded = true;
     stub.exports = () => {
-      throw new CriError('InvalidArgument', 'ssh:// engines are not supported');
+      throw new CriError('InvalidArgument', why);
     };
-    fromDockerode.cache[sshModule] = stub;
+    fromDockerode.cache[path] = stub;
   }
   return fromDockerode(modemMain) as ModemConstructor;
 }

@@ -29,10 +29,12 @@ describe('dockerConnectOptions', () => {
 });
 
 describe('openModem', () => {
-  it('gives a working docker-modem without loading ssh2 or the rest of dockerode', async () => {
+  it('gives a working docker-modem without loading ssh2, readable-stream or the rest of dockerode', async () => {
     const modem = openModem('unix:///nonexistent/wincri-test.sock');
     const loaded = Object.keys(createRequire(import.meta.url).cache);
-    expect(loaded.filter((file) => /\/node_modules\/(ssh2|dockerode\/lib)\//.test(file))).toEqual([]);
+    expect(
+      loaded.filter((file) => /\/node_modules\/(ssh2|readable-stream|dockerode\/lib)\//.test(file)),
+    ).toEqual([]);
     expect(loaded.some((file) => /\/node_modules\/docker-modem\/lib\/modem\.js$/.test(file))).toBe(true);
     const failure = await dial(modem, { method: 'GET', path: '/version' }, AbortSignal.timeout(5_000), (e) =>
       e instanceof Error ? e : new Error(String(e)),
