@@ -1,5 +1,6 @@
-// Adds up vitest JSON reports and prints the one line CI reads: "N passed, N failed, N skipped".
-// A report that is missing (its vitest run crashed before writing it) counts as one failure.
+// Adds up vitest JSON reports, and the {passed, failed} counts scripts/conformance.sh writes, and
+// prints the one line CI reads: "N passed, N failed, N skipped". A report that is missing (its run
+// crashed before writing it) counts as one failure.
 import { existsSync, readFileSync } from 'node:fs';
 
 let passed = 0;
@@ -12,6 +13,11 @@ for (const file of process.argv.slice(2)) {
     continue;
   }
   const report = JSON.parse(readFileSync(file, 'utf8'));
+  if (report.numPassedTests === undefined) {
+    passed += report.passed;
+    failed += report.failed;
+    continue;
+  }
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += report.numPendingTests + report.numTodoTests;

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine, as root: installs and starts every part it
 # needs (the rig: a private dockerd 20.10, a Docker 29 beside it, registries, images, crictl/critest),
-# builds wincri, checks types, lint and the generated code, then runs unit and contract tests and
-# the e2e tests on each engine. The last line is
+# builds wincri, checks types, lint and the generated code, then runs unit and contract tests, the
+# e2e tests on each engine, and the upstream conformance specs that fit one node. The last line is
 # "N passed, N failed" over every test that ran.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib/node.sh
 mkdir -p .cache
+
+# The cluster pass runs the current Kubernetes release and the one before it (up.sh builds both;
+# a release is a ~6.5-minute cold build on 2 cores, docs/kubernetes.md).
+export WINCRI_CLUSTER_VERSIONS=${WINCRI_CLUSTER_VERSIONS:-v1.37.2,v1.36.3}
 
 ensure_node
 bash scripts/rig/up.sh
@@ -60,9 +64,15 @@ e2e docker29-overlay2 .cache/vitest-e2e-docker29-overlay2.json test/e2e/critest.
 # the v1.36.0 pass there, 144 s warm. The passes above keep v1.36.0.
 WINCRI_CRITEST_VERSION=1.37.0 e2e docker29 .cache/vitest-e2e-critest-next.json test/e2e/critest.test.ts
 # A stock kubelet and control plane over wincri, driven with kubectl, one cluster per Kubernetes
-# release (scripts/rig/cluster.sh; binaries built by up.sh). Its engine is a private dockerd 20.10.
+# release in WINCRI_CLUSTER_VERSIONS (scripts/rig/cluster.sh; binaries built by up.sh). Its engine
+# is a private dockerd 20.10.
 e2e docker20 .cache/vitest-e2e-kubernetes.json test/e2e/kubernetes.test.ts
+# The current release's own conformance suite (e2e.test) on that cluster: the sig-node and sig-storage
+# [Conformance] specs that fit one node (docs/kubernetes.md, "Conformance"), ~10 minutes warm;
+# e2e.test is built beside the cluster's binaries on first use and cached with them.
+echo "== conformance: e2e.test's sig-node and sig-storage [Conformance] specs"
+WINCRI_CONFORMANCE_REPORT=.cache/conformance bash scripts/conformance.sh || status=$?
 node scripts/test-summary.mjs .cache/vitest-fast.json .cache/vitest-e2e.json \
   .cache/vitest-e2e-docker29.json .cache/vitest-e2e-docker29-overlay2.json .cache/vitest-e2e-critest-next.json \
-  .cache/vitest-e2e-kubernetes.json
+  .cache/vitest-e2e-kubernetes.json .cache/conformance/summary.json
 exit "$status"
