@@ -87,7 +87,7 @@ export class CniPodNetwork {
   /**
    * ADD's first step, which needs no running sandbox: the network is chosen (refused when none is
    * ready) and the attachment's cache entry written. Begun while the engine starts the pause
-   * container, so that the entry's fsync is off the pod's start; `attach` finishes it, or `abandon`
+   * container, so that the entry's fsync is off the pod's start; `complete` finishes it, or `abandon`
    * undoes it when the sandbox never gets that far.
    */
   begin(ref: Omit<SandboxNetworkRef, 'target'> & { readonly kind: CniTarget['kind'] }): PendingAttachment {
@@ -116,37 +116,40 @@ export class CniPodNetwork {
     };
   }
 
+  /** ADD in one go, for a sandbox already running; see `complete`. */
+  async attach(ref: SandboxNetworkRef, signal?: AbortSignal): Promise<readonly string[]> {
+    return this.complete(this.begin({ id: ref.id, kind: ref.target.kind, pod: ref.pod }), ref.target, signal);
+  }
+
   /**
-   * ADD, from a `begin` made earlier or now; on failure nothing is left: the plugins' DEL has run
+   * ADD for a `begin` whose sandbox now runs; on failure nothing is left: the plugins' DEL has run
    * and the namespace is released.
    */
-  async attach(
-    ref: SandboxNetworkRef,
+  async complete(
+    pending: PendingAttachment,
+    target: CniTarget,
     signal?: AbortSignal,
-    pending: PendingAttachment = this.begin({ id: ref.id, kind: ref.target.kind, pod: ref.pod }),
   ): Promise<readonly string[]> {
     pending.added = true;
+    const id = pending.sandboxId;
     // The bind mount is made while the attachment is recorded; the plugins run after both.
-    const { target } = ref;
     const held =
-      target.kind !== 'netns'
-        ? undefined
-        : pending.netnsFile
-          ? pending.netnsFile.then(() => this.netns.bind(ref.id, target.pid))
-          : this.netns.hold(ref.id, target.pid);
+      pending.netnsFile && target.kind === 'netns'
+        ? pending.netnsFile.then(() => this.netns.bind(id, target.pid))
+        : undefined;
     try {
       const result = await this.client.add(pending.network, pending.request, signal, held, pending.recording);
       const ips = podIps(result);
-      this.ips.set(ref.id, ips);
+      this.ips.set(id, ips);
       return ips;
     } catch (err) {
       // A failed ADD has run its DEL; only when that DEL failed too is the entry kept for a retry.
-      const key = { networkName: pending.network.name, containerId: ref.id, ifName: POD_IFNAME };
-      if (!(await this.client.cache.read(key))) this.attached.delete(ref.id);
+      const key = { networkName: pending.network.name, containerId: id, ifName: POD_IFNAME };
+      if (!(await this.client.cache.read(key))) this.attached.delete(id);
       await held?.catch(() => undefined);
       await this.netns
-        .release(ref.id)
-        .catch((e: unknown) => this.log.warn({ err: e, sandbox: ref.id }, 'netns release failed'));
+        .release(id)
+        .catch((e: unknown) => this.log.warn({ err: e, sandbox: id }, 'netns release failed'));
       throw err;
     }
   }

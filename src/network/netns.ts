@@ -20,12 +20,6 @@ export class NetnsHolder {
     return join(this.dir, sandboxId);
   }
 
-  /** Binds the namespace of `pid` to the sandbox's path; returns the path. */
-  async hold(sandboxId: string, pid: number): Promise<string> {
-    await this.prepare(sandboxId);
-    return this.bind(sandboxId, pid);
-  }
-
   /** The empty file a namespace is bound onto, made before the sandbox's process exists. */
   async prepare(sandboxId: string): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });

@@ -209,7 +209,7 @@ export class WritableLayers {
   #remember(id: string, where: UpperDir): void {
     if (where.mountpoint === where.upperDir) return;
     this.#found.set(id, where);
-    this.#noteSnapshot(where);
+    this.#snapshotterRoot = where.mountpoint;
   }
 
   #noteSnapshot(where: UpperDir): void {

@@ -1,6 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import type { DockerClient } from '../docker/client.js';
-import type { EngineInfo } from '../docker/client.js';
+import type { DockerClient, EngineInfo } from '../docker/client.js';
 import type { EngineState } from './engine-state.js';
 
 /** The image and container filesystems' usage, as ImageFsInfo answers it. */

@@ -36,7 +36,6 @@ export function beginPodNetwork(
 export async function attachPodNetwork(
   deps: PodDeps,
   pending: PendingAttachment | undefined,
-  config: PodSandboxConfig__Output,
   rollback: Rollback,
   ctx: CallContext,
 ): Promise<void> {
@@ -45,11 +44,7 @@ export async function attachPodNetwork(
   const id = pending.sandboxId;
   const target = deps.platform().cniTarget(deps.store.findSandbox(id)?.details.state.pid ?? 0);
   // ADD undoes itself when it fails; this undo is for a failure after it.
-  const ips = await network.attach(
-    { id, target, pod: podNetworkInfo(deps, id, config) },
-    ctx.signal,
-    pending,
-  );
+  const ips = await network.complete(pending, target, ctx.signal);
   rollback.push(`CNI DEL of sandbox ${id}`, (signal) => network.detach(id, target.kind, signal));
   ctx.log.info({ id, ips }, 'pod network attached');
 }

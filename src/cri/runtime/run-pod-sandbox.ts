@@ -92,7 +92,7 @@ export async function runPodSandbox(
       const network = beginPodNetwork(deps, id, config, rollback);
       await deps.docker.startContainer(id, ctx.signal);
       await deps.store.refresh(id, ctx.signal);
-      await attachPodNetwork(deps, network, config, rollback, ctx);
+      await attachPodNetwork(deps, network, rollback, ctx);
       ctx.log.info(
         { pod: name, id, handler: decision.handler, reason: decision.reason },
         'pod sandbox ready',

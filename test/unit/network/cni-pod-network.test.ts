@@ -149,9 +149,7 @@ describe('CniPodNetwork, Windows (HNS plugins) contract', () => {
 
   it('attaches from a begun attachment, after which abandoning it leaves the attachment alone', async () => {
     const pending = network.begin({ id: pod.sandboxId, kind: 'sandbox-container', pod });
-    expect(await network.attach({ id: pod.sandboxId, target: WINDOWS, pod }, undefined, pending)).toEqual([
-      '10.244.1.7',
-    ]);
+    expect(await network.complete(pending, WINDOWS)).toEqual(['10.244.1.7']);
     await network.abandon(pending);
     const [entry] = await network['client'].cache.list();
     expect(entry?.result).toMatchObject({ ips: [{ address: '10.244.1.7/24' }] });
